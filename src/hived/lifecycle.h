@@ -1,0 +1,42 @@
+/*
+ * lifecycle.h — the node lifecycle: BOOTING, ONLINE, DRAINING, QUIESCED.
+ *
+ * Commands (from /queen/lifecycle/ctl or `lifecycle <cmd>` on /queen/ctl):
+ *   cordon   ONLINE -> DRAINING      (no new work; running work continues)
+ *   drain    DRAINING -> QUIESCED    (refused with EBUSY while work is outstanding)
+ *   quiesce  ONLINE|DRAINING -> QUIESCED
+ *   resume   any but ONLINE -> ONLINE
+ *   reset    any but BOOTING -> BOOTING
+ * Same-state and other transitions are refused (EINVAL,
+ * "invalid transition: <cmd> from <STATE>"). Gates refuse new work
+ * outside ONLINE with EAGAIN ("refused: hive is DRAINING").
+ */
+#ifndef HIVE_LIFECYCLE_H
+#define HIVE_LIFECYCLE_H
+
+#include <stdint.h>
+
+struct ns_err;
+
+enum lifecycle_state { LC_BOOTING, LC_ONLINE, LC_DRAINING, LC_QUIESCED };
+enum lifecycle_gate {
+	LC_GATE_NEW_WORK, /* spawn, grant: ONLINE only */
+	LC_GATE_ATTACH,   /* worker attach: ONLINE or DRAINING */
+};
+
+struct lifecycle {
+	enum lifecycle_state state;
+	char reason[32];   /* the command or event that caused the last transition */
+	uint64_t since_ms; /* loop_now_ms() of the last transition */
+	uint32_t outstanding; /* work that blocks drain (agents, leases); 0 for now */
+};
+
+void lifecycle_init(struct lifecycle *lc, uint64_t now_ms);
+const char *lifecycle_state_name(enum lifecycle_state s);
+/* Apply a command word; on success *from holds the old state. */
+int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
+                      enum lifecycle_state *from, struct ns_err *err);
+/* 0 if the gate is open, else -EAGAIN with err set. */
+int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct ns_err *err);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * limits.h — every bound the hive enforces, named once, with its reason.
+ *
+ * A table, queue, buffer, message or line that is not bounded by one of
+ * these is a bug. Hitting a limit yields a clear error (and, once the audit
+ * chain exists, an audit row), never a crash and never unbounded growth.
+ */
+#ifndef HIVE_LIMITS_H
+#define HIVE_LIMITS_H
+
+/* --- 9P wire ----------------------------------------------------------- */
+
+/* Largest msize we agree to. 64 KiB + the 24-byte Twrite/Rread header keeps
+ * one in-flight frame per session small while matching what v9fs and diod
+ * use for bulk I/O (iounit = msize - header). */
+#define HIVE_MSIZE_MAX (65536u + 24u)
+/* Smallest msize we accept: below this a single Rstat or Rgetattr of a
+ * long name would not fit, and the session could not make progress. */
+#define HIVE_MSIZE_MIN 512u
+/* Header of Tread/Rread/Twrite: size[4] type[1] tag[2] fid[4] offset[8] count[4]. */
+#define HIVE_IOHDR 24u
+/* 9P's MAXWELEM: a Twalk carries at most 16 names (Plan 9 fcall.h). */
+#define HIVE_WALK_MAX 16u
+/* Longest path element. Matches NAME_MAX of Linux so v9fs never trips it. */
+#define HIVE_NAME_MAX 255u
+/* Longest uname/aname/version string we keep. A ticket is at most 224 chars
+ * (Cohesix) plus room for a role prefix. */
+#define HIVE_ATTACH_STR_MAX 512u
+/* Deepest path the namespace will ever have; walks past it fail. */
+#define HIVE_PATH_DEPTH_MAX 32u
+/* Longest path as text (console arguments, client paths). */
+#define HIVE_PATH_MAX 1024u
+
+/* --- sessions ---------------------------------------------------------- */
+
+/* Concurrent sessions over all listeners. 1024 lets 1000 idle clients sit
+ * while others still get in; with ~2 KiB per idle session it bounds memory. */
+#define HIVE_SESSIONS_MAX 1024u
+/* Fids a session may hold at once. v9fs holds a fid per open file and per
+ * cached dentry; 4096 covers `ls -laR` of the whole tree with room. */
+#define HIVE_FIDS_MAX 4096u
+/* Requests a session may have in flight (parsed, not yet answered). */
+#define HIVE_TAGS_MAX 64u
+/* Replies queued for a client that does not read: past this we stop
+ * reading its requests (back-pressure) instead of buffering more. */
+#define HIVE_OUTQ_BYTES_MAX (4u * HIVE_MSIZE_MAX)
+/* A session with no traffic for this long is closed (ms). */
+#define HIVE_IDLE_TIMEOUT_MS (10u * 60u * 1000u)
+/* A frame must arrive whole within this time once its first byte has:
+ * a slowloris client that trickles bytes is closed (ms). */
+#define HIVE_FRAME_TIMEOUT_MS 10000u
+/* Version + attach must be done within this time of connecting (ms). */
+#define HIVE_HANDSHAKE_TIMEOUT_MS 10000u
+/* Initial receive buffer of a session; it grows per frame up to msize and
+ * shrinks back when idle, so idle sessions stay small. */
+#define HIVE_RXBUF_INITIAL 512u
+
+/* --- namespace --------------------------------------------------------- */
+
+/* Largest snapshot a synthetic read-only file renders at open. */
+#define HIVE_SNAPSHOT_MAX (64u * 1024u)
+/* Bytes kept by /log/queen.log; older bytes fall off the front (offsets
+ * stay absolute, readers below the window start at its base). */
+#define HIVE_LOG_RING_BYTES (1024u * 1024u)
+/* Longest line a ctl file accepts; longer lines are refused whole. */
+#define HIVE_CTL_LINE_MAX 4096u
+/* Largest single write to a ctl or append-only file. */
+#define HIVE_WRITE_MAX HIVE_MSIZE_MAX
+/* Nodes in the whole tree (guards providers that create nodes). */
+#define HIVE_NODES_MAX 65536u
+/* Longest error text carried back in Rerror / console ERR detail. */
+#define HIVE_ERRSTR_MAX 256u
+/* Largest value held by a CAS file. */
+#define HIVE_CAS_VALUE_MAX 256u
+
+/* --- tickets ----------------------------------------------------------- */
+
+/* Longest ticket token accepted (Cohesix clients cap at 224 characters;
+ * ours may carry scopes, so allow the same 224 on the wire). */
+#define HIVE_TICKET_TOKEN_MAX 224u
+/* Subject (agent id, worker id) length in a ticket. */
+#define HIVE_SUBJECT_MAX 64u
+/* Scopes a ticket may carry (Cohesix wire limit). */
+#define HIVE_TICKET_SCOPES_MAX 16u
+/* Strings inside a ticket payload (Cohesix: u16 length, at most 255). */
+#define HIVE_TICKET_STR_MAX 255u
+/* Longest role secret read from the state directory. */
+#define HIVE_SECRET_MAX 128u
+
+/* --- console ----------------------------------------------------------- */
+
+/* One console line (frame payload); Cohesix uses 256, we allow a full path
+ * plus an echo payload. */
+#define HIVE_CONSOLE_LINE_MAX 1024u
+/* Lines a console CAT/TAIL may return before it says `truncated`. */
+#define HIVE_CONSOLE_LINES_MAX 256u
+/* Failed attaches before a peer address is locked out (Cohesix: 3 in 60 s
+ * gives a 90 s lockout; back-off 250 ms * 2^n, n <= 8). */
+#define HIVE_ATTACH_FAILS_MAX 3u
+#define HIVE_ATTACH_FAIL_WINDOW_MS 60000u
+#define HIVE_ATTACH_LOCKOUT_MS 90000u
+#define HIVE_ATTACH_BACKOFF_BASE_MS 250u
+#define HIVE_ATTACH_BACKOFF_SHIFT_MAX 8u
+/* Console sessions must AUTH/ATTACH within this time (ms). */
+#define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
+
+/* --- client ------------------------------------------------------------ */
+
+/* Default time a client waits for one reply (ms). */
+#define HIVE_CLIENT_TIMEOUT_MS 5000u
+/* `hive tail -f` poll interval (ms). */
+#define HIVE_TAIL_POLL_MS 250u
+/* Longest interactive shell line. */
+#define HIVE_SHELL_LINE_MAX 4096u
+
+#endif
