@@ -104,6 +104,45 @@
 /* Console sessions must AUTH/ATTACH within this time (ms). */
 #define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
 
+/* --- console sessions (h6: console.c) ----------------------------------- */
+
+/* Peer addresses the attach throttle remembers. Past this the entry whose
+ * back-off ended longest ago is reused, so a flood of addresses cannot grow
+ * memory; 256 covers every client a single host realistically sees. */
+#define HIVE_CONSOLE_PEERS_MAX 256u
+/* Output queued for a console client that does not read: past this we
+ * stop reading its frames (back-pressure), as the 9P server does. */
+#define HIVE_CONSOLE_OUTQ_BYTES_MAX (64u * 1024u)
+/* Largest reply to one request: LINES_MAX payload lines plus the ack and
+ * END, each a full frame. The queue never holds more than OUTQ + this. */
+#define HIVE_CONSOLE_REPLY_BYTES_MAX ((HIVE_CONSOLE_LINES_MAX + 4u) * (4u + HIVE_CONSOLE_LINE_MAX))
+/* Bytes a CAT reads from a file before it says truncated (= one snapshot). */
+#define HIVE_CONSOLE_CAT_BYTES_MAX HIVE_SNAPSHOT_MAX
+/* Window a TAIL keeps while scanning a file for its last lines, and the
+ * most it scans of a file whose length is unknown (one log ring). */
+#define HIVE_CONSOLE_TAIL_BYTES_MAX (64u * 1024u)
+#define HIVE_CONSOLE_TAIL_SCAN_MAX HIVE_LOG_RING_BYTES
+/* Period of the sweep that enforces auth, frame, idle and linger timeouts (ms). */
+#define HIVE_CONSOLE_SWEEP_MS 100u
+/* A session being closed waits this long for its peer to read the last
+ * reply before the socket is closed regardless (ms). */
+#define HIVE_CONSOLE_LINGER_MS 2000u
+/* Connections accepted per wake-up of the listener (bounded loop work). */
+#define HIVE_CONSOLE_ACCEPT_BATCH 16u
+/* Longest verb word echoed back in `ERR <VERB>`; Cohesix's longest is 8. */
+#define HIVE_CONSOLE_VERB_MAX 16u
+/* Longest role word in ATTACH (Cohesix: 16). */
+#define HIVE_CONSOLE_ROLE_MAX 16u
+
+/* --- namespace core and log (h3: ns.c, hive.c) -------------------------- */
+
+/* Longest line of /log/queen.log (one event row, or one queen write).
+ * Longer rows are cut and end in "..."; a kernel log line is ~1 KiB too. */
+#define HIVE_LOG_LINE_MAX 1024u
+/* First size of a directory's child table; it doubles as it fills, so the
+ * many 3-entry directories stay small and /agent with thousands is cheap. */
+#define HIVE_DIR_GROW 8u
+
 /* --- client ------------------------------------------------------------ */
 
 /* Default time a client waits for one reply (ms). */
@@ -112,5 +151,40 @@
 #define HIVE_TAIL_POLL_MS 250u
 /* Longest interactive shell line. */
 #define HIVE_SHELL_LINE_MAX 4096u
+
+/* --- hive mount (FUSE) -------------------------------------------------- */
+
+/* Seconds the kernel caches a FUSE entry or attribute of a mounted hive:
+ * short, so lifecycle and agent changes show within a second; non-zero so
+ * `ls -l` does not cost a 9P walk per name twice over. */
+#define HIVE_MOUNT_ATTR_TIMEOUT_S 1
+/* How often an idle mount checks its 9P connection (ms), so a mount whose
+ * hive died unmounts itself within this time instead of waiting for the
+ * next file operation to notice. */
+#define HIVE_MOUNT_PING_MS 1000u
+/* Files a mount holds open at once (each holds a fid): stays under
+ * HIVE_FIDS_MAX with room for the root fid and walks in flight. */
+#define HIVE_MOUNT_OPEN_MAX (HIVE_FIDS_MAX - 16u)
+
+/* --- tickets.conf (ticket.c) ------------------------------------------ */
+
+/* Largest tickets.conf read: six role lines of at most HIVE_SECRET_MAX
+ * bytes plus comments fit many times over; a bigger file is refused
+ * rather than parsed in part. */
+#define HIVE_TICKETS_CONF_MAX 8192u
+/* Random bytes in a generated role secret (written as hex, so twice this
+ * many characters, well under HIVE_SECRET_MAX). */
+#define HIVE_TICKET_SECRET_RANDOM 32u
+
+/* --- hive CLI (h5) ------------------------------------------------------ */
+
+/* Bytes `hive tail` reads back from the end of a file to find its last
+ * lines: a log line is short, so 64 KiB holds far more than -n asks for
+ * while keeping the first read of a 1 MiB ring cheap. */
+#define HIVE_TAIL_WINDOW (64u * 1024u)
+/* Lines the interactive shell keeps in its history (libedit). */
+#define HIVE_SHELL_HISTORY_MAX 1000u
+/* Arguments of one shell command, after splitting on blanks. */
+#define HIVE_SHELL_ARGS_MAX 64u
 
 #endif
