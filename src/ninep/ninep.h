@@ -253,6 +253,13 @@ int ninep_encode(const struct ninep_msg *m, enum ninep_dialect dialect,
                  uint8_t *buf, size_t cap);
 
 /*
+ * Compare two decoded messages field by field (strings and data by content,
+ * not by pointer). Returns 1 if equal. Added for the codec's own tests and
+ * fuzz target (decode -> encode -> decode must agree) and for client tests.
+ */
+int ninep_msg_eq(const struct ninep_msg *a, const struct ninep_msg *b);
+
+/*
  * Directory-entry helpers for building Rread (9P2000 stat entries) and
  * Rreaddir (9P2000.L dirents) payloads: append one entry at buf[0..cap).
  * Return the bytes written, or -ENOBUFS if the entry does not fit (the
