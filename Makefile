@@ -39,6 +39,9 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
 TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
+# A test tool too big for one file lives in tests/tools/<name>/*.c.
+TOOL_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/tools/*/)))
+TOOL_BINS += $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
 
 BINS := $(if $(wildcard src/hived/main.c),$(BUILD)/hived) $(if $(HIVE_SRCS),$(BUILD)/hive)
 .SECONDARY:
@@ -65,6 +68,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhivecore.a
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libhivecore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+define TOOLDIR_RULE
+$(BUILD)/tests/tools/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/tools/$(1)/*.c)) $(BUILD)/libhivecore.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach d,$(TOOL_DIRS),$(eval $(call TOOLDIR_RULE,$(d))))
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libhivecore.a
 	@mkdir -p $(@D)
