@@ -83,5 +83,12 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
 
 /* Build the namespace: /proc, /log, /queen, /agent. Returns 0 or -errno. */
 int hive_tree_build(struct hive *hive);
+/* Free what hive_tree_build made (hive->ns, hive->log) and set them NULL;
+ * safe on a hive never or partly built, and with fids still open. */
+void hive_tree_free(struct hive *hive);
+/* The `visible` hook for everything under /agent/<aid>: queen and
+ * observer see every agent; a worker sees /agent/<aid> and below only
+ * when <aid> equals its subject. */
+int hive_agent_visible(const struct ns_node *node, const struct principal *who);
 
 #endif

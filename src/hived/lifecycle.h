@@ -31,7 +31,11 @@ struct lifecycle {
 	uint32_t outstanding; /* work that blocks drain (agents, leases); 0 for now */
 };
 
+/* BOOTING, reason "boot". */
 void lifecycle_init(struct lifecycle *lc, uint64_t now_ms);
+/* The automatic BOOTING -> ONLINE at start, reason "boot-complete"
+ * (no-op in any other state). */
+void lifecycle_online(struct lifecycle *lc, uint64_t now_ms);
 const char *lifecycle_state_name(enum lifecycle_state s);
 /* Apply a command word; on success *from holds the old state. */
 int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,

@@ -188,6 +188,10 @@ ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t
  * `writable` is 0: then only the hive appends). The ring is not owned. */
 struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *name,
                              const struct ns_perm *perm, struct ns_ring *ring, int writable);
+/* `writable` value for line logs (/log/queen.log): each write becomes
+ * exactly one line — control characters escaped, one '\n' at the end —
+ * so a writer cannot forge or glue rows (at most HIVE_LOG_LINE_MAX). */
+#define NS_RING_WRITE_LINE 2
 
 /* Ctl file: each written line (split on '\n', blank lines ignored, each at
  * most HIVE_CTL_LINE_MAX) is passed to line(); the first failing line stops

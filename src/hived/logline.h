@@ -1,0 +1,27 @@
+/*
+ * logline.h — the pieces of one /log/queen.log row: a UTC timestamp and
+ * escaping that keeps a value on one line and inside its field.
+ *
+ * Shared by hive_event (rows), the line-log ring writes and /proc renderers
+ * (values such as a peer "uid=1000 pid=42" that hold spaces), so every
+ * reader decodes one escape grammar:
+ *   \\ backslash, \n \r \t, \xHH any other byte < 0x20 or 0x7f,
+ *   and (in fields, not free text) \x20 for a space and \x3d for '='.
+ */
+#ifndef HIVE_LOGLINE_H
+#define HIVE_LOGLINE_H
+
+#include <stddef.h>
+
+/* Escape flags. */
+#define LOGLINE_FIELD 0x1 /* also escape ' ' and '=' (a key=value value) */
+
+/* Escape len bytes of in into out (cap bytes, NUL-terminated). If the
+ * result does not fit it is cut on an escape boundary and ends in "...".
+ * Returns the length written. */
+size_t logline_escape(char *out, size_t cap, const void *in, size_t len, int flags);
+/* "2024-05-01T12:34:56.789Z" (CLOCK_REALTIME) into out (>= 25 bytes). */
+void logline_time(char *out, size_t cap);
+#define LOGLINE_TIME_LEN 25
+
+#endif

@@ -1,0 +1,669 @@
+/*
+ * ns.c — the synthetic tree: nodes, views, walk, open/read/write dispatch
+ * and reference counts. See ns.h for the contract.
+ *
+ * Each directory keeps its children in a byte-sorted array (binary search
+ * for walks, index access for listings). The tree holds one reference per
+ * linked node and every node holds one on its parent, so a fid that keeps
+ * a removed node alive can still name its path. The struct ns itself is
+ * freed with its last node, so fids clunked after ns_free() stay safe.
+ */
+#include "ns.h"
+#include "ns_impl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct ns {
+	ns_event_fn emit;
+	void *emit_arg;
+	struct ns_node *root;
+	size_t nnodes;     /* live nodes, including removed ones still held */
+	uint64_t next_qid; /* qid.path of the next node */
+	int dead;          /* ns_free() was called; free with the last node */
+};
+
+struct ns_node {
+	struct ns *ns;
+	struct ns_node *parent; /* referenced; the root's is NULL */
+	char *name;
+	int is_dir;
+	int removed;
+	unsigned refs;
+	uint32_t depth;
+	struct ns_perm perm;
+	const struct ns_ops *ops;
+	void *priv;
+	uint8_t qtype;
+	uint64_t qid_path;
+	uint32_t qid_version;
+	struct timespec ctime, mtime;
+	/* Directories: children sorted by name. */
+	struct ns_node **kids;
+	uint32_t nkids, capkids;
+	/* Listing cursor: ns_dir_child called with index i+1 after i for the
+	 * same principal resumes here instead of rescanning (gen guards it). */
+	uint64_t gen;
+	const struct principal *cur_who;
+	uint64_t cur_gen;
+	size_t cur_index, cur_pos;
+};
+
+struct ns_file {
+	struct ns_node *node; /* referenced */
+	struct principal who;
+	int omode;
+	void *state;
+	char *snap;
+	size_t snaplen;
+};
+
+int ns_fail(struct ns_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->code = code;
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+/* --- nodes ---------------------------------------------------------------- */
+
+static void node_free(struct ns_node *node)
+{
+	struct ns *ns = node->ns;
+	struct ns_node *parent = node->parent;
+
+	if (node->ops && node->ops->release)
+		node->ops->release(node);
+	free(node->kids);
+	free(node->name);
+	free(node);
+	if (ns) {
+		ns->nnodes--;
+		if (ns->dead && ns->nnodes == 0)
+			free(ns);
+	}
+	if (parent)
+		ns_node_unref(parent);
+}
+
+void ns_node_ref(struct ns_node *node)
+{
+	if (node)
+		node->refs++;
+}
+
+void ns_node_unref(struct ns_node *node)
+{
+	if (node && --node->refs == 0)
+		node_free(node);
+}
+
+static int name_cmp(const char *a, const char *b, size_t blen)
+{
+	size_t alen = strlen(a);
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* Index of name in dir's kids, or -(insertion point) - 1. */
+static long kid_find(const struct ns_node *dir, const char *name, size_t len)
+{
+	long lo = 0, hi = (long)dir->nkids - 1;
+	while (lo <= hi) {
+		long mid = lo + (hi - lo) / 2;
+		int c = name_cmp(dir->kids[mid]->name, name, len);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -lo - 1;
+}
+
+static int name_ok(const char *name, size_t len)
+{
+	if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+		return -EINVAL;
+	if (memchr(name, '/', len) || memchr(name, '\0', len))
+		return -EINVAL;
+	if (len > HIVE_NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static struct ns_node *node_new(struct ns *ns, struct ns_node *parent, const char *name, int is_dir,
+                                const struct ns_perm *perm, const struct ns_ops *ops, void *priv)
+{
+	struct ns_node *node = NULL;
+	long pos = 0;
+	int rc;
+
+	if (!ns || ns->dead || !name || !perm) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (parent) {
+		size_t len = strlen(name);
+		if ((rc = name_ok(name, len)) < 0) {
+			errno = -rc;
+			return NULL;
+		}
+		if (!parent->is_dir || parent->removed || parent->ns != ns) {
+			errno = parent->removed ? ENOENT : EINVAL;
+			return NULL;
+		}
+		if (parent->depth + 1 > HIVE_PATH_DEPTH_MAX) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		pos = kid_find(parent, name, len);
+		if (pos >= 0) {
+			errno = EEXIST;
+			return NULL;
+		}
+		pos = -pos - 1;
+		if (parent->nkids == parent->capkids) {
+			uint32_t cap = parent->capkids ? parent->capkids * 2 : HIVE_DIR_GROW;
+			struct ns_node **k = realloc(parent->kids, cap * sizeof *k);
+			if (!k) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			parent->kids = k;
+			parent->capkids = cap;
+		}
+	}
+	if (ns->nnodes >= HIVE_NODES_MAX) {
+		errno = ENOSPC;
+		return NULL;
+	}
+	node = calloc(1, sizeof *node);
+	if (!node || !(node->name = strdup(name))) {
+		free(node);
+		errno = ENOMEM;
+		return NULL;
+	}
+	node->ns = ns;
+	node->is_dir = is_dir;
+	node->refs = 1; /* the tree's */
+	node->perm = *perm;
+	node->ops = ops;
+	node->priv = priv;
+	node->qtype = is_dir ? NS_QTDIR : 0;
+	node->qid_path = ns->next_qid++;
+	clock_gettime(CLOCK_REALTIME, &node->ctime);
+	node->mtime = node->ctime;
+	ns->nnodes++;
+	if (parent) {
+		node->parent = parent;
+		node->depth = parent->depth + 1;
+		ns_node_ref(parent);
+		memmove(parent->kids + pos + 1, parent->kids + pos,
+		        (parent->nkids - (size_t)pos) * sizeof *parent->kids);
+		parent->kids[pos] = node;
+		parent->nkids++;
+		parent->gen++;
+		ns_node_touch(parent);
+	}
+	return node;
+}
+
+struct ns *ns_new(ns_event_fn emit, void *emit_arg)
+{
+	static const struct ns_perm root_perm = {
+		.mode = 0555, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL,
+	};
+	struct ns *ns = calloc(1, sizeof *ns);
+	if (!ns)
+		return NULL;
+	ns->emit = emit;
+	ns->emit_arg = emit_arg;
+	ns->next_qid = 1;
+	ns->root = node_new(ns, NULL, "/", 1, &root_perm, NULL, NULL);
+	if (!ns->root) {
+		free(ns);
+		return NULL;
+	}
+	return ns;
+}
+
+/* Unlink node's subtree from the tree, dropping the tree's references.
+ * Recursion is bounded by HIVE_PATH_DEPTH_MAX. */
+static void subtree_unlink(struct ns_node *node)
+{
+	while (node->nkids > 0) {
+		struct ns_node *kid = node->kids[node->nkids - 1];
+		subtree_unlink(kid);
+	}
+	node->removed = 1;
+	if (node->parent && !node->parent->removed) {
+		struct ns_node *p = node->parent;
+		long pos = kid_find(p, node->name, strlen(node->name));
+		if (pos >= 0 && p->kids[pos] == node) {
+			memmove(p->kids + pos, p->kids + pos + 1, (p->nkids - (size_t)pos - 1) * sizeof *p->kids);
+			p->nkids--;
+			p->gen++;
+			ns_node_touch(p);
+		}
+	}
+	ns_node_unref(node);
+}
+
+void ns_remove(struct ns *ns, struct ns_node *node)
+{
+	if (!node || node->removed || !node->parent)
+		return; /* the root goes with ns_free */
+	subtree_unlink(node);
+}
+
+void ns_free(struct ns *ns)
+{
+	if (!ns)
+		return;
+	struct ns_node *root = ns->root;
+	ns->dead = 1;
+	ns->emit = NULL;
+	ns->root = NULL;
+	/* The last node freed frees ns: nodes still held by fids keep it
+	 * (their I/O fails with ENOENT; their emit goes nowhere). */
+	subtree_unlink(root);
+}
+
+struct ns_node *ns_root(struct ns *ns)
+{
+	return ns ? ns->root : NULL;
+}
+
+size_t ns_node_count(const struct ns *ns)
+{
+	return ns ? ns->nnodes : 0;
+}
+
+struct ns_node *ns_mkdir(struct ns *ns, struct ns_node *parent, const char *name,
+                         const struct ns_perm *perm)
+{
+	if (!parent) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return node_new(ns, parent, name, 1, perm, NULL, NULL);
+}
+
+struct ns_node *ns_mkfile(struct ns *ns, struct ns_node *parent, const char *name,
+                          const struct ns_perm *perm, const struct ns_ops *ops, void *priv)
+{
+	if (!parent) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return node_new(ns, parent, name, 0, perm, ops, priv);
+}
+
+struct ns_node *ns_lookup(struct ns *ns, const char *path)
+{
+	struct ns_node *node;
+
+	if (!ns || !ns->root || !path || path[0] != '/')
+		return NULL;
+	node = ns->root;
+	while (*path) {
+		while (*path == '/')
+			path++;
+		if (!*path)
+			break;
+		size_t len = strcspn(path, "/");
+		if (!node->is_dir)
+			return NULL;
+		long pos = kid_find(node, path, len);
+		if (pos < 0)
+			return NULL;
+		node = node->kids[pos];
+		path += len;
+	}
+	return node;
+}
+
+const char *ns_node_name(const struct ns_node *node)
+{
+	return node->name;
+}
+
+void *ns_node_priv(const struct ns_node *node)
+{
+	return node->priv;
+}
+
+int ns_node_is_dir(const struct ns_node *node)
+{
+	return node->is_dir;
+}
+
+struct ns_node *ns_node_parent(const struct ns_node *node)
+{
+	return node->parent;
+}
+
+void ns_node_set_qtype(struct ns_node *node, uint8_t bits)
+{
+	node->qtype |= bits;
+}
+
+char *ns_node_path(const struct ns_node *node, char *buf, size_t cap)
+{
+	const struct ns_node *chain[HIVE_PATH_DEPTH_MAX + 1];
+	size_t n = 0, o = 0;
+
+	if (cap == 0)
+		return buf;
+	for (const struct ns_node *p = node; p && p->parent && n < HIVE_PATH_DEPTH_MAX + 1; p = p->parent)
+		chain[n++] = p;
+	if (n == 0) {
+		snprintf(buf, cap, "/");
+		return buf;
+	}
+	buf[0] = '\0';
+	while (n-- > 0 && o + 1 < cap) {
+		int w = snprintf(buf + o, cap - o, "/%s", chain[n]->name);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return buf;
+}
+
+void ns_node_touch(struct ns_node *node)
+{
+	node->qid_version++;
+	clock_gettime(CLOCK_REALTIME, &node->mtime);
+}
+
+void ns_getattr(const struct ns_node *node, struct ns_attr *attr)
+{
+	memset(attr, 0, sizeof *attr);
+	attr->qid_path = node->qid_path;
+	attr->qid_version = node->qid_version;
+	attr->qid_type = node->qtype;
+	attr->mode = (node->is_dir ? S_IFDIR : S_IFREG) | (node->perm.mode & 07777);
+	if (!node->is_dir && node->ops && node->ops->length && !node->removed)
+		attr->length = node->ops->length(node);
+	attr->mtime_sec = node->mtime.tv_sec;
+	attr->mtime_nsec = node->mtime.tv_nsec;
+	attr->atime_sec = node->mtime.tv_sec;
+	attr->atime_nsec = node->mtime.tv_nsec;
+	attr->ctime_sec = node->ctime.tv_sec;
+	attr->ctime_nsec = node->ctime.tv_nsec;
+	attr->nlink = node->is_dir ? 2 : 1;
+	attr->name = node->parent ? node->name : "/";
+}
+
+/* --- views ---------------------------------------------------------------- */
+
+static int role_in(unsigned mask, const struct principal *who)
+{
+	if (!who || who->role <= HIVE_ROLE_NONE || who->role >= HIVE_ROLE_COUNT)
+		return 0;
+	return (mask & HIVE_ROLE_BIT(who->role)) != 0;
+}
+
+static int visible(const struct ns_node *node, const struct principal *who)
+{
+	if (!role_in(node->perm.see, who))
+		return 0;
+	return !node->perm.visible || node->perm.visible(node, who);
+}
+
+void ns_emit(struct ns *ns, const struct principal *who, const char *event, const char *path,
+             const char *detail)
+{
+	if (ns && !ns->dead && ns->emit)
+		ns->emit(ns->emit_arg, who, event, path, detail);
+}
+
+int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, const char *name,
+             size_t len, struct ns_node **out, struct ns_err *err)
+{
+	char path[HIVE_PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	if (!from || from->removed)
+		return ns_fail(err, ENOENT, "file not found: %s (removed)",
+		               from ? ns_node_path(from, path, sizeof path) : "?");
+	if (!from->is_dir)
+		return ns_fail(err, ENOTDIR, "not a directory: %s", ns_node_path(from, path, sizeof path));
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		struct ns_node *to = from->parent ? from->parent : from;
+		ns_node_ref(to);
+		*out = to;
+		return 0;
+	}
+	if ((rc = name_ok(name, len)) < 0)
+		return ns_fail(err, -rc, rc == -ENAMETOOLONG ? "name too long" : "invalid name");
+	long pos = kid_find(from, name, len);
+	struct ns_node *to = pos >= 0 ? from->kids[pos] : NULL;
+	if (!to || !visible(to, who)) {
+		/* Only failures pay for the path text. */
+		ns_node_path(from, path, sizeof path);
+		size_t pl = strlen(path);
+		snprintf(path + pl, sizeof path - pl, "%s%.*s", pl > 1 ? "/" : "", (int)len, name);
+		if (!to)
+			return ns_fail(err, ENOENT, "file not found: %s", path);
+		ns_emit(ns, who, "deny", path, "op=walk");
+		return ns_fail(err, EACCES, "permission denied: %s", path);
+	}
+	ns_node_ref(to);
+	*out = to;
+	return 0;
+}
+
+struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who, struct ns_node *dir,
+                             size_t index)
+{
+	size_t pos = 0, seen = 0;
+
+	if (!dir || !dir->is_dir || dir->removed)
+		return NULL;
+	if (index > 0 && dir->cur_who == who && dir->cur_gen == dir->gen && dir->cur_index == index - 1) {
+		pos = dir->cur_pos + 1;
+		seen = index;
+	}
+	for (; pos < dir->nkids; pos++) {
+		if (!visible(dir->kids[pos], who))
+			continue;
+		if (seen++ == index) {
+			dir->cur_who = who;
+			dir->cur_gen = dir->gen;
+			dir->cur_index = index;
+			dir->cur_pos = pos;
+			return dir->kids[pos];
+		}
+	}
+	return NULL;
+}
+
+/* --- files ---------------------------------------------------------------- */
+
+int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, int omode,
+            struct ns_file **out, struct ns_err *err)
+{
+	char path[HIVE_PATH_MAX];
+	int mode = omode & 3;
+	struct ns_file *f;
+	int rc;
+
+	*out = NULL;
+	if (!node || node->removed)
+		return ns_fail(err, ENOENT, "file not found: %s (removed)",
+		               node ? ns_node_path(node, path, sizeof path) : "?");
+	if (mode == 3)
+		return ns_fail(err, EINVAL, "invalid open mode %d: %s", omode, ns_node_path(node, path, sizeof path));
+	if (!visible(node, who)) {
+		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open");
+		return ns_fail(err, EACCES, "permission denied: %s", path);
+	}
+	if (node->is_dir && mode != NS_OREAD)
+		return ns_fail(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
+	if ((mode == NS_OREAD || mode == NS_ORDWR) && !role_in(node->perm.read, who)) {
+		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=read");
+		return ns_fail(err, EACCES, "permission denied: %s is not readable by %s", path,
+		               principal_role_name(who->role));
+	}
+	if ((mode == NS_OWRITE || mode == NS_ORDWR) &&
+	    (!role_in(node->perm.write, who) || !node->ops || !node->ops->write)) {
+		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=write");
+		return ns_fail(err, EACCES, "permission denied: %s is not writable by %s", path,
+		               principal_role_name(who->role));
+	}
+	f = calloc(1, sizeof *f);
+	if (!f)
+		return ns_fail(err, ENOMEM, "out of memory opening %s", ns_node_path(node, path, sizeof path));
+	f->node = node;
+	f->who = *who;
+	f->omode = mode;
+	ns_node_ref(node);
+	if (!node->is_dir && node->ops && node->ops->open) {
+		rc = node->ops->open(f, err);
+		if (rc < 0) {
+			free(f->snap);
+			ns_node_unref(node);
+			free(f);
+			return rc;
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_err *err)
+{
+	char path[HIVE_PATH_MAX];
+	struct ns_node *node = f->node;
+
+	if (node->removed)
+		return ns_fail(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
+	if (f->omode == NS_OWRITE)
+		return ns_fail(err, EBADF, "not open for reading: %s", ns_node_path(node, path, sizeof path));
+	if (node->is_dir)
+		return ns_fail(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
+	if (node->ops && node->ops->read)
+		return node->ops->read(f, off, buf, n, err);
+	if (!f->snap || off >= f->snaplen)
+		return 0;
+	size_t m = f->snaplen - (size_t)off;
+	if (m > n)
+		m = n;
+	memcpy(buf, f->snap + off, m);
+	return (ssize_t)m;
+}
+
+ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err)
+{
+	char path[HIVE_PATH_MAX];
+	struct ns_node *node = f->node;
+
+	if (node->removed)
+		return ns_fail(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
+	if (f->omode == NS_OREAD)
+		return ns_fail(err, EBADF, "not open for writing: %s", ns_node_path(node, path, sizeof path));
+	if (n > HIVE_WRITE_MAX)
+		return ns_fail(err, EMSGSIZE, "write too large: %zu bytes (max %u)", n, HIVE_WRITE_MAX);
+	if (!node->ops || !node->ops->write)
+		return ns_fail(err, EACCES, "permission denied: %s is not writable",
+		               ns_node_path(node, path, sizeof path));
+	return node->ops->write(f, off, buf, n, err);
+}
+
+void ns_close(struct ns_file *f)
+{
+	if (!f)
+		return;
+	if (!f->node->is_dir && f->node->ops && f->node->ops->close)
+		f->node->ops->close(f);
+	free(f->snap);
+	ns_node_unref(f->node);
+	free(f);
+}
+
+struct ns_node *ns_file_node(const struct ns_file *f)
+{
+	return f->node;
+}
+
+const struct principal *ns_file_who(const struct ns_file *f)
+{
+	return &f->who;
+}
+
+int ns_file_omode(const struct ns_file *f)
+{
+	return f->omode;
+}
+
+void **ns_file_state(struct ns_file *f)
+{
+	return &f->state;
+}
+
+void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len)
+{
+	free(f->snap);
+	f->snap = data;
+	f->snaplen = len;
+}
+
+int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct ns_err *err)
+{
+	char *copy;
+
+	if (len > HIVE_SNAPSHOT_MAX)
+		return ns_fail(err, EFBIG, "snapshot too large: %zu bytes (max %u)", len, HIVE_SNAPSHOT_MAX);
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
+	memcpy(copy, data, len);
+	ns_file_snapshot_take(f, copy, len);
+	return 0;
+}
+
+int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err)
+{
+	static const char cut[] = "truncated\n";
+	struct strbuf sb;
+	char *buf, *small;
+	int rc;
+
+	buf = malloc(HIVE_SNAPSHOT_MAX + 1);
+	if (!buf)
+		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
+	strbuf_init(&sb, buf, HIVE_SNAPSHOT_MAX + 1);
+	rc = render(arg, &f->who, &sb);
+	if (rc < 0) {
+		free(buf);
+		return ns_fail(err, -rc, "render failed: %s", strerror(-rc));
+	}
+	if (sb.overflow) {
+		size_t keep = sb.len > HIVE_SNAPSHOT_MAX - (sizeof cut - 1) ? HIVE_SNAPSHOT_MAX - (sizeof cut - 1) : sb.len;
+		while (keep > 0 && buf[keep - 1] != '\n')
+			keep--;
+		memcpy(buf + keep, cut, sizeof cut - 1);
+		sb.len = keep + sizeof cut - 1;
+	}
+	/* Most renders are a few lines: keep only what was used. */
+	small = realloc(buf, sb.len ? sb.len : 1);
+	ns_file_snapshot_take(f, small ? small : buf, sb.len);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * ns_ctl.c — the ctl provider: a write is a batch of command lines, each
+ * handed to the owner's line() in order.
+ *
+ * The first failing line stops the batch and its error is returned with
+ * "line N: " in front (N counts every line of the write, blank ones too,
+ * from 1); lines before it stay applied, as in Cohesix. A line longer
+ * than HIVE_CTL_LINE_MAX or holding a NUL fails whole. Reads serve the
+ * usage text rendered at open. The file is append-only: offsets ignored.
+ */
+#include "ns.h"
+#include "ns_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ctl_priv {
+	ns_ctl_fn line;
+	ns_render_fn usage;
+	void *arg;
+};
+
+static int ctl_open(struct ns_file *f, struct ns_err *err)
+{
+	struct ctl_priv *cp = ns_node_priv(ns_file_node(f));
+
+	if (ns_file_omode(f) == NS_OWRITE || !cp->usage)
+		return 0;
+	return ns_file_render(f, cp->usage, cp->arg, err);
+}
+
+/* Prefix err->msg with "line N: ", keeping it bounded. */
+static void ctl_err_prefix(struct ns_err *err, unsigned lineno)
+{
+	char msg[HIVE_ERRSTR_MAX];
+
+	if (!err)
+		return;
+	memcpy(msg, err->msg, sizeof msg);
+	msg[sizeof msg - 1] = '\0';
+	ns_fail(err, err->code, "line %u: %s", lineno, msg);
+}
+
+static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err)
+{
+	struct ns_node *node = ns_file_node(f);
+	struct ctl_priv *cp = ns_node_priv(node);
+	char line[HIVE_CTL_LINE_MAX + 1];
+	const char *p = buf, *end = p + n;
+	unsigned lineno = 0;
+	struct ns_err lerr;
+	int rc;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		lineno++;
+		const char *next = nl ? nl + 1 : end;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len > HIVE_CTL_LINE_MAX)
+			return ns_fail(err, EINVAL, "line %u: line too long: %zu bytes (max %u)", lineno, len,
+			               HIVE_CTL_LINE_MAX);
+		if (memchr(p, '\0', len))
+			return ns_fail(err, EINVAL, "line %u: NUL byte in command", lineno);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p = next;
+		if (strspn(line, " \t") == len)
+			continue; /* blank */
+		memset(&lerr, 0, sizeof lerr);
+		rc = cp->line(cp->arg, ns_file_who(f), line, &lerr);
+		if (rc < 0) {
+			if (lerr.code == 0)
+				ns_fail(&lerr, -rc, "command failed");
+			ctl_err_prefix(&lerr, lineno);
+			if (err)
+				*err = lerr;
+			return -lerr.code;
+		}
+	}
+	ns_node_touch(node);
+	return (ssize_t)n;
+}
+
+static void ctl_release(struct ns_node *node)
+{
+	free(ns_node_priv(node));
+}
+
+static const struct ns_ops ctl_ops = {
+	.open = ctl_open,
+	.write = ctl_write,
+	.release = ctl_release,
+};
+
+struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *name,
+                            const struct ns_perm *perm, ns_ctl_fn line, ns_render_fn usage, void *arg)
+{
+	struct ctl_priv *cp;
+	struct ns_node *node;
+
+	if (!line) {
+		errno = EINVAL;
+		return NULL;
+	}
+	cp = calloc(1, sizeof *cp);
+	if (!cp) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	cp->line = line;
+	cp->usage = usage;
+	cp->arg = arg;
+	node = ns_mkfile(ns, parent, name, perm, &ctl_ops, cp);
+	if (!node) {
+		int e = errno;
+		free(cp);
+		errno = e;
+		return NULL;
+	}
+	ns_node_set_qtype(node, NS_QTAPPEND);
+	return node;
+}

@@ -1,0 +1,26 @@
+/*
+ * ns_impl.h — what the built-in providers (ns_text.c, ns_ring.c, ns_ctl.c,
+ * ns_cas.c) need from the tree core (ns.c) beyond the public ns.h.
+ *
+ * Not for the protocol layers or other parts: they use ns.h only. These
+ * are the few knobs a provider kind sets on its nodes and files.
+ */
+#ifndef HIVE_NS_IMPL_H
+#define HIVE_NS_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ns.h"
+
+/* Add qid type bits (NS_QTAPPEND) to a file: the provider kind decides. */
+void ns_node_set_qtype(struct ns_node *node, uint8_t bits);
+/* Hand a malloc'd snapshot to the file (no copy); the file frees it.
+ * len must be <= HIVE_SNAPSHOT_MAX. */
+void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len);
+/* Render into a fresh HIVE_SNAPSHOT_MAX buffer and hand it to the file.
+ * An overflowing render is cut at its last whole line and ends with
+ * "truncated\n", so a reader sees whole lines and knows it was cut. */
+int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * tree.c — hive_tree_build: the namespace a fresh hive serves, and who
+ * sees what in it.
+ *
+ *   /                     all roles
+ *   /proc/...             all roles read (procfs.c)
+ *   /log/queen.log        all roles read; queen appends one line per write
+ *   /queen/ctl            queen and observer see and read; queen writes
+ *   /queen/lifecycle/ctl  same
+ *   /agent/               all roles; each /agent/<aid> is seen by queen,
+ *                         observer, and the worker whose subject is <aid>
+ *
+ * Events from the tree (walk and open denials) go through hive_event, so
+ * they land in queen.log with the rest.
+ */
+#include "hive.h"
+#include "procfs.h"
+#include "queenctl.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void tree_emit(void *arg, const struct principal *who, const char *event, const char *path,
+                      const char *detail)
+{
+	hive_event(arg, who, event, path, "%s", detail ? detail : "");
+}
+
+int hive_agent_visible(const struct ns_node *node, const struct principal *who)
+{
+	const struct ns_node *n = node, *p;
+
+	if (!who)
+		return 0;
+	if (who->role == HIVE_ROLE_QUEEN || who->role == HIVE_ROLE_OBSERVER)
+		return 1;
+	if (who->role != HIVE_ROLE_WORKER || !who->subject[0])
+		return 0;
+	/* Climb to the node directly under /agent: its name is the aid. */
+	for (p = ns_node_parent(n); p && ns_node_parent(p); n = p, p = ns_node_parent(p)) {
+		if (strcmp(ns_node_name(p), "agent") == 0 && ns_node_parent(ns_node_parent(p)) == NULL)
+			return strcmp(ns_node_name(n), who->subject) == 0;
+	}
+	return 0; /* not under /agent: fail closed */
+}
+
+void hive_tree_free(struct hive *hive)
+{
+	ns_free(hive->ns);
+	hive->ns = NULL;
+	ns_ring_free(hive->log);
+	hive->log = NULL;
+}
+
+int hive_tree_build(struct hive *hive)
+{
+	static const struct ns_perm all_dir = { .mode = 0555, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL };
+	static const struct ns_perm queen_dir = {
+		.mode = 0555, .see = HIVE_ROLES_READERS, .read = HIVE_ROLES_READERS,
+	};
+	static const struct ns_perm log_file = {
+		.mode = 0644, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL,
+		.write = HIVE_ROLE_BIT(HIVE_ROLE_QUEEN),
+	};
+	struct ns_node *root, *dir;
+	int rc = -ENOMEM;
+
+	hive->log = ns_ring_new(HIVE_LOG_RING_BYTES, NS_RING_CLAMP);
+	if (!hive->log)
+		goto fail;
+	hive->ns = ns_new(tree_emit, hive);
+	if (!hive->ns)
+		goto fail;
+	root = ns_root(hive->ns);
+
+	if (!(dir = ns_mkdir(hive->ns, root, "proc", &all_dir)))
+		goto fail_errno;
+	if ((rc = procfs_build(hive, dir)) < 0)
+		goto fail;
+
+	if (!(dir = ns_mkdir(hive->ns, root, "log", &all_dir)))
+		goto fail_errno;
+	if (!ns_ring_file(hive->ns, dir, "queen.log", &log_file, hive->log, NS_RING_WRITE_LINE))
+		goto fail_errno;
+
+	if (!(dir = ns_mkdir(hive->ns, root, "queen", &queen_dir)))
+		goto fail_errno;
+	if ((rc = queenctl_build(hive, dir)) < 0)
+		goto fail;
+
+	if (!ns_mkdir(hive->ns, root, "agent", &all_dir))
+		goto fail_errno;
+	return 0;
+
+fail_errno:
+	rc = -errno;
+fail:
+	hive_tree_free(hive);
+	return rc;
+}
