@@ -58,7 +58,7 @@ ssize_t hivec_read_file(struct hivec *c, const char *path, void *buf, size_t cap
 /* Write data to path (opened for writing, offset 0); returns bytes written. */
 ssize_t hivec_write_file(struct hivec *c, const char *path, const void *data, size_t len);
 /* List a directory: calls fn for each entry ("." and ".." skipped);
- * fn returning non-zero stops. Returns the number of entries or -errno. */
+ * fn may make its own hivec calls; fn returning non-zero stops. Returns the number of entries or -errno. */
 int hivec_list(struct hivec *c, const char *path,
                int (*fn)(void *arg, const struct hivec_dirent *de), void *arg);
 
@@ -69,5 +69,25 @@ ssize_t hivec_pread(struct hivec *c, uint32_t fid, uint64_t off, void *buf, size
 ssize_t hivec_pwrite(struct hivec *c, uint32_t fid, uint64_t off, const void *buf, size_t n);
 int hivec_fstat(struct hivec *c, uint32_t fid, struct hivec_stat *st);
 int hivec_clunk(struct hivec *c, uint32_t fid);
+
+/* --- additions (h5): connection stage, liveness, ping ------------------ */
+
+/* Where hivec_connect_ex failed: dialing, version negotiation or attach
+ * (an attach failure is the hive refusing us, e.g. a bad ticket). */
+enum hivec_stage { HIVEC_STAGE_CONNECT = 0, HIVEC_STAGE_VERSION, HIVEC_STAGE_ATTACH };
+/* hivec_connect, plus *stage (may be NULL) saying where it failed. */
+struct hivec *hivec_connect_ex(const struct hivec_opts *o, int *err, int *stage, char *msg,
+                               size_t msglen);
+/* Handshake on an already connected stream socket (socketpair, inherited
+ * fd); takes ownership of fd, closed on failure too. */
+struct hivec *hivec_connect_fd_ex(int fd, const struct hivec_opts *o, int *err, int *stage,
+                                  char *msg, size_t msglen);
+/* 0 once the transport is dead (timeout, bad reply, peer gone): every
+ * further call fails; the caller should reconnect. 1 otherwise. */
+int hivec_alive(const struct hivec *c);
+/* The socket, for poll() by callers that wait on other fds too. */
+int hivec_fd(const struct hivec *c);
+/* One cheap round trip (Tgetattr on the root). Returns 0 or -errno. */
+int hivec_ping(struct hivec *c);
 
 #endif

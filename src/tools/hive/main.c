@@ -1,0 +1,218 @@
+/*
+ * main.c — `hive`, the command-line client of a hive: global flags, where
+ * to connect (socket, state dir, TCP + ticket), and dispatch to the verbs.
+ *
+ * Every verb is a thin client of the namespace (see cmds.c); the exit
+ * codes are a contract with scripts and are listed in --help.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../hived/hive.h"
+#include "cli.h"
+#include "mount.h"
+
+static const char hcli_help[] =
+	"usage: hive [GLOBAL FLAGS] VERB [ARGS...]\n"
+	"\n"
+	"A client of a hive (hived): the namespace is files; every verb reads or writes them.\n"
+	"\n"
+	"Verbs:\n"
+	"  ls [-l] [PATH]             list a directory (-l: mode, size, mtime)\n"
+	"  cat PATH...                print files\n"
+	"  tail [-f] [-n N] PATH      last N lines (default 10); -f follows appends until ^C\n"
+	"  write PATH TEXT...         write TEXT (words joined by spaces) + newline in one write,\n"
+	"                             e.g. hive write /queen/ctl 'log hello'\n"
+	"  stat PATH...               attributes of files\n"
+	"  sh [-k] [-c CMDS | FILE]   interactive shell (ls cat tail write stat echo cd pwd help);\n"
+	"                             -c runs CMDS (';' or newline separated), FILE runs a script;\n"
+	"                             stops at the first failing command unless -k\n"
+	"  ticket mint --role ROLE [--subject S] --ttl SECONDS [--state DIR] [--issued-at MS]\n"
+	"                             mint a ticket from <state>/tickets.conf (ttl 0 = no expiry;\n"
+	"                             roles: queen worker worker-gpu worker-bus worker-lora observer)\n"
+	"  ping                       connect, attach and one round trip; prints the latency\n"
+	"  mount [-f] DIR | -u DIR    the namespace as a FUSE directory (-f: foreground;\n"
+	"                             -u: unmount)\n"
+	"  help                       this text\n"
+	"\n"
+	"Global flags (before the verb):\n"
+	"  --socket PATH     Unix socket of the hive (default $HIVE_SOCKET, else <state>/hive.sock)\n"
+	"  --state DIR       state directory of the hive (default $HIVE_STATE, else\n"
+	"                    $XDG_STATE_HOME/hive, else ~/.local/state/hive)\n"
+	"  --tcp HOST:PORT   connect over TCP instead (needs a ticket)\n"
+	"  --ticket T        ticket to attach with (default $HIVE_TICKET); --ticket '' sends none\n"
+	"  --timeout MS      wait at most MS for each reply (default 5000)\n"
+	"  --json            machine-readable output for ls, stat, ping, ticket mint\n"
+	"  -h, --help        this text\n"
+	"  -V, --version     print the version\n"
+	"\n"
+	"Environment: HIVE_SOCKET, HIVE_STATE, HIVE_TICKET, XDG_STATE_HOME, HOME.\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  ok\n"
+	"  1  the operation failed (the hive refused it)\n"
+	"  2  usage error\n"
+	"  3  cannot connect, or the connection was lost\n"
+	"  4  permission denied (role or ticket)\n"
+	"  5  not found\n";
+
+struct hcli_verb {
+	const char *name;
+	int (*fn)(struct hcli *h, int argc, char **argv);
+};
+
+static const struct hcli_verb hcli_verbs[] = {
+	{ "ls", hcli_ls },       { "cat", hcli_cat },   { "tail", hcli_tail },
+	{ "write", hcli_write }, { "stat", hcli_stat }, { "sh", hcli_sh },
+	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
+};
+
+/* Split HOST:PORT (or [V6]:PORT). */
+static int hcli_parse_tcp(struct hcli *h, const char *arg)
+{
+	const char *colon;
+	size_t hl;
+	if (arg[0] == '[') {
+		const char *rb = strchr(arg, ']');
+		if (!rb || rb[1] != ':')
+			return -EINVAL;
+		colon = rb + 1;
+		hl = (size_t)(rb - arg - 1);
+		arg++;
+	} else {
+		colon = strrchr(arg, ':');
+		if (!colon)
+			return -EINVAL;
+		hl = (size_t)(colon - arg);
+	}
+	if (hl == 0 || hl >= sizeof h->tcp_host)
+		return -EINVAL;
+	memcpy(h->tcp_host, arg, hl);
+	h->tcp_host[hl] = 0;
+	char *end;
+	errno = 0;
+	long port = strtol(colon + 1, &end, 10);
+	if (errno || *end || colon[1] == 0 || port <= 0 || port > 65535)
+		return -EINVAL;
+	h->o.tcp_host = h->tcp_host;
+	h->o.tcp_port = (int)port;
+	return 0;
+}
+
+/* --state, else $HIVE_STATE, else $XDG_STATE_HOME/hive, else ~/.local/state/hive. */
+static int hcli_state_dir(struct hcli *h, const char *flag)
+{
+	const char *e;
+	int n;
+	if (flag)
+		n = snprintf(h->state, sizeof h->state, "%s", flag);
+	else if ((e = getenv("HIVE_STATE")) && *e)
+		n = snprintf(h->state, sizeof h->state, "%s", e);
+	else if ((e = getenv("XDG_STATE_HOME")) && *e)
+		n = snprintf(h->state, sizeof h->state, "%s/hive", e);
+	else if ((e = getenv("HOME")) && *e)
+		n = snprintf(h->state, sizeof h->state, "%s/.local/state/hive", e);
+	else
+		n = snprintf(h->state, sizeof h->state, ".");
+	return n < 0 || (size_t)n >= sizeof h->state ? -ENAMETOOLONG : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "tcp", required_argument, NULL, 't' },
+		{ "ticket", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct hcli h; /* large: keep it off the stack */
+	const char *sock = NULL, *state = NULL, *tcp = NULL, *ticket = NULL;
+	int opt, code;
+
+	snprintf(h.prefix, sizeof h.prefix, "hive");
+	snprintf(h.cwd, sizeof h.cwd, "/");
+	while ((opt = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 's': sock = optarg; break;
+		case 'S': state = optarg; break;
+		case 't': tcp = optarg; break;
+		case 'T': ticket = optarg; break;
+		case 'j': h.json = 1; break;
+		case 'o': {
+			char *end;
+			errno = 0;
+			long ms = strtol(optarg, &end, 10);
+			if (errno || *end || ms <= 0 || ms > 3600000)
+				return hcli_usage(&h, "--timeout wants milliseconds 1..3600000, not '%s'", optarg);
+			h.o.timeout_ms = (uint32_t)ms;
+			break;
+		}
+		case 'h':
+			fputs(hcli_help, stdout);
+			return HCLI_OK;
+		case 'V':
+			printf("hive %s (9P2000.L client)\n", HIVE_VERSION);
+			return HCLI_OK;
+		default:
+			fprintf(stderr, "hive: see `hive --help`\n");
+			return HCLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(hcli_help, stderr);
+		return HCLI_USAGE;
+	}
+	if (hcli_state_dir(&h, state) < 0)
+		return hcli_usage(&h, "--state: path too long");
+	if (sock && tcp)
+		return hcli_usage(&h, "--socket and --tcp are exclusive: pick one");
+	if (!ticket)
+		ticket = getenv("HIVE_TICKET");
+	h.o.ticket = ticket;
+	if (tcp) {
+		if (hcli_parse_tcp(&h, tcp) < 0)
+			return hcli_usage(&h, "--tcp wants HOST:PORT (e.g. 127.0.0.1:5640), not '%s'", tcp);
+		if (!ticket)
+			return hcli_usage(&h, "--tcp needs a ticket: pass --ticket T or set $HIVE_TICKET "
+			                      "(mint one with `hive ticket mint --role ROLE --ttl SECONDS`)");
+	} else {
+		const char *env = getenv("HIVE_SOCKET");
+		int n;
+		if (sock)
+			n = snprintf(h.sock, sizeof h.sock, "%s", sock);
+		else if (env && *env && !state)
+			n = snprintf(h.sock, sizeof h.sock, "%s", env);
+		else
+			n = snprintf(h.sock, sizeof h.sock, "%s/%s", h.state, HIVE_SOCKET_NAME);
+		if (n < 0 || (size_t)n >= sizeof h.sock)
+			return hcli_usage(&h, "socket path too long");
+		h.o.unix_path = h.sock;
+	}
+
+	const char *verb = argv[optind];
+	if (!strcmp(verb, "help")) {
+		fputs(hcli_help, stdout);
+		return HCLI_OK;
+	}
+	if (!strcmp(verb, "mount")) /* h7's FUSE client: it owns its connection */
+		return hive_mount_main(argc - optind, argv + optind, &h.o);
+	code = -1;
+	for (size_t i = 0; i < sizeof hcli_verbs / sizeof hcli_verbs[0]; i++) {
+		if (!strcmp(verb, hcli_verbs[i].name)) {
+			code = hcli_verbs[i].fn(&h, argc - optind, argv + optind);
+			break;
+		}
+	}
+	if (code < 0)
+		code = hcli_usage(&h, "unknown verb '%s' (see `hive --help`)", verb);
+	hivec_close(h.c);
+	return code;
+}
