@@ -31,10 +31,10 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 CORE_SRCS := $(wildcard src/lib/*.c src/ninep/*.c src/client/*.c) \
              $(filter-out src/hived/main.c,$(wildcard src/hived/*.c))
-CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
-HIVED_OBJS := $(BUILD)/src/hived/main.o
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+HIVED_OBJS := $(BUILD)/obj/src/hived/main.o
 HIVE_SRCS := $(wildcard src/tools/hive/*.c)
-HIVE_OBJS := $(HIVE_SRCS:%.c=$(BUILD)/%.o)
+HIVE_OBJS := $(HIVE_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
@@ -61,26 +61,26 @@ $(BUILD)/hived: $(HIVED_OBJS) $(BUILD)/libhivecore.a
 $(BUILD)/hive: $(HIVE_OBJS) $(BUILD)/libhivecore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libhivecore.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libhivecore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libhivecore.a
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libhivecore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 define TOOLDIR_RULE
-$(BUILD)/tests/tools/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/tools/$(1)/*.c)) $(BUILD)/libhivecore.a
+$(BUILD)/tests/tools/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/tools/$(1)/*.c)) $(BUILD)/libhivecore.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call TOOLDIR_RULE,$(d))))
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libhivecore.a
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(BUILD)/libhivecore.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
