@@ -93,7 +93,7 @@ static void listen_peer(struct listener *l, int fd, const struct sockaddr_storag
 static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 {
 	struct listener *l = arg;
-	for (unsigned i = 0; i < LISTEN_ACCEPT_BATCH; i++) {
+	for (unsigned i = 0; i < HIVE_ACCEPT_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -171,7 +171,7 @@ int listen_unix(struct hive *hive, struct srv *srv, const char *path, struct lis
 		goto fail;
 	}
 	chmod(path, 0600);
-	if (listen(l->fd, LISTEN_BACKLOG) < 0) {
+	if (listen(l->fd, HIVE_LISTEN_BACKLOG) < 0) {
 		rc = -errno;
 		snprintf(why, whylen, "cannot listen on %s: %s", path, strerror(errno));
 		unlink(path);
@@ -228,7 +228,7 @@ int listen_tcp(struct hive *hive, struct srv *srv, const char *addr, int port, i
 		         errno == EADDRINUSE ? " (is another hived running? use --tcp ADDR:PORT)" : "");
 		goto fail;
 	}
-	if (listen(l->fd, LISTEN_BACKLOG) < 0) {
+	if (listen(l->fd, HIVE_LISTEN_BACKLOG) < 0) {
 		rc = -errno;
 		snprintf(why, whylen, "cannot listen on %s:%d: %s", addr, port, strerror(errno));
 		goto fail;

@@ -11,13 +11,9 @@ struct hive;
 struct srv;
 struct listener;
 
-/* Connections accepted per wake-up of a listener (bounded loop work). */
-#define LISTEN_ACCEPT_BATCH 16u
 /* After accept fails for lack of fds, the listener rests this long so a
  * level-triggered loop does not spin on it (ms). */
 #define LISTEN_PAUSE_MS 200u
-/* listen(2) backlog: enough for a burst of 1000 clients connecting. */
-#define LISTEN_BACKLOG 512
 
 /*
  * Bind `path` (mode 0600; an existing socket file is replaced, so the

@@ -13,6 +13,8 @@
  */
 #include "loop.h"
 
+#include "../lib/limits.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,12 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Events taken per epoll_wait: bounds the work of one loop turn. */
-#define LOOP_EVENTS_MAX 64
 /* Highest signal number a handler can be set for (standard signals). */
 #define LOOP_SIGNALS_MAX 32
-/* Timers per loop: hived needs a few sweeps, not thousands. */
-#define LOOP_TIMERS_MAX 256
 
 struct loop_fd {
 	int fd;
@@ -203,7 +201,7 @@ int loop_add_timer(struct loop *loop, uint32_t period_ms, loop_timer_fn fn, void
 {
 	if (period_ms == 0 || !fn)
 		return -EINVAL;
-	if (loop->ntimers >= LOOP_TIMERS_MAX)
+	if (loop->ntimers >= (int)HIVE_LOOP_TIMERS_MAX)
 		return -ENOSPC;
 	struct loop_timer *t = calloc(1, sizeof *t);
 	if (!t)
@@ -298,13 +296,13 @@ static int loop_run_timers(struct loop *loop)
 
 int loop_run(struct loop *loop)
 {
-	struct epoll_event evs[LOOP_EVENTS_MAX];
+	struct epoll_event evs[HIVE_LOOP_EVENTS_MAX];
 	loop->stop = 0;
 	while (!loop->stop) {
 		int timeout = loop_run_timers(loop);
 		if (loop->stop)
 			break;
-		int n = epoll_wait(loop->epfd, evs, LOOP_EVENTS_MAX, timeout);
+		int n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

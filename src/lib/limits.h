@@ -187,4 +187,15 @@
 /* Arguments of one shell command, after splitting on blanks. */
 #define HIVE_SHELL_ARGS_MAX 64u
 
+/* --- event loop and listeners (h4: loop.c, listen.c) -------------------- */
+
+/* Events taken per epoll_wait: bounds the work of one loop turn. */
+#define HIVE_LOOP_EVENTS_MAX 64u
+/* Timers per loop: hived runs a few sweeps, not thousands. */
+#define HIVE_LOOP_TIMERS_MAX 256u
+/* Connections accepted per wake-up of a 9P listener (bounded loop work). */
+#define HIVE_ACCEPT_BATCH 16u
+/* listen(2) backlog: room for a burst of 1000 clients connecting at once. */
+#define HIVE_LISTEN_BACKLOG 1024
+
 #endif

@@ -1,0 +1,182 @@
+/*
+ * Unit tests for the 9P server's handshake: Tversion negotiation, the
+ * attach policy (owner on the Unix socket, tickets in aname or through an
+ * auth fid, role and subject checks, expiry, the lifecycle gate) and the
+ * handshake timeout (harness: srv_harness.h).
+ */
+#include "srv_harness.h"
+
+TEST(version_negotiation)
+{
+	struct ninep_msg r;
+	setup((long long)geteuid());
+	CHECK_EQ_INT(version("9P2000.L", 1u << 20, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RVERSION);
+	CHECK_EQ_INT(r.u.rversion.msize, HIVE_MSIZE_MAX);
+	CHECK(ninep_str_eq(r.u.rversion.version, "9P2000.L"));
+	CHECK_EQ_INT(version("9P2000.u", 4096, &r), 0);
+	CHECK(ninep_str_eq(r.u.rversion.version, "9P2000"));
+	CHECK_EQ_INT(r.u.rversion.msize, 4096);
+	CHECK_EQ_INT(version("9P1999", 4096, &r), 0);
+	CHECK(ninep_str_eq(r.u.rversion.version, "unknown"));
+	D = NINEP_9P2000;
+	CHECK_EQ_INT(version("9P2000", 100, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RERROR);
+	/* Before a version is agreed, everything else is refused on its tag. */
+	D = NINEP_9P2000;
+	CHECK_EQ_INT(attach(1, "", "", &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RERROR);
+	CHECK_EQ_INT(r.tag, 1);
+	teardown();
+}
+
+
+TEST(attach_policy)
+{
+	struct ninep_msg r;
+	/* A Unix peer that does not own the hive needs a ticket. */
+	setup((long long)geteuid() + 1);
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(attach(1, "", "", &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(attach(1, "queen", "cohesix-ticket-00.00", &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK(H.pressure.policy >= 2);
+	CHECK_EQ_INT(simple(NINEP_TCLUNK, 1, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EBADF); /* nothing was attached */
+	teardown();
+
+	/* The owner is queen; an unknown aname is refused; fids are unique. */
+	setup((long long)geteuid());
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(attach(1, "", "/elsewhere", &r), 0);
+	CHECK_EQ_INT(rerr(&r), ENOENT);
+	CHECK_EQ_INT(attach(1, "", "/", &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	CHECK(r.u.rattach.qid.type & NINEP_QTDIR);
+	CHECK_EQ_INT(attach(1, "", "", &r), 0);
+	CHECK_EQ_INT(rerr(&r), EEXIST);
+	/* Tauth: the owner needs none (ENOENT tells diod's clients so). */
+	struct ninep_msg m = { .type = NINEP_TAUTH, .tag = 9 };
+	m.u.tauth.afid = 7;
+	m.u.tauth.uname = ninep_str_c("");
+	m.u.tauth.aname = ninep_str_c("");
+	CHECK_EQ_INT(rpc(&m, &r), 0);
+	CHECK_EQ_INT(rerr(&r), ENOENT);
+	/* Tversion resets the session: the attach fid is gone. */
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(simple(NINEP_TCLUNK, 1, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EBADF);
+	teardown();
+}
+
+
+TEST(auth_fid_carries_a_ticket)
+{
+	struct ninep_msg r;
+	setup(-1); /* like TCP */
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	struct ninep_msg m = { .type = NINEP_TAUTH, .tag = 9 };
+	m.u.tauth.afid = 7;
+	m.u.tauth.uname = ninep_str_c("");
+	m.u.tauth.aname = ninep_str_c("");
+	CHECK_EQ_INT(rpc(&m, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RAUTH);
+	CHECK(r.u.rauth.aqid.type & NINEP_QTAUTH);
+	/* Reads of the afid return nothing; writes collect the ticket. */
+	CHECK_EQ_INT(tread(NINEP_TREAD, 7, 0, 100, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RREAD);
+	CHECK_EQ_INT(r.u.rread.count, 0);
+	struct ninep_msg w = { .type = NINEP_TWRITE, .tag = 10 };
+	w.u.twrite.fid = 7;
+	w.u.twrite.data = (const uint8_t *)"cohesix-ticket-0100.00\n";
+	w.u.twrite.count = 23;
+	CHECK_EQ_INT(rpc(&w, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RWRITE);
+	CHECK_EQ_INT(r.u.rwrite.count, 23);
+	struct ninep_msg a = { .type = NINEP_TATTACH, .tag = 11 };
+	a.u.tattach.fid = 1;
+	a.u.tattach.afid = 7;
+	a.u.tattach.uname = ninep_str_c("");
+	a.u.tattach.aname = ninep_str_c("");
+	CHECK_EQ_INT(rpc(&a, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES); /* a forged ticket */
+	a.u.tattach.afid = 8;
+	CHECK_EQ_INT(rpc(&a, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EINVAL); /* not an auth fid */
+	teardown();
+}
+
+TEST(tickets_at_attach)
+{
+	struct ninep_msg r;
+	char tk[512];
+	setup(-1); /* like TCP: only tickets get in */
+	for (int code = 0; code < TICKET_ROLE_CODES; code++)
+		ticket_keys_set(&H.keys, (enum ticket_role_code)code, "test-secret");
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	mint(TICKET_ROLE_OBSERVER, NULL, wall_ms(), 600, tk, sizeof tk);
+	CHECK_EQ_INT(attach(1, "", tk, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	CHECK_EQ_INT(S->conns->hs->who.role, HIVE_ROLE_OBSERVER);
+	/* uname naming another role than the ticket: refused. */
+	CHECK_EQ_INT(attach(2, "queen", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	/* Expired: issued long ago with a short ttl; counts as quota. */
+	uint64_t quota = H.pressure.quota;
+	mint(TICKET_ROLE_OBSERVER, NULL, 1000, 1, tk, sizeof tk);
+	CHECK_EQ_INT(attach(2, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(H.pressure.quota, quota + 1);
+	/* A worker: uname role:id must match the subject. */
+	mint(TICKET_ROLE_WORKER_HEARTBEAT, "w-1", wall_ms(), 600, tk, sizeof tk);
+	CHECK_EQ_INT(attach(2, "worker-heartbeat:w-2", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(attach(2, "worker-heartbeat:w-1", tk, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	/* Worker attaches pass the lifecycle gate: refused when QUIESCED. */
+	struct ns_err err;
+	enum lifecycle_state from;
+	CHECK_EQ_INT(lifecycle_command(&H.lifecycle, "quiesce", loop_now_ms(), &from, &err), 0);
+	CHECK_EQ_INT(attach(3, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EAGAIN);
+	/* ... but a queen ticket still gets in. */
+	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 0, tk, sizeof tk);
+	CHECK_EQ_INT(attach(3, "queen", tk, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	/* A ticket of a role with no key: refused. */
+	memset(&H.keys, 0, sizeof H.keys);
+	CHECK_EQ_INT(attach(4, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	teardown();
+}
+
+
+TEST(handshake_timeout)
+{
+	struct ninep_msg r;
+	setup((long long)geteuid());
+	srv_set_handshake_timeout(S, 200);
+	/* Silent past the handshake time: closed by the sweep (EOF here). */
+	CHECK_EQ_INT(recv_msg(&r), -1);
+	CHECK_EQ_INT(srv_count(S), 0);
+	teardown();
+	setup((long long)geteuid());
+	srv_set_handshake_timeout(S, 0); /* never */
+	CHECK_EQ_INT(pump(), -1);        /* 2 s pass with no close */
+	CHECK_EQ_INT(srv_count(S), 1);
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RVERSION);
+	teardown();
+}
+
+
+int main(void)
+{
+	RUN(version_negotiation);
+	RUN(attach_policy);
+	RUN(auth_fid_carries_a_ticket);
+	RUN(tickets_at_attach);
+	RUN(handshake_timeout);
+	return test_done();
+}
