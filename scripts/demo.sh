@@ -42,6 +42,17 @@ step "hive --tcp 127.0.0.1:$port --ticket \$ticket cat /queen/ctl   # denied"
 if worker cat /queen/ctl; then echo "demo: the worker was not denied" >&2; exit 1; else echo "(exit $?: denied, as it must be)"; fi
 run hive sh -c 'cat /proc/pressure; tail -n 6 /log/queen.log'
 
+if [ -e /dev/fuse ]; then
+	mnt=$state/mnt
+	mkdir -p "$mnt"
+	run hive mount "$mnt"
+	step "cat $mnt/proc/lifecycle/state; echo 'log hello through FUSE' >> $mnt/queen/ctl; grep -c FUSE $mnt/log/queen.log"
+	cat "$mnt/proc/lifecycle/state"
+	echo 'log hello through FUSE' >>"$mnt/queen/ctl"
+	grep -c FUSE "$mnt/log/queen.log"
+	run hive mount -u "$mnt"
+fi
+
 step "kill -TERM $hived_pid"
 kill -TERM "$hived_pid"
 wait "$hived_pid"
