@@ -3,11 +3,23 @@
 # generator, in one run, on loopback Unix sockets. Prints ratios; asserts
 # nothing about absolute times (the machine is shared and noisy).
 #
+# Noise: each measurement is repeated and the median printed. The two
+# servers alternate (hived first on odd repeats, diod first on even ones),
+# so a burst of load from elsewhere hits both alike; the ratio printed is
+# the median of the per-repeat ratios, each pairing two runs made next to
+# each other in time. Context switches per operation come from
+# /proc/PID/task/*/status during the timed runs (no overhead); syscalls per
+# operation from a separate short run under `strace -c` (it slows the
+# server down, so it is never part of the timed runs).
+#
 #   BENCH_SECONDS  seconds per measurement (default 5)
+#   BENCH_REPEATS  repeats per measurement (default 3)
+#   BENCH_STRACE   0 to skip the syscall count (default 1 if strace works)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${HIVE_BUILD:-build}
 SECS=${BENCH_SECONDS:-5}
+REPEATS=${BENCH_REPEATS:-3}
 work=$(mktemp -d /tmp/hive-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
@@ -24,25 +36,70 @@ for i in $(seq 100); do [ -S "$work/state/hive.sock" ] && break; sleep 0.05; don
 diod -f -n -l "$work/diod.sock" -e "$work/export" 2>"$work/diod.log" & pids+=($!); diod_pid=$!
 for i in $(seq 100); do [ -S "$work/diod.sock" ] && break; sleep 0.05; done
 
-run() { # server conns -> "ops_per_s p50 p99"
-	local out
+loadgen() { # server conns seconds -> loadgen's output line
 	if [ "$1" = hived ]; then
-		out=$("$B/bench/loadgen" --socket "$work/state/hive.sock" --path /proc/version --conns "$2" --seconds "$SECS")
+		"$B/bench/loadgen" --socket "$work/state/hive.sock" --path /proc/version --conns "$2" --seconds "$3"
 	else
-		out=$("$B/bench/loadgen" --socket "$work/diod.sock" --aname "$work/export" --uname root --path /version --conns "$2" --seconds "$SECS")
+		"$B/bench/loadgen" --socket "$work/diod.sock" --aname "$work/export" --uname root --path /version \
+			--conns "$2" --seconds "$3"
 	fi
-	echo "$out" | sed -E 's/.*ops_per_s=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+).*/\1 \2 \3/'
+}
+pid_of() { if [ "$1" = hived ]; then echo "$hived_pid"; else echo "$diod_pid"; fi; }
+ctxsw() { # pid -> context switches so far, over all its threads
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
+}
+run() { # server conns -> "ops_per_s p50 p99 ctxsw_per_op"
+	local out pid c0 c1
+	pid=$(pid_of "$1")
+	c0=$(ctxsw "$pid")
+	out=$(loadgen "$1" "$2" "$SECS")
+	c1=$(ctxsw "$pid")
+	echo "$out" | sed -E 's/.*ops=([0-9]+) ops_per_s=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+).*/\2 \3 \4 \1/' |
+		awk -v c="$((c1 - c0))" '{ printf "%s %s %s %.1f\n", $1, $2, $3, ($4 > 0 ? c / $4 : 0) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+syscalls_per_op() { # server -> syscalls of the server per operation (1 conn, strace -c)
+	local pid out ops calls
+	pid=$(pid_of "$1")
+	strace -c -f -q -p "$pid" -o "$work/strace.$1" 2>/dev/null & local spid=$!
+	sleep 0.5
+	out=$(loadgen "$1" 1 1)
+	kill -INT "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+	ops=$(echo "$out" | sed -E 's/.*ops=([0-9]+) .*/\1/')
+	calls=$(awk '$NF == "total" { print $4 }' "$work/strace.$1" 2>/dev/null)
+	awk -v c="${calls:-0}" -v o="$ops" 'BEGIN { if (o > 0 && c > 0) printf "%.1f", c / o; else printf "n/a" }'
+}
 
-echo "== walk+open+read+clunk of a small file, Unix socket, ${SECS}s each"
-printf '%-6s %-8s %12s %10s %10s\n' conns server ops/s p50_us p99_us
+echo "== walk+open+read+clunk of a small file, Unix socket, ${SECS}s each, median of $REPEATS"
+printf '%-6s %-8s %12s %10s %10s %12s   %s\n' conns server ops/s p50_us p99_us ctxsw/op "per repeat: ops/s,p99_us"
 for c in 1 8; do
-	read -r h_ops h_p50 h_p99 < <(run hived "$c")
-	read -r d_ops d_p50 d_p99 < <(run diod "$c")
-	printf '%-6s %-8s %12s %10s %10s\n' "$c" hived "$h_ops" "$h_p50" "$h_p99" "$c" diod "$d_ops" "$d_p50" "$d_p99"
-	echo "ratio conns=$c: throughput hived/diod = $(ratio "$h_ops" "$d_ops")  p50 hived/diod = $(ratio "$h_p50" "$d_p50")  p99 hived/diod = $(ratio "$h_p99" "$d_p99")"
+	h_ops=() h_p50=() h_p99=() h_cs=() d_ops=() d_p50=() d_p99=() d_cs=() r_ops=() r_p50=() r_p99=()
+	h_raw="" d_raw=""
+	for r in $(seq "$REPEATS"); do
+		if [ $((r % 2)) = 1 ]; then
+			read -r a b e f < <(run hived "$c"); read -r g h i j < <(run diod "$c")
+		else
+			read -r g h i j < <(run diod "$c"); read -r a b e f < <(run hived "$c")
+		fi
+		h_ops+=("$a") h_p50+=("$b") h_p99+=("$e") h_cs+=("$f") h_raw+=" $a,$e"
+		d_ops+=("$g") d_p50+=("$h") d_p99+=("$i") d_cs+=("$j") d_raw+=" $g,$i"
+		r_ops+=("$(ratio "$a" "$g")") r_p50+=("$(ratio "$b" "$h")") r_p99+=("$(ratio "$e" "$i")")
+	done
+	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$c" hived "$(median "${h_ops[@]}")" "$(median "${h_p50[@]}")" \
+		"$(median "${h_p99[@]}")" "$(median "${h_cs[@]}")" "$h_raw"
+	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$c" diod "$(median "${d_ops[@]}")" "$(median "${d_p50[@]}")" \
+		"$(median "${d_p99[@]}")" "$(median "${d_cs[@]}")" "$d_raw"
+	echo "ratio conns=$c: throughput hived/diod = $(median "${r_ops[@]}")  p50 hived/diod = $(median "${r_p50[@]}")" \
+	     " p99 hived/diod = $(median "${r_p99[@]}")  (medians of per-repeat ratios; p99 per repeat: ${r_p99[*]})"
 done
+if [ "${BENCH_STRACE:-1}" = 1 ] && command -v strace >/dev/null &&
+   strace -f -q -o /dev/null true 2>/dev/null; then
+	echo "syscalls per operation (4 requests), 1 conn, under strace: hived $(syscalls_per_op hived)," \
+	     "diod $(syscalls_per_op diod)"
+fi
 
 echo "== resident memory with 100 idle sessions"
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }

@@ -48,6 +48,8 @@ int hivec_kill(struct hivec *c, int rc)
 	if (!c->dead) {
 		c->dead = 1;
 		c->dead_err = rc;
+		/* The first cause of death is what every later call reports. */
+		snprintf(c->err, sizeof c->err, "%s", strerror(rc < 0 ? -rc : ECONNRESET));
 	}
 	return rc;
 }

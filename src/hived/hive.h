@@ -33,11 +33,22 @@ struct hive_config {
 	char console_addr[64];         /* default 127.0.0.1 */
 	char console_token[HIVE_SECRET_MAX]; /* AUTH token of the console */
 	uint32_t idle_timeout_ms;      /* default HIVE_IDLE_TIMEOUT_MS */
+	int test_fixtures;             /* --test-fixtures: serve /test (see tree.c) */
 };
 
 /* Refusal counters by class (Cohesix /proc/pressure): busy, quota, cut, policy. */
 struct hive_pressure {
 	uint64_t busy, quota, cut, policy;
+};
+
+/* 9P requests handed to the handlers, by the session's dialect after the
+ * request (so a Tversion counts under the dialect it negotiated) and type
+ * (/proc/9p). Indexes are enum ninep_dialect (none, 9P2000, 9P2000.L) and
+ * the one-byte type number of the wire. */
+#define HIVE_9P_DIALECTS 3u
+#define HIVE_9P_TYPES 256u
+struct hive_9p_counts {
+	uint64_t msgs[HIVE_9P_DIALECTS][HIVE_9P_TYPES];
 };
 
 struct hive_session {
@@ -61,6 +72,7 @@ struct hive {
 	struct lifecycle lifecycle;
 	struct ticket_keys keys;
 	struct hive_pressure pressure;
+	struct hive_9p_counts ninep;
 	uid_t owner_uid;
 	uint64_t start_ms;    /* loop_now_ms() at start */
 	int64_t start_wall;   /* Unix seconds at start */

@@ -10,12 +10,20 @@
  * (even for an fd whose event is still pending in the same batch).
  * Timers are few (a handful of sweeps), so a sorted list is enough; the
  * epoll_wait timeout comes from the nearest one.
+ *
+ * After a turn that had events the loop busy-polls briefly before it
+ * blocks (see loop.h): for a request/reply peer the next request usually
+ * lands within that window, and catching it awake is far cheaper than
+ * being woken from an idle (halted) CPU. The spin yields between polls so
+ * a runnable peer on the same CPU is not held off, and its budget adapts
+ * to the gaps seen, so spinning that does not pay stops.
  */
 #include "loop.h"
 
 #include "../lib/limits.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +69,10 @@ struct loop {
 	int next_timer_id;
 	int sigfd;
 	sigset_t sigmask;
+	uint32_t spin_max_us; /* busy-poll budget bound, 0 = never spin */
+	uint32_t spin_us;     /* the current (adapted) budget */
+	int busy;             /* the last turn handled events: spin first */
+	uint64_t idle_ns;     /* when the last turn with events ended */
 	struct loop_sig sigs[LOOP_SIGNALS_MAX + 1];
 };
 
@@ -83,6 +95,8 @@ struct loop *loop_new(void)
 	}
 	loop->sigfd = -1;
 	loop->next_timer_id = 1;
+	loop->spin_max_us = LOOP_SPIN_US_DEFAULT;
+	if (getenv("H11_SPIN")) loop->spin_max_us = (uint32_t)atoi(getenv("H11_SPIN")); /* H11 TEMP */
 	sigemptyset(&loop->sigmask);
 	return loop;
 }
@@ -294,6 +308,51 @@ static int loop_run_timers(struct loop *loop)
 	return wait > 60000 ? 60000 : (int)wait;
 }
 
+void loop_set_spin(struct loop *loop, uint32_t us)
+{
+	loop->spin_max_us = us > LOOP_SPIN_US_MAX ? LOOP_SPIN_US_MAX : us;
+	if (loop->spin_us > loop->spin_max_us)
+		loop->spin_us = loop->spin_max_us;
+}
+
+static uint64_t loop_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Poll without sleeping until the budget since idle_ns is spent. Returns
+ * what epoll_wait does, 0 if nothing came in time. */
+static int loop_spin(struct loop *loop, struct epoll_event *evs)
+{
+	uint64_t end = loop->idle_ns + (uint64_t)loop->spin_us * 1000u;
+	for (;;) {
+		int n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, 0);
+		if (n != 0 || loop_now_ns() >= end)
+			return n;
+		/* Let anything runnable here (perhaps the very peer we wait
+		 * for) have the CPU: we only want it not to go idle. */
+		sched_yield();
+	}
+}
+
+/* Events ended an idle gap that began at idle_ns: adapt the budget. A gap
+ * the budget covered needs nothing; one a bigger budget would have covered
+ * grows it; one longer than the maximum shrinks it (spinning was waste). */
+static void loop_spin_adapt(struct loop *loop)
+{
+	uint64_t gap_us = (loop_now_ns() - loop->idle_ns) / 1000u;
+	if (gap_us <= loop->spin_us)
+		return;
+	if (gap_us <= loop->spin_max_us) {
+		uint32_t us = loop->spin_us ? loop->spin_us * 2 : LOOP_SPIN_US_START;
+		loop->spin_us = us > loop->spin_max_us ? loop->spin_max_us : us;
+	} else {
+		loop->spin_us /= 2;
+	}
+}
+
 int loop_run(struct loop *loop)
 {
 	struct epoll_event evs[HIVE_LOOP_EVENTS_MAX];
@@ -302,12 +361,24 @@ int loop_run(struct loop *loop)
 		int timeout = loop_run_timers(loop);
 		if (loop->stop)
 			break;
-		int n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, timeout);
+		int n;
+		if (loop->busy && loop->spin_us && timeout != 0) {
+			n = loop_spin(loop, evs);
+			if (n == 0) {
+				/* Quiet: recompute the timers, then sleep. */
+				loop->busy = 0;
+				continue;
+			}
+		} else {
+			n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, timeout);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (n > 0 && loop->spin_max_us && loop->idle_ns)
+			loop_spin_adapt(loop);
 		for (int i = 0; i < n && !loop->stop; i++) {
 			struct loop_fd *e = evs[i].data.ptr;
 			if (e->dead)
@@ -315,6 +386,10 @@ int loop_run(struct loop *loop)
 			e->fn(loop, e->fd, evs[i].events, e->arg);
 		}
 		loop_reap(loop);
+		if (n > 0) {
+			loop->busy = 1;
+			loop->idle_ns = loop->spin_max_us ? loop_now_ns() : 0;
+		}
 	}
 	loop_reap(loop);
 	return 0;

@@ -33,6 +33,27 @@ void loop_del_timer(struct loop *loop, int id);
 /* Deliver signo through the loop (blocks it, uses signalfd). */
 int loop_add_signal(struct loop *loop, int signo, loop_signal_fn fn, void *arg);
 
+/*
+ * Busy-polling before sleeping: after a turn that handled events, the next
+ * wait first polls (epoll_wait with no timeout, yielding the CPU between
+ * polls) for a while before it blocks. A peer doing request/reply sends its
+ * next request some tens of microseconds after our reply; if the loop slept
+ * in between, waking it is a cross-CPU wake-up, which on a virtual machine
+ * whose idle vCPUs halt costs several times the handling of the request.
+ * The budget adapts per idle gap, as the kernel's haltpoll does: it grows
+ * (from LOOP_SPIN_US_START, doubling) while gaps end within the maximum and
+ * halves whenever a gap outlasts the maximum, so a peer that is slower than
+ * the maximum soon costs no spinning at all, and an idle daemon sleeps.
+ */
+#define LOOP_SPIN_US_DEFAULT 100u
+/* First budget once gaps show spinning would have paid (us). */
+#define LOOP_SPIN_US_START 10u
+/* Upper bound for loop_set_spin: past this, sleeping is cheaper. */
+#define LOOP_SPIN_US_MAX 1000u
+/* Set the maximum busy-poll budget (us, at most LOOP_SPIN_US_MAX; 0 = never
+ * spin). The default is LOOP_SPIN_US_DEFAULT. */
+void loop_set_spin(struct loop *loop, uint32_t us);
+
 /* Run until loop_stop(). Returns 0 or -errno on a fatal epoll error. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);

@@ -61,6 +61,8 @@ static const char usage[] =
 	"                         close 9P sessions not attached this long after connecting\n"
 	"                         (default: 10; 0 = never; raise it for peers that connect early,\n"
 	"                         such as a VM's virtio-serial port)\n"
+	"  --test-fixtures        adds /test with fixtures for client conformance tests:\n"
+	"                         /test/big holds 1000 files\n"
 	"  --help                 show this help\n"
 	"  --version              show the version\n"
 	"\n"
@@ -255,7 +257,7 @@ static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
 	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN, O_IDLE,
-	       O_HANDSHAKE, O_HELP, O_VERSION };
+	       O_HANDSHAKE, O_TEST_FIXTURES, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -265,6 +267,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
+		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -322,6 +325,9 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			if (!*optarg || *end || errno || v < 0 || v > 86400)
 				die("--handshake-timeout %s: expected seconds from 0 (never) to 86400", optarg);
 			handshake_ms = (uint32_t)v * 1000u;
+			break;
+		case O_TEST_FIXTURES:
+			cfg->test_fixtures = 1;
 			break;
 		case O_HELP:
 			fputs(usage, stdout);
@@ -413,13 +419,20 @@ int main(int argc, char **argv)
 	    loop_add_signal(hive.loop, SIGINT, on_stop_signal, &got) < 0)
 		die("cannot watch SIGTERM/SIGINT: %s", strerror(errno));
 
-	lifecycle_online(&hive.lifecycle, loop_now_ms());
 	char tcpdesc[96] = "off";
 	if (ltcp)
 		snprintf(tcpdesc, sizeof tcpdesc, "%s:%d", hive.cfg.tcp_addr, tcp_port);
 	hive_event(&hive, NULL, "start", NULL, "version=%s pid=%ld socket=%s tcp=%s console=%s",
 	           HIVE_VERSION, (long)getpid(), hive.cfg.unix_path, tcpdesc,
 	           hive.cfg.console_port >= 0 ? "on" : "off");
+	/* The boot transition is logged like any lifecycle change (queenctl.c),
+	 * so a reader of queen.log sees every state the hive was in. */
+	enum lifecycle_state boot_from = hive.lifecycle.state;
+	lifecycle_online(&hive.lifecycle, loop_now_ms());
+	if (hive.lifecycle.state != boot_from)
+		hive_event(&hive, NULL, "lifecycle", NULL, "old=%s new=%s reason=%s",
+		           lifecycle_state_name(boot_from), lifecycle_state_name(hive.lifecycle.state),
+		           hive.lifecycle.reason);
 
 	rc = loop_run(hive.loop);
 	if (rc < 0)

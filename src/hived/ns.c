@@ -3,7 +3,8 @@
  * and reference counts. See ns.h for the contract.
  *
  * Each directory keeps its children in a byte-sorted array (binary search
- * for walks, index access for listings). The tree holds one reference per
+ * for walks, index access for listings; a cursor makes a sequential
+ * listing O(1) per entry). The tree holds one reference per
  * linked node and every node holds one on its parent, so a fid that keeps
  * a removed node alive can still name its path. The struct ns itself is
  * freed with its last node, so fids clunked after ns_free() stay safe.
@@ -46,12 +47,25 @@ struct ns_node {
 	/* Directories: children sorted by name. */
 	struct ns_node **kids;
 	uint32_t nkids, capkids;
-	/* Listing cursor: ns_dir_child called with index i+1 after i for the
-	 * same principal resumes here instead of rescanning (gen guards it). */
+	uint64_t gen;                 /* bumped on every insert and remove of a child */
+	struct ns_dir_cursor *cursor; /* the last listing step, or NULL */
+};
+
+/*
+ * Where the last ns_dir_child of a directory landed: kids[pos] is the
+ * index-th child visible to the principal it names, as long as the
+ * directory's gen has not moved. A listing asks for 0, 1, 2, ... (and a
+ * 9P reply that is full asks for the same index again in the next
+ * request), so each step resumes here instead of rescanning: O(1) per
+ * entry. The principal is copied, not pointed to: a freed fid's address
+ * can be reused by another principal, whose view differs.
+ */
+struct ns_dir_cursor {
 	uint64_t gen;
-	const struct principal *cur_who;
-	uint64_t cur_gen;
-	size_t cur_index, cur_pos;
+	enum hive_role role;
+	uint64_t session_id;
+	char subject[HIVE_SUBJECT_MAX + 1];
+	size_t index, pos;
 };
 
 struct ns_file {
@@ -84,6 +98,7 @@ static void node_free(struct ns_node *node)
 
 	if (node->ops && node->ops->release)
 		node->ops->release(node);
+	free(node->cursor);
 	free(node->kids);
 	free(node->name);
 	free(node);
@@ -470,6 +485,28 @@ int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, c
 	return 0;
 }
 
+/* Does the cursor hold a step of this principal's view, still valid? A
+ * visible hook may look at the role, subject and session of `who`. */
+static int cursor_fits(const struct ns_node *dir, const struct principal *who)
+{
+	const struct ns_dir_cursor *c = dir->cursor;
+	return c && who && c->gen == dir->gen && c->role == who->role &&
+	       c->session_id == who->session_id && strcmp(c->subject, who->subject) == 0;
+}
+
+static void cursor_save(struct ns_node *dir, const struct principal *who, size_t index, size_t pos)
+{
+	struct ns_dir_cursor *c = dir->cursor;
+	if (!c && !(c = dir->cursor = calloc(1, sizeof *c)))
+		return; /* no cursor: the next call scans from the start */
+	c->gen = dir->gen;
+	c->role = who->role;
+	c->session_id = who->session_id;
+	snprintf(c->subject, sizeof c->subject, "%s", who->subject);
+	c->index = index;
+	c->pos = pos;
+}
+
 struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who, struct ns_node *dir,
                              size_t index)
 {
@@ -477,18 +514,17 @@ struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who, struct 
 
 	if (!dir || !dir->is_dir || dir->removed)
 		return NULL;
-	if (index > 0 && dir->cur_who == who && dir->cur_gen == dir->gen && dir->cur_index == index - 1) {
-		pos = dir->cur_pos + 1;
-		seen = index;
+	if (cursor_fits(dir, who) && dir->cursor->index <= index) {
+		if (dir->cursor->index == index)
+			return dir->kids[dir->cursor->pos];
+		pos = dir->cursor->pos + 1;
+		seen = dir->cursor->index + 1;
 	}
 	for (; pos < dir->nkids; pos++) {
 		if (!visible(dir->kids[pos], who))
 			continue;
 		if (seen++ == index) {
-			dir->cur_who = who;
-			dir->cur_gen = dir->gen;
-			dir->cur_index = index;
-			dir->cur_pos = pos;
+			cursor_save(dir, who, index, pos);
 			return dir->kids[pos];
 		}
 	}
@@ -636,34 +672,5 @@ int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct ns_
 		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
 	memcpy(copy, data, len);
 	ns_file_snapshot_take(f, copy, len);
-	return 0;
-}
-
-int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err)
-{
-	static const char cut[] = "truncated\n";
-	struct strbuf sb;
-	char *buf, *small;
-	int rc;
-
-	buf = malloc(HIVE_SNAPSHOT_MAX + 1);
-	if (!buf)
-		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
-	strbuf_init(&sb, buf, HIVE_SNAPSHOT_MAX + 1);
-	rc = render(arg, &f->who, &sb);
-	if (rc < 0) {
-		free(buf);
-		return ns_fail(err, -rc, "render failed: %s", strerror(-rc));
-	}
-	if (sb.overflow) {
-		size_t keep = sb.len > HIVE_SNAPSHOT_MAX - (sizeof cut - 1) ? HIVE_SNAPSHOT_MAX - (sizeof cut - 1) : sb.len;
-		while (keep > 0 && buf[keep - 1] != '\n')
-			keep--;
-		memcpy(buf + keep, cut, sizeof cut - 1);
-		sb.len = keep + sizeof cut - 1;
-	}
-	/* Most renders are a few lines: keep only what was used. */
-	small = realloc(buf, sb.len ? sb.len : 1);
-	ns_file_snapshot_take(f, small ? small : buf, sb.len);
 	return 0;
 }

@@ -137,7 +137,11 @@ void ns_getattr(const struct ns_node *node, struct ns_attr *attr);
 int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from,
              const char *name, size_t len, struct ns_node **out, struct ns_err *err);
 /* The index-th child of dir visible to `who` (byte-sorted order), or NULL
- * past the end. No reference is taken. */
+ * past the end. No reference is taken. Asking for the same or a higher
+ * index than the last call on dir, for the same principal, resumes from
+ * that call: a listing 0, 1, 2, ... costs O(1) per entry; any insert or
+ * remove in dir, or another principal, restarts the scan. So a `visible`
+ * hook must depend only on the node and who's role, subject and session. */
 struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who,
                              struct ns_node *dir, size_t index);
 
@@ -169,6 +173,12 @@ void ns_emit(struct ns *ns, const struct principal *who, const char *event,
 typedef int (*ns_render_fn)(void *arg, const struct principal *who, struct strbuf *sb);
 struct ns_node *ns_text_file(struct ns *ns, struct ns_node *parent, const char *name,
                              const struct ns_perm *perm, ns_render_fn render, void *arg);
+/* The same with its own snapshot bound instead of HIVE_SNAPSHOT_MAX, for a
+ * file that must never be cut (/proc/sessions: one line per session).
+ * `max` must be named in limits.h; 0 is EINVAL. */
+struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const char *name,
+                                 const struct ns_perm *perm, ns_render_fn render, void *arg,
+                                 size_t max);
 
 /* Append-only ring: a bounded window of bytes with absolute offsets.
  * Writes ignore the offset and append. Reads below the window either

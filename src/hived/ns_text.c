@@ -1,17 +1,61 @@
 /*
  * ns_text.c — the rendered-text provider: render() runs once at open and
  * reads serve that snapshot, so a reader never sees a value torn between
- * two states (the /proc files are built on it).
+ * two states (the /proc files are built on it). A file's snapshot is
+ * bounded by HIVE_SNAPSHOT_MAX unless it was made with its own bound.
+ * ns_file_render (ns_impl.h) lives here too: the rendering other
+ * providers (a ctl file's usage text) share.
  */
 #include "ns.h"
 #include "ns_impl.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+
+int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err)
+{
+	return ns_file_render_max(f, render, arg, HIVE_SNAPSHOT_MAX, err);
+}
+
+/* Render into a buffer of max + 1 bytes: one byte more than kept tells
+ * an exact fit from an overflow. */
+int ns_file_render_max(struct ns_file *f, ns_render_fn render, void *arg, size_t max,
+                       struct ns_err *err)
+{
+	static const char cut[] = "truncated\n";
+	struct strbuf sb;
+	char *buf, *small;
+	int rc;
+
+	if (max < sizeof cut)
+		return ns_fail(err, EINVAL, "snapshot bound %zu is too small", max);
+	buf = malloc(max + 1);
+	if (!buf)
+		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
+	strbuf_init(&sb, buf, max + 1);
+	rc = render(arg, ns_file_who(f), &sb);
+	if (rc < 0) {
+		free(buf);
+		return ns_fail(err, -rc, "render failed: %s", strerror(-rc));
+	}
+	if (sb.overflow) {
+		size_t keep = sb.len > max - (sizeof cut - 1) ? max - (sizeof cut - 1) : sb.len;
+		while (keep > 0 && buf[keep - 1] != '\n')
+			keep--;
+		memcpy(buf + keep, cut, sizeof cut - 1);
+		sb.len = keep + sizeof cut - 1;
+	}
+	/* Most renders are a few lines: keep only what was used. */
+	small = realloc(buf, sb.len ? sb.len : 1);
+	ns_file_snapshot_take(f, small ? small : buf, sb.len);
+	return 0;
+}
 
 struct text_priv {
 	ns_render_fn render;
 	void *arg;
+	size_t max; /* snapshot bound */
 };
 
 static int text_open(struct ns_file *f, struct ns_err *err)
@@ -20,7 +64,7 @@ static int text_open(struct ns_file *f, struct ns_err *err)
 
 	if (ns_file_omode(f) == NS_OWRITE)
 		return 0;
-	return ns_file_render(f, tp->render, tp->arg, err);
+	return ns_file_render_max(f, tp->render, tp->arg, tp->max, err);
 }
 
 static void text_release(struct ns_node *node)
@@ -36,10 +80,17 @@ static const struct ns_ops text_ops = {
 struct ns_node *ns_text_file(struct ns *ns, struct ns_node *parent, const char *name,
                              const struct ns_perm *perm, ns_render_fn render, void *arg)
 {
+	return ns_text_file_max(ns, parent, name, perm, render, arg, HIVE_SNAPSHOT_MAX);
+}
+
+struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const char *name,
+                                 const struct ns_perm *perm, ns_render_fn render, void *arg,
+                                 size_t max)
+{
 	struct text_priv *tp;
 	struct ns_node *node;
 
-	if (!render) {
+	if (!render || max == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -50,6 +101,7 @@ struct ns_node *ns_text_file(struct ns *ns, struct ns_node *parent, const char *
 	}
 	tp->render = render;
 	tp->arg = arg;
+	tp->max = max;
 	node = ns_mkfile(ns, parent, name, perm, &text_ops, tp);
 	if (!node) {
 		int e = errno;

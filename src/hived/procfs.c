@@ -11,6 +11,7 @@
 #include "hive.h"
 #include "logline.h"
 #include "loop.h"
+#include "../ninep/ninep.h"
 
 #include <errno.h>
 #include <string.h>
@@ -70,6 +71,9 @@ static const struct {
 	LIMIT(HIVE_SHELL_LINE_MAX), LIMIT(HIVE_MOUNT_ATTR_TIMEOUT_S), LIMIT(HIVE_MOUNT_PING_MS),
 	LIMIT(HIVE_MOUNT_OPEN_MAX), LIMIT(HIVE_TICKETS_CONF_MAX), LIMIT(HIVE_TICKET_SECRET_RANDOM),
 	LIMIT(HIVE_TAIL_WINDOW), LIMIT(HIVE_SHELL_HISTORY_MAX), LIMIT(HIVE_SHELL_ARGS_MAX),
+	LIMIT(HIVE_LOOP_EVENTS_MAX), LIMIT(HIVE_LOOP_TIMERS_MAX), LIMIT(HIVE_ACCEPT_BATCH),
+	LIMIT(HIVE_LISTEN_BACKLOG), LIMIT(HIVE_AUTH_FIDS_MAX), LIMIT(HIVE_SESSIONS_LINE_MAX),
+	LIMIT(HIVE_SESSIONS_SNAPSHOT_MAX),
 };
 
 int procfs_render_limits(void *arg, const struct principal *who, struct strbuf *sb)
@@ -133,6 +137,35 @@ int procfs_render_pressure(void *arg, const struct principal *who, struct strbuf
 	return 0;
 }
 
+/* Dialect names for /proc/9p, indexed like hive_9p_counts (enum
+ * ninep_dialect): a Tversion refused for an unknown version stays "none". */
+static const char *const procfs_dialects[HIVE_9P_DIALECTS] = { "none", "9P2000", "9P2000.L" };
+
+int procfs_render_9p(void *arg, const struct principal *who, struct strbuf *sb)
+{
+	struct hive *hive = arg;
+	const struct hive_9p_counts *n = &hive->ninep;
+	uint64_t total = 0;
+
+	/* Totals first (what a reader greps for), then the same per dialect;
+	 * types in wire-number order, only those seen. */
+	for (unsigned t = 0; t < HIVE_9P_TYPES; t++) {
+		uint64_t sum = 0;
+		for (unsigned d = 0; d < HIVE_9P_DIALECTS; d++)
+			sum += n->msgs[d][t];
+		if (sum)
+			strbuf_printf(sb, "%s=%llu\n", ninep_type_name((uint8_t)t), (unsigned long long)sum);
+		total += sum;
+	}
+	strbuf_printf(sb, "total=%llu\n", (unsigned long long)total);
+	for (unsigned d = 0; d < HIVE_9P_DIALECTS; d++)
+		for (unsigned t = 0; t < HIVE_9P_TYPES; t++)
+			if (n->msgs[d][t])
+				strbuf_printf(sb, "%s:%s=%llu\n", procfs_dialects[d],
+				              ninep_type_name((uint8_t)t), (unsigned long long)n->msgs[d][t]);
+	return 0;
+}
+
 static int render_lc_state(void *arg, const struct principal *who, struct strbuf *sb)
 {
 	struct hive *hive = arg;
@@ -164,13 +197,17 @@ int procfs_build(struct hive *hive, struct ns_node *proc)
 	} files[] = {
 		{ "version", procfs_render_version }, { "status", procfs_render_status },
 		{ "limits", procfs_render_limits },   { "sessions", procfs_render_sessions },
-		{ "pressure", procfs_render_pressure },
+		{ "pressure", procfs_render_pressure }, { "9p", procfs_render_9p },
 	};
 	struct ns_node *lc;
 
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		if (!ns_text_file(hive->ns, proc, files[i].name, &ro, files[i].render, hive))
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		/* /proc/sessions holds a line per session: a bound that fits them all. */
+		size_t max = files[i].render == procfs_render_sessions ? HIVE_SESSIONS_SNAPSHOT_MAX
+		                                                       : HIVE_SNAPSHOT_MAX;
+		if (!ns_text_file_max(hive->ns, proc, files[i].name, &ro, files[i].render, hive, max))
 			return -errno;
+	}
 	lc = ns_mkdir(hive->ns, proc, "lifecycle", &dir);
 	if (!lc)
 		return -errno;

@@ -1,7 +1,8 @@
 /*
- * procfs.h — the /proc files: version, status, limits, sessions, pressure
- * and lifecycle/{state,reason,since}. All are rendered text (snapshot at
- * open), readable by every role; formats are in docs/namespace.md.
+ * procfs.h — the /proc files: version, status, limits, sessions, pressure,
+ * 9p (requests by type) and lifecycle/{state,reason,since}. All are
+ * rendered text (snapshot at open), readable by every role; formats are in
+ * docs/namespace.md.
  */
 #ifndef HIVE_PROCFS_H
 #define HIVE_PROCFS_H
@@ -20,5 +21,6 @@ int procfs_render_status(void *arg, const struct principal *who, struct strbuf *
 int procfs_render_limits(void *arg, const struct principal *who, struct strbuf *sb);
 int procfs_render_sessions(void *arg, const struct principal *who, struct strbuf *sb);
 int procfs_render_pressure(void *arg, const struct principal *who, struct strbuf *sb);
+int procfs_render_9p(void *arg, const struct principal *who, struct strbuf *sb);
 
 #endif

@@ -66,7 +66,7 @@ struct srv_fid {
 	uint64_t dir_off;
 	size_t dir_index;
 	/* An auth fid (Tauth) collects a ticket written by the client. */
-	char *ticket;            /* HIVE_TICKET_TOKEN_MAX + 1 bytes, or NULL */
+	char *ticket;            /* HIVE_TICKET_TOKEN_MAX + 1 bytes from the first write, or NULL */
 	size_t ticket_len;
 	int is_auth;
 };
@@ -77,6 +77,7 @@ struct srv_fid {
 struct srv_fids {
 	struct srv_fid **v;
 	uint32_t n, cap;
+	uint32_t nauth;          /* of the n, auth fids (at most HIVE_AUTH_FIDS_MAX) */
 };
 
 typedef void (*srv_fid_release_fn)(struct srv_fid *f, void *arg);
@@ -86,6 +87,9 @@ struct srv_fid *srv_fids_get(const struct srv_fids *t, uint32_t fid);
 /* Add a zeroed fid. Returns 0, -EEXIST if in use, -EMFILE at
  * HIVE_FIDS_MAX, -EINVAL for NOFID, -ENOMEM. */
 int srv_fids_add(struct srv_fids *t, uint32_t fid, struct srv_fid **out);
+/* Add a zeroed auth fid (is_auth set, no ticket buffer yet). As
+ * srv_fids_add, and -EMFILE also when HIVE_AUTH_FIDS_MAX auth fids are held. */
+int srv_fids_add_auth(struct srv_fids *t, uint32_t fid, struct srv_fid **out);
 /* Remove and free one fid (release, if set, drops what it holds first).
  * Returns 0 or -ENOENT. */
 int srv_fids_del(struct srv_fids *t, uint32_t fid, srv_fid_release_fn release, void *arg);

@@ -7,6 +7,12 @@
  * queen; every other peer, and every TCP peer, is refused "ticket
  * required". Each attach, allowed or refused, is a hive event, and each
  * refusal counts in /proc/pressure.
+ *
+ * 9P2000.L carries only an errno, so refusals use distinct ones a client
+ * can act on: EKEYEXPIRED (mint a fresh ticket), EKEYREJECTED (forged,
+ * malformed, or for a role this hive has no secret for), EACCES (no
+ * ticket where one is required, or a uname that contradicts the ticket).
+ * A session holds at most HIVE_AUTH_FIDS_MAX auth fids.
  */
 #include "srv.h"
 
@@ -101,19 +107,20 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 		srv_error(c, m->tag, ENOENT, "auth not required: the peer owns the hive");
 		return;
 	}
+	/* The ticket buffer comes with the first write (srv_ops.c), so a peer
+	 * that only makes auth fids holds a few small fids and no buffers. */
+	if (c->fids.nauth >= HIVE_AUTH_FIDS_MAX) {
+		srv_error(c, m->tag, EMFILE,
+		          "auth: %u auth fids already held (max %u); clunk one or attach",
+		          c->fids.nauth, HIVE_AUTH_FIDS_MAX);
+		return;
+	}
 	struct srv_fid *f;
-	int rc = srv_fids_add(&c->fids, m->u.tauth.afid, &f);
+	int rc = srv_fids_add_auth(&c->fids, m->u.tauth.afid, &f);
 	if (rc < 0) {
 		srv_error(c, m->tag, -rc, "auth: cannot use fid %u: %s", m->u.tauth.afid, strerror(-rc));
 		return;
 	}
-	f->ticket = calloc(1, HIVE_TICKET_TOKEN_MAX + 1);
-	if (!f->ticket) {
-		srv_fids_del(&c->fids, m->u.tauth.afid, NULL, NULL);
-		srv_error(c, m->tag, ENOMEM, "auth: out of memory");
-		return;
-	}
-	f->is_auth = 1;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
 	r.type = NINEP_RAUTH;
@@ -167,7 +174,7 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 	const char *why = "malformed";
 	if (ticket_verify(token, &hive->keys, &t, &why) < 0) {
 		snprintf(msg, sizeof msg, "ticket refused: %s", why ? why : "invalid");
-		srv_attach_deny(c, tag, who, why ? why : "invalid", EACCES, 0, msg);
+		srv_attach_deny(c, tag, who, why ? why : "invalid", EKEYREJECTED, 0, msg);
 		return -1;
 	}
 	/* From here on, refusals name who the ticket claims to be. */
@@ -177,7 +184,7 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 	who->session_id = sid;
 	who->transport = transport;
 	if (ticket_expired(&t, srv_wall_ms())) {
-		srv_attach_deny(c, tag, who, "expired", EACCES, 1, "ticket expired");
+		srv_attach_deny(c, tag, who, "expired", EKEYEXPIRED, 1, "ticket expired");
 		return -1;
 	}
 	/* uname may say `role` or `role:id` (Cohesix); when it names a role
@@ -235,8 +242,8 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 			srv_error(c, tag, EINVAL, "attach: afid %u is not an auth fid", afid);
 			return;
 		}
-		token = srv_trim(af->ticket);
-		if (!*token)
+		token = af->ticket ? srv_trim(af->ticket) : NULL;
+		if (token && !*token)
 			token = NULL;
 	} else if (srv_is_ticket(aname)) {
 		token = aname;

@@ -3,7 +3,8 @@
  *
  * Kept free of the namespace (the caller passes a release function) so it
  * can be unit tested alone and so a fid's lifetime rules live in one place
- * (srv_ops.c's srv_fid_release).
+ * (srv_ops.c's srv_fid_release). Auth fids are counted apart: they are
+ * bounded by HIVE_AUTH_FIDS_MAX, far below HIVE_FIDS_MAX.
  */
 #include "srv.h"
 
@@ -69,6 +70,20 @@ int srv_fids_add(struct srv_fids *t, uint32_t fid, struct srv_fid **out)
 	return 0;
 }
 
+int srv_fids_add_auth(struct srv_fids *t, uint32_t fid, struct srv_fid **out)
+{
+	/* An auth fid is what a peer can make before it proves anything, so
+	 * it gets its own small bound below HIVE_FIDS_MAX. */
+	if (t->nauth >= HIVE_AUTH_FIDS_MAX)
+		return -EMFILE;
+	int rc = srv_fids_add(t, fid, out);
+	if (rc < 0)
+		return rc;
+	(*out)->is_auth = 1;
+	t->nauth++;
+	return 0;
+}
+
 static void srv_fid_free(struct srv_fid *f, srv_fid_release_fn release, void *arg)
 {
 	if (release)
@@ -86,6 +101,8 @@ int srv_fids_del(struct srv_fids *t, uint32_t fid, srv_fid_release_fn release, v
 	struct srv_fid *f = t->v[i];
 	memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof *t->v);
 	t->n--;
+	if (f->is_auth && t->nauth > 0)
+		t->nauth--;
 	if (t->n == 0) {
 		/* An idle session keeps no table. */
 		free(t->v);
@@ -102,5 +119,5 @@ void srv_fids_clear(struct srv_fids *t, srv_fid_release_fn release, void *arg)
 		srv_fid_free(t->v[i], release, arg);
 	free(t->v);
 	t->v = NULL;
-	t->n = t->cap = 0;
+	t->n = t->cap = t->nauth = 0;
 }

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hive.h"
@@ -280,14 +281,12 @@ static void srv_read_dir9(struct srv_conn *c, const struct ninep_msg *m, struct 
 		struct ninep_stat st;
 		srv_stat_of(child, &st);
 		int n = ninep_put_stat(data + used, count - used, &st);
-		if (n < 0) {
-			if (used == 0) {
-				srv_error(c, m->tag, EINVAL, "read: count %u too small for a directory entry",
-				          count);
-				return;
-			}
+		/* Entry does not fit: a short read, possibly empty (as lib9p).
+		 * Linux fills its msize buffer with back-to-back reads and
+		 * asks for the few bytes left after a full reply; an error
+		 * there would end its whole listing. */
+		if (n < 0)
 			break;
-		}
 		used += (size_t)n;
 		f->dir_index++;
 	}
@@ -397,6 +396,11 @@ static void srv_auth_write(struct srv_conn *c, const struct ninep_msg *m, struct
 		srv_error(c, m->tag, EINVAL, "auth: ticket longer than %u bytes", HIVE_TICKET_TOKEN_MAX);
 		return;
 	}
+	/* Allocated here, not at Tauth: an auth fid never written costs no buffer. */
+	if (!f->ticket && !(f->ticket = calloc(1, HIVE_TICKET_TOKEN_MAX + 1))) {
+		srv_error(c, m->tag, ENOMEM, "auth: out of memory for the ticket");
+		return;
+	}
 	memcpy(f->ticket + f->ticket_len, m->u.twrite.data, n);
 	f->ticket_len += n;
 	f->ticket[f->ticket_len] = '\0';
@@ -472,13 +476,14 @@ static void op_stat(struct srv_conn *c, const struct ninep_msg *m)
 	srv_reply(c, &r);
 }
 
-/* A wstat whose every field says "don't touch" is how 9P2000 spells fsync. */
+/* A wstat whose every field says "don't touch" is how 9P2000 spells fsync.
+ * Times are ignored like Tsetattr's: Linux sends the new mtime along with
+ * length 0 when a shell's `>` truncates. */
 static int srv_wstat_is_sync(const struct ninep_stat *st, int *trunc_only)
 {
 	int rest = st->type == 0xFFFF && st->dev == 0xFFFFFFFFu && st->qid.type == 0xFF &&
 	           st->qid.version == 0xFFFFFFFFu && st->qid.path == ~0ull &&
-	           st->mode == 0xFFFFFFFFu && st->atime == 0xFFFFFFFFu &&
-	           st->mtime == 0xFFFFFFFFu && st->name.len == 0 && st->uid.len == 0 &&
+	           st->mode == 0xFFFFFFFFu && st->name.len == 0 && st->uid.len == 0 &&
 	           st->gid.len == 0 && st->muid.len == 0;
 	*trunc_only = rest && st->length == 0;
 	return rest && st->length == ~0ull;
@@ -604,7 +609,7 @@ static void srv_refuse(struct srv_conn *c, const struct ninep_msg *m, int code, 
 	          ninep_type_name(m->type), what);
 }
 
-void srv_dispatch(struct srv_conn *c, const struct ninep_msg *m)
+static void srv_dispatch_one(struct srv_conn *c, const struct ninep_msg *m)
 {
 	switch (m->type) {
 	case NINEP_TVERSION: srv_op_version(c, m); return;
@@ -664,4 +669,16 @@ void srv_dispatch(struct srv_conn *c, const struct ninep_msg *m)
 		srv_error(c, m->tag, EOPNOTSUPP, "%s is not supported", ninep_type_name(m->type));
 		break;
 	}
+}
+
+/* Every decoded request passes here, so /proc/9p counts what clients
+ * really send. Counted after handling: a Tversion then lands under the
+ * dialect it negotiated (c stays valid; closing is deferred to the sweep). */
+void srv_dispatch(struct srv_conn *c, const struct ninep_msg *m)
+{
+	struct hive_9p_counts *n = &c->srv->hive->ninep;
+
+	srv_dispatch_one(c, m);
+	if ((unsigned)c->dialect < HIVE_9P_DIALECTS)
+		n->msgs[c->dialect][m->type]++;
 }

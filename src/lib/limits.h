@@ -198,4 +198,20 @@
 /* listen(2) backlog: room for a burst of 1000 clients connecting at once. */
 #define HIVE_LISTEN_BACKLOG 1024
 
+/* --- hardening (h12): auth fids, /proc/sessions ------------------------- */
+
+/* Auth fids (Tauth) a session may hold at once. A client needs one (Tauth,
+ * write the ticket, Tattach) and a few cover a retry or a second attach;
+ * before it attaches a TCP peer is a stranger, so this, not HIVE_FIDS_MAX,
+ * bounds what it can make the server hold. */
+#define HIVE_AUTH_FIDS_MAX 4u
+/* Longest line of /proc/sessions: "id=" and six numbers of at most 20
+ * digits with their keys (~150 bytes) plus five escaped fields of at most
+ * 255 bytes each (transport, peer, dialect, role, subject) is ~1020. */
+#define HIVE_SESSIONS_LINE_MAX 1024u
+/* Snapshot bound of /proc/sessions: one line per live session over every
+ * transport, so the file is never cut (the other /proc files keep
+ * HIVE_SNAPSHOT_MAX). A render only keeps the bytes it used. */
+#define HIVE_SESSIONS_SNAPSHOT_MAX (HIVE_SESSIONS_MAX * HIVE_SESSIONS_LINE_MAX)
+
 #endif

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# hived's life: start-up files and modes, one hived per state directory,
+# hived's life: start-up files and modes, the start and boot (BOOTING ->
+# ONLINE) rows of queen.log, one hived per state directory,
 # stale sockets, bind errors, the command line, and clean exits on SIGTERM
 # and SIGINT (status 0, no sanitizer report, socket and pid file removed).
 . "$(dirname "$0")/lib.sh"
@@ -49,6 +50,10 @@ if [ -x "$HIVE" ]; then
 	old=$("$HIVE" --state "$HIVE_STATE" ticket mint --role observer --ttl 1 --issued-at 1000)
 	check_fail "an expired ticket is refused" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$old" ls /
 	log=$(hive_cli cat /log/queen.log)
+	check_match "the boot is a lifecycle row" '^[^ ]+ lifecycle role=hive subject=- session=0 old=BOOTING new=ONLINE reason=boot-complete$' "$log"
+	first=$(printf '%s\n' "$log" | grep -Eo '^[^ ]+ (start|lifecycle) ' | head -2 | awk '{print $2}' | tr '\n' ' ')
+	check_eq "the start row comes first, then the boot transition" "start lifecycle " "$first"
+	check_match "/proc/lifecycle/reason agrees" '^reason=boot-complete$' "$(hive_cli cat /proc/lifecycle/reason)"
 	check_match "the empty-ticket attach is a deny row" 'attach role=none .*outcome=deny reason=ticket-required transport=tcp' "$log"
 	check_match "the expired ticket is a deny row" 'attach role=observer .*outcome=deny reason=expired' "$log"
 	check_match "refusals count in /proc/pressure" 'policy=[1-9]' "$(hive_cli cat /proc/pressure)"

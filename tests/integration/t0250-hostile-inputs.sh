@@ -34,7 +34,10 @@ run_hostile() {
 }
 
 hive_start
-run_hostile --socket "$HIVE_SOCK" --tcp "127.0.0.1:$HIVE_TCP_PORT" --pid "$HIVE_PID"
+# A valid ticket lets the TCP scenarios prove a session still attaches after abuse.
+TICKET=$("$HIVE" ticket mint --state "$HIVE_STATE" --role queen --subject hostile --ttl 600)
+check_match "a queen ticket for the TCP scenarios" '^cohesix-ticket-' "$TICKET"
+run_hostile --socket "$HIVE_SOCK" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$TICKET" --pid "$HIVE_PID"
 check "hived is alive after every hostile scenario" kill -0 "$HIVE_PID"
 hive_stop
 

@@ -4,7 +4,8 @@
 # a worker cannot walk into /queen (exit 4, and the denial is in
 # /log/queen.log); an observer reads everything and writes nothing; a
 # queen ticket can write /queen/ctl; expired, forged and missing tickets
-# are refused with messages that say which.
+# are refused with messages that say which, even without the secrets at
+# hand (the hive answers EKEYEXPIRED / EKEYREJECTED / EACCES).
 . "$(dirname "$0")/lib.sh"
 
 run() {
@@ -101,6 +102,28 @@ if printf '%s' "$ERR" | grep -q expired; then not_ok "forged ticket: not called 
 
 run tcp "cohesix-ticket-zz.yy" ls /
 check_eq "garbage ticket: refused with exit 4" 4 "$RC"
+
+check_match "garbage ticket: the message says rejected" 'ticket rejected' "$ERR"
+
+# The hive's errno says which (EKEYEXPIRED, EKEYREJECTED): the CLI needs no
+# tickets.conf to tell expired from forged.
+notabs() { # TICKET, hive args...: a client whose state dir holds no secrets
+	local t=$1; shift
+	"$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$T_DIR/empty" "$@"
+}
+run notabs "$E" ls /
+check_eq "expired ticket, no tickets.conf here: exit 4" 4 "$RC"
+check_match "expired ticket, no tickets.conf here: says ticket expired" 'ticket expired' "$ERR"
+run notabs "$F" ls /
+check_eq "forged ticket, no tickets.conf here: exit 4" 4 "$RC"
+check_match "forged ticket, no tickets.conf here: says ticket rejected" 'ticket rejected' "$ERR"
+if printf '%s' "$ERR" | grep -q expired; then not_ok "forged ticket, no tickets.conf: not called expired"; else ok "forged ticket, no tickets.conf: not called expired"; fi
+run notabs "cohesix-ticket-zz.yy" ls /
+check_eq "malformed ticket, no tickets.conf here: exit 4" 4 "$RC"
+check_match "malformed ticket, no tickets.conf here: says ticket rejected" 'ticket rejected' "$ERR"
+run notabs "$W" ls /queen
+check_eq "a good ticket's denial stays permission denied (4)" 4 "$RC"
+if printf '%s' "$ERR" | grep -Eq 'ticket (expired|rejected)'; then not_ok "a walk denial is not called a ticket refusal"; else ok "a walk denial is not called a ticket refusal"; fi
 
 run env -u HIVE_TICKET "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /
 check_eq "TCP without a ticket: refused locally as usage (2)" 2 "$RC"

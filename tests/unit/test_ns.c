@@ -1,5 +1,6 @@
 /* Unit tests for the namespace core: tree, views, walk/open errors and
- * deny events, refcounts after remove, and the node and depth bounds.
+ * deny events, refcounts after remove, the node and depth bounds, and the
+ * cost and correctness of listing a big directory that changes.
  * The built-in providers are in test_ns_providers.c. */
 #include "../../src/hived/ns.h"
 #include "../test.h"
@@ -378,6 +379,165 @@ TEST(refcount_after_remove)
 	ns_node_unref(n); /* the last node frees what was left of ns */
 }
 
+/* --- listing cost and correctness ------------------------------------------ */
+
+/* Listing a big directory: every answer matches a model of the directory
+ * (even after inserts and removes midway, between principals, and when a
+ * principal's struct is reused for another), and a sequential listing asks
+ * `visible` about each child about once: O(n), not O(n^2). Steps are
+ * counted, never timed. */
+#define LIST_SLOTS 10000u /* names f00000..f09999; even slots start present */
+#define LIST_N (LIST_SLOTS / 2)
+
+static unsigned long visible_calls;
+static unsigned char list_present[LIST_SLOTS];
+
+/* Workers see names ending in 0 (a fifth of the even slots); everyone
+ * else sees all. */
+static int worker_sees(const char *name)
+{
+	return name[strlen(name) - 1] == '0';
+}
+
+static int count_visible(const struct ns_node *node, const struct principal *who)
+{
+	visible_calls++;
+	return who->role != HIVE_ROLE_WORKER || worker_sees(ns_node_name(node));
+}
+
+static const struct ns_perm ro_counted = {
+	.mode = 0444, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL, .visible = count_visible,
+};
+
+static void slot_name(unsigned slot, char *out, size_t cap)
+{
+	snprintf(out, cap, "f%05u", slot);
+}
+
+/* The model's answer: the index-th present name `who` sees, or "" past the end. */
+static void model_child(const struct principal *who, size_t index, char *out, size_t cap)
+{
+	size_t seen = 0;
+	out[0] = '\0';
+	for (unsigned slot = 0; slot < LIST_SLOTS; slot++) {
+		/* slot % 10 == 0 is worker_sees() of its name, without printing it. */
+		if (!list_present[slot] || (who->role == HIVE_ROLE_WORKER && slot % 10 != 0))
+			continue;
+		if (seen++ == index) {
+			slot_name(slot, out, cap);
+			return;
+		}
+	}
+}
+
+/* ns_dir_child agrees with the model at index; counts mismatches. */
+static int list_check(struct ns *ns, const struct principal *who, struct ns_node *dir, size_t index)
+{
+	char want[16];
+	struct ns_node *c = ns_dir_child(ns, who, dir, index);
+	model_child(who, index, want, sizeof want);
+	if (!c)
+		return want[0] != '\0';
+	return strcmp(ns_node_name(c), want) != 0;
+}
+
+static void list_mutate(struct ns *ns, struct ns_node *dir, unsigned slot, int add)
+{
+	char name[16];
+	slot_name(slot, name, sizeof name);
+	if (add) {
+		CHECK(ns_mkfile(ns, dir, name, &ro_counted, NULL, NULL) != NULL);
+		list_present[slot] = 1;
+	} else {
+		char path[32];
+		snprintf(path, sizeof path, "/big/%s", name);
+		ns_remove(ns, ns_lookup(ns, path));
+		list_present[slot] = 0;
+	}
+}
+
+TEST(listing_is_linear_and_right)
+{
+	struct ns *ns = ns_new(NULL, NULL);
+	struct ns_node *dir = ns_mkdir(ns, ns_root(ns), "big", &dir_all);
+	struct principal q = P(HIVE_ROLE_QUEEN, NULL), w = P(HIVE_ROLE_WORKER, "w1");
+	char name[16];
+
+	memset(list_present, 0, sizeof list_present);
+	for (unsigned slot = 0; slot < LIST_SLOTS; slot += 2)
+		list_mutate(ns, dir, slot, 1);
+
+	/* Sequential listing: about one visibility check per child. */
+	visible_calls = 0;
+	size_t n = 0;
+	for (struct ns_node *c; (c = ns_dir_child(ns, &q, dir, n)); n++) {
+		slot_name((unsigned)n * 2, name, sizeof name);
+		if (strcmp(ns_node_name(c), name) != 0)
+			break;
+	}
+	CHECK_EQ_INT(n, LIST_N);
+	printf("#   queen listed %zu entries with %lu visibility checks\n", n, visible_calls);
+	CHECK(visible_calls <= LIST_N + 2);
+	/* A worker sees a fifth of them, for one pass over the children. */
+	visible_calls = 0;
+	for (n = 0; ns_dir_child(ns, &w, dir, n); n++)
+		;
+	CHECK_EQ_INT(n, LIST_N / 5);
+	CHECK(visible_calls <= LIST_N + 2);
+	/* The same index again (a full 9P reply retried) is free. */
+	visible_calls = 0;
+	CHECK(ns_dir_child(ns, &w, dir, 10) != NULL);
+	unsigned long before = visible_calls;
+	CHECK_EQ_STR(ns_node_name(ns_dir_child(ns, &w, dir, 10)), ns_node_name(ns_dir_child(ns, &w, dir, 10)));
+	CHECK_EQ_INT(visible_calls, before);
+
+	/* Halfway through a listing, add and remove on both sides of it. */
+	int bad = 0;
+	for (n = 0; n < LIST_N / 2; n++)
+		bad += list_check(ns, &q, dir, n);
+	list_mutate(ns, dir, 1, 1);              /* before the cursor */
+	list_mutate(ns, dir, 0, 0);              /* before the cursor */
+	list_mutate(ns, dir, LIST_SLOTS / 2, 0); /* at the cursor (slot 5000 is index 2500) */
+	list_mutate(ns, dir, LIST_SLOTS - 1, 1); /* after the cursor */
+	list_mutate(ns, dir, LIST_SLOTS - 2, 0); /* after the cursor */
+	for (; n < LIST_N + 2; n++) {
+		bad += list_check(ns, &q, dir, n);
+		if (n % 500 == 0 && n < LIST_N - 300) { /* and more while it goes on */
+			list_mutate(ns, dir, (unsigned)n * 2 + 3, 1);
+			list_mutate(ns, dir, (unsigned)n * 2 + 400, 0);
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+
+	/* Two principals listing in turn: each answer is still its own view. */
+	bad = 0;
+	for (n = 0; n < LIST_N; n++) {
+		bad += list_check(ns, &q, dir, n);
+		bad += list_check(ns, &w, dir, n / 5);
+	}
+	CHECK_EQ_INT(bad, 0);
+
+	/* One struct, another principal at the same address: no stale cursor. */
+	struct principal p = P(HIVE_ROLE_QUEEN, NULL);
+	for (n = 0; n < 100; n++)
+		bad += list_check(ns, &p, dir, n);
+	p = P(HIVE_ROLE_WORKER, "w2");
+	for (; n < 200; n++)
+		bad += list_check(ns, &p, dir, n);
+	p = P(HIVE_ROLE_WORKER, "w3"); /* same role, other subject */
+	p.session_id = 9;
+	for (n = 150; n < 300; n++)
+		bad += list_check(ns, &p, dir, n);
+	CHECK_EQ_INT(bad, 0);
+	/* A removed directory lists nothing; no principal lists nothing. */
+	CHECK(ns_dir_child(ns, NULL, dir, 0) == NULL);
+	ns_node_ref(dir);
+	ns_remove(ns, dir);
+	CHECK(ns_dir_child(ns, &q, dir, 0) == NULL);
+	ns_node_unref(dir);
+	ns_free(ns);
+}
+
 int main(void)
 {
 	RUN(tree_sorted_unique_qids_and_errors);
@@ -386,5 +546,6 @@ int main(void)
 	RUN(views_per_role_and_walk_denial_event);
 	RUN(open_permissions);
 	RUN(refcount_after_remove);
+	RUN(listing_is_linear_and_right);
 	return test_done();
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests for the 9P server's handshake: Tversion negotiation, the
  * attach policy (owner on the Unix socket, tickets in aname or through an
- * auth fid, role and subject checks, expiry, the lifecycle gate) and the
+ * auth fid and its bound, role and subject checks, the errno of each
+ * refusal (EKEYEXPIRED, EKEYREJECTED, EACCES), the lifecycle gate) and the
  * handshake timeout (harness: srv_harness.h).
  */
 #include "srv_harness.h"
@@ -40,7 +41,7 @@ TEST(attach_policy)
 	CHECK_EQ_INT(attach(1, "", "", &r), 0);
 	CHECK_EQ_INT(rerr(&r), EACCES);
 	CHECK_EQ_INT(attach(1, "queen", "cohesix-ticket-00.00", &r), 0);
-	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED); /* malformed */
 	CHECK(H.pressure.policy >= 2);
 	CHECK_EQ_INT(simple(NINEP_TCLUNK, 1, &r), 0);
 	CHECK_EQ_INT(rerr(&r), EBADF); /* nothing was attached */
@@ -100,10 +101,69 @@ TEST(auth_fid_carries_a_ticket)
 	a.u.tattach.uname = ninep_str_c("");
 	a.u.tattach.aname = ninep_str_c("");
 	CHECK_EQ_INT(rpc(&a, &r), 0);
-	CHECK_EQ_INT(rerr(&r), EACCES); /* a forged ticket */
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED); /* a forged ticket */
 	a.u.tattach.afid = 8;
 	CHECK_EQ_INT(rpc(&a, &r), 0);
 	CHECK_EQ_INT(rerr(&r), EINVAL); /* not an auth fid */
+	teardown();
+}
+
+/* Auth fid bounds: the fifth concurrent Tauth is refused (EMFILE) and the
+ * session goes on; no ticket buffer before the first write; a clunk frees
+ * a slot; an auth fid never written attaches as "no ticket". */
+static int tauth(uint32_t afid, struct ninep_msg *r)
+{
+	struct ninep_msg m = { .type = NINEP_TAUTH, .tag = 9 };
+	m.u.tauth.afid = afid;
+	m.u.tauth.uname = ninep_str_c("");
+	m.u.tauth.aname = ninep_str_c("");
+	return rpc(&m, r);
+}
+
+TEST(auth_fids_bounded)
+{
+	struct ninep_msg r;
+	setup(-1); /* like TCP */
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	for (uint32_t afid = 100; afid < 100 + HIVE_AUTH_FIDS_MAX; afid++) {
+		CHECK_EQ_INT(tauth(afid, &r), 0);
+		CHECK_EQ_INT(r.type, NINEP_RAUTH);
+	}
+	struct srv_conn *c = S->conns;
+	CHECK_EQ_INT(c->fids.nauth, HIVE_AUTH_FIDS_MAX);
+	for (uint32_t i = 0; i < c->fids.n; i++)
+		CHECK(c->fids.v[i]->ticket == NULL); /* nothing written yet */
+	CHECK_EQ_INT(tauth(100 + HIVE_AUTH_FIDS_MAX, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EMFILE);
+	CHECK_EQ_INT(c->fids.n, HIVE_AUTH_FIDS_MAX);
+	/* An auth fid with nothing written: attach through it is "no ticket". */
+	struct ninep_msg a = { .type = NINEP_TATTACH, .tag = 11 };
+	a.u.tattach.fid = 1;
+	a.u.tattach.afid = 100;
+	a.u.tattach.uname = ninep_str_c("");
+	a.u.tattach.aname = ninep_str_c("");
+	CHECK_EQ_INT(rpc(&a, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	/* A write allocates the ticket buffer of that fid only. */
+	struct ninep_msg w = { .type = NINEP_TWRITE, .tag = 10 };
+	w.u.twrite.fid = 101;
+	w.u.twrite.data = (const uint8_t *)"cohesix-ticket-";
+	w.u.twrite.count = 15;
+	CHECK_EQ_INT(rpc(&w, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RWRITE);
+	CHECK(srv_fids_get(&c->fids, 101)->ticket != NULL);
+	CHECK(srv_fids_get(&c->fids, 100)->ticket == NULL);
+	/* A clunk frees a slot; Tversion frees them all. */
+	CHECK_EQ_INT(simple(NINEP_TCLUNK, 102, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RCLUNK);
+	CHECK_EQ_INT(tauth(200, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RAUTH);
+	CHECK_EQ_INT(tauth(201, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EMFILE);
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(c->fids.nauth, 0);
+	CHECK_EQ_INT(tauth(201, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RAUTH);
 	teardown();
 }
 
@@ -126,7 +186,7 @@ TEST(tickets_at_attach)
 	uint64_t quota = H.pressure.quota;
 	mint(TICKET_ROLE_OBSERVER, NULL, 1000, 1, tk, sizeof tk);
 	CHECK_EQ_INT(attach(2, "", tk, &r), 0);
-	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(rerr(&r), EKEYEXPIRED);
 	CHECK_EQ_INT(H.pressure.quota, quota + 1);
 	/* A worker: uname role:id must match the subject. */
 	mint(TICKET_ROLE_WORKER_HEARTBEAT, "w-1", wall_ms(), 600, tk, sizeof tk);
@@ -144,10 +204,17 @@ TEST(tickets_at_attach)
 	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 0, tk, sizeof tk);
 	CHECK_EQ_INT(attach(3, "queen", tk, &r), 0);
 	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	/* Forged: the last MAC digit changed. */
+	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 0, tk, sizeof tk);
+	size_t tl = strlen(tk);
+	tk[tl - 1] = tk[tl - 1] == 'a' ? 'b' : 'a';
+	CHECK_EQ_INT(attach(4, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
 	/* A ticket of a role with no key: refused. */
+	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 0, tk, sizeof tk);
 	memset(&H.keys, 0, sizeof H.keys);
 	CHECK_EQ_INT(attach(4, "", tk, &r), 0);
-	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
 	teardown();
 }
 
@@ -176,6 +243,7 @@ int main(void)
 	RUN(version_negotiation);
 	RUN(attach_policy);
 	RUN(auth_fid_carries_a_ticket);
+	RUN(auth_fids_bounded);
 	RUN(tickets_at_attach);
 	RUN(handshake_timeout);
 	return test_done();

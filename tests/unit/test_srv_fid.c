@@ -1,4 +1,5 @@
-/* Unit tests for the 9P fid table: order, duplicates, the bound, release. */
+/* Unit tests for the 9P fid table: order, duplicates, the bounds (all fids
+ * and auth fids), release. */
 #include "../../src/hived/srv.h"
 #include "../test.h"
 
@@ -79,10 +80,37 @@ TEST(empty_table_frees_memory)
 	CHECK(srv_fids_get(&t, 0) == NULL);
 }
 
+TEST(auth_fids_counted_apart)
+{
+	struct srv_fids t = { 0 };
+	struct srv_fid *f;
+	CHECK_EQ_INT(srv_fids_add(&t, 1, &f), 0); /* a plain fid does not count */
+	for (uint32_t i = 0; i < HIVE_AUTH_FIDS_MAX; i++) {
+		CHECK_EQ_INT(srv_fids_add_auth(&t, 10 + i, &f), 0);
+		CHECK(f->is_auth && f->ticket == NULL);
+	}
+	CHECK_EQ_INT(t.nauth, HIVE_AUTH_FIDS_MAX);
+	CHECK_EQ_INT(srv_fids_add_auth(&t, 99, &f), -EMFILE);
+	CHECK(srv_fids_get(&t, 99) == NULL);
+	CHECK_EQ_INT(srv_fids_add_auth(&t, 10, &f), -EMFILE); /* the bound is checked first */
+	CHECK_EQ_INT(srv_fids_add(&t, 2, &f), 0);             /* plain fids still fine */
+	CHECK_EQ_INT(srv_fids_del(&t, 1, NULL, NULL), 0);     /* a plain del keeps the count */
+	CHECK_EQ_INT(t.nauth, HIVE_AUTH_FIDS_MAX);
+	CHECK_EQ_INT(srv_fids_del(&t, 10, NULL, NULL), 0);
+	CHECK_EQ_INT(t.nauth, HIVE_AUTH_FIDS_MAX - 1);
+	CHECK_EQ_INT(srv_fids_add_auth(&t, 2, &f), -EEXIST);
+	CHECK_EQ_INT(t.nauth, HIVE_AUTH_FIDS_MAX - 1);
+	CHECK_EQ_INT(srv_fids_add_auth(&t, 99, &f), 0);
+	srv_fids_clear(&t, NULL, NULL);
+	CHECK_EQ_INT(t.nauth, 0);
+	CHECK_EQ_INT(t.n, 0);
+}
+
 int main(void)
 {
 	RUN(add_get_del);
 	RUN(bounded_by_fids_max);
 	RUN(empty_table_frees_memory);
+	RUN(auth_fids_counted_apart);
 	return test_done();
 }

@@ -81,11 +81,12 @@ static const char *hcli_attach_hint(const struct hcli *h, int rc)
 {
 	int tcp = h->o.unix_path == NULL;
 	switch (-rc) {
+	/* The hive says which (9P2000.L errno), so no tickets.conf is needed here. */
 	case EKEYEXPIRED:
-		return "the ticket has expired; mint a fresh one with `hive ticket mint`";
+		return "ticket expired: mint a fresh one with `hive ticket mint`";
 	case EKEYREJECTED:
 	case EKEYREVOKED:
-		return "the ticket was rejected: forged, or minted for another hive";
+		return "ticket rejected: forged, malformed, or minted for another hive";
 	case EACCES:
 	case EPERM:
 		if (tcp && (!h->o.ticket || !*h->o.ticket))

@@ -55,6 +55,7 @@
 struct h9_options {
 	const char *sock;
 	const char *tcp;        /* "127.0.0.1:PORT" for the ticket scenarios, or NULL */
+	const char *ticket;     /* a valid ticket for TCP attaches, or NULL */
 	int pid;
 	uint32_t frame_ms, handshake_ms, idle_ms;
 	const char *only;
@@ -207,6 +208,7 @@ int sc_dir_read_offsets(const void *arg);
 /* scenarios_auth.c */
 int sc_attach_afid(const void *arg);
 int sc_tcp_no_ticket(const void *arg);
+int sc_tcp_auth_fids_max(const void *arg);
 int sc_tcp_auth_fid_flood(const void *arg);
 
 /* scenarios_resources.c */

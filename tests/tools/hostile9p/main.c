@@ -6,7 +6,7 @@
  * and resource-hungry peers. The table here mirrors docs/hostile-inputs.md;
  * tests/integration/t0250 runs it. See hostile9p.h for the file map.
  *
- *   hostile9p --socket PATH [--tcp HOST:PORT] [--pid PID] [--frame-timeout-ms N]
+ *   hostile9p --socket PATH [--tcp HOST:PORT [--ticket T]] [--pid PID] [--frame-timeout-ms N]
  *             [--handshake-timeout-ms N] [--idle-timeout-ms N]
  *             [--only NAME,NAME] [--list]
  */
@@ -117,6 +117,7 @@ static const struct scenario {
 	{ "dialect_9p2000", sc_dialect_9p2000, NULL },
 	{ "dir_read_9p2000_offsets", sc_dir_read_offsets, NULL },
 	{ "tcp_no_ticket", sc_tcp_no_ticket, NULL },
+	{ "tcp_auth_fids_max", sc_tcp_auth_fids_max, NULL },
 	{ "tcp_auth_fid_flood", sc_tcp_auth_fid_flood, NULL },
 	{ "handshake_silence", sc_handshake_silence, NULL },
 	{ "slowloris", sc_slowloris, NULL },
@@ -141,7 +142,7 @@ static int selected(const char *name)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hostile9p --socket PATH [--tcp HOST:PORT] [--pid PID] [--frame-timeout-ms N]\n"
+	fprintf(stderr, "usage: hostile9p --socket PATH [--tcp HOST:PORT [--ticket T]] [--pid PID] [--frame-timeout-ms N]\n"
 	                "       [--handshake-timeout-ms N] [--idle-timeout-ms N] [--only a,b] [--list]\n");
 	return 2;
 }
@@ -149,7 +150,8 @@ static int usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "socket", 1, NULL, 's' }, { "tcp", 1, NULL, 't' }, { "pid", 1, NULL, 'p' }, { "frame-timeout-ms", 1, NULL, 'f' },
+		{ "socket", 1, NULL, 's' }, { "tcp", 1, NULL, 't' }, { "ticket", 1, NULL, 'T' },
+		{ "pid", 1, NULL, 'p' }, { "frame-timeout-ms", 1, NULL, 'f' },
 		{ "handshake-timeout-ms", 1, NULL, 'h' }, { "idle-timeout-ms", 1, NULL, 'i' },
 		{ "only", 1, NULL, 'o' }, { "list", 0, NULL, 'l' }, { NULL, 0, NULL, 0 },
 	};
@@ -162,6 +164,7 @@ int main(int argc, char **argv)
 		switch (ch) {
 		case 's': opt.sock = optarg; break;
 		case 't': opt.tcp = optarg; break;
+		case 'T': opt.ticket = optarg; break;
 		case 'p': opt.pid = atoi(optarg); break;
 		case 'f': opt.frame_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': opt.handshake_ms = (uint32_t)strtoul(optarg, NULL, 10); break;

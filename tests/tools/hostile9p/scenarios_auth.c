@@ -1,8 +1,10 @@
 /*
  * scenarios_auth.c — hostile9p scenarios about authentication: attach with
  * an afid never made or never given a ticket, and over TCP (where a ticket
- * is required) attaching without one and flooding auth fids.
+ * is required) attaching without one, the HIVE_AUTH_FIDS_MAX bound, and
+ * flooding auth fids.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "hostile9p.h"
@@ -76,6 +78,60 @@ out:
 	return rc;
 }
 
+/* Before any attach, one TCP connection makes HIVE_AUTH_FIDS_MAX auth fids;
+ * the next Tauth is refused (EMFILE) and the session goes on: a clunk frees
+ * a slot, the new auth fid takes a ticket, and (with --ticket) attaches
+ * through it and reads /proc/version. */
+int sc_tcp_auth_fids_max(const void *arg)
+{
+	const uint32_t max = HIVE_AUTH_FIDS_MAX, spare = HIVE_AUTH_FIDS_MAX + 1;
+	struct conn *c = NULL;
+	int rc = -1;
+
+	if (!opt.tcp)
+		return skip("needs --tcp HOST:PORT");
+	via_tcp = 1;
+	if (!(c = c_open(NINEP_9P2000L)) || t_version(c, HIVE_MSIZE_MAX, "9P2000.L") < 0 ||
+	    expect(c, NINEP_RVERSION, NINEP_NOTAG) < 0)
+		goto out;
+	for (uint32_t afid = 1; afid <= max; afid++)
+		if (t_auth(c, 1, afid) < 0 || expect(c, NINEP_RAUTH, 1) < 0)
+			goto out;
+	if (t_auth(c, 2, spare) < 0 || expect_err(c, 2) < 0)
+		goto out;
+	note("Tauth %u (past HIVE_AUTH_FIDS_MAX %u): %s", spare, max, last_err);
+	if (c->rtype != NINEP_RLERROR || c->r.u.rlerror.ecode != EMFILE) {
+		fail("Tauth past the bound: wanted Rlerror EMFILE, got %s", last_err);
+		goto out;
+	}
+	/* Still served: clunk one, and the slot is there again. */
+	if (t_fid(c, NINEP_TCLUNK, 3, 1) < 0 || expect(c, NINEP_RCLUNK, 3) < 0 || t_auth(c, 4, spare) < 0 ||
+	    expect(c, NINEP_RAUTH, 4) < 0 || t_auth(c, 5, spare + 1) < 0 || expect_err(c, 5) < 0)
+		goto out;
+	if (!opt.ticket) {
+		if (t_write(c, 6, spare, "cohesix-ticket-x") < 0 || expect(c, NINEP_RWRITE, 6) < 0 ||
+		    t_attach(c, 7, 0, spare) < 0 || expect_err(c, 7) < 0)
+			goto out;
+		note("no --ticket: attach through the new auth fid (bogus ticket) refused: %s", last_err);
+		rc = 0;
+		goto out;
+	}
+	if (t_write(c, 6, spare, opt.ticket) < 0 || expect(c, NINEP_RWRITE, 6) < 0 ||
+	    t_attach(c, 7, 0, spare) < 0 || expect(c, NINEP_RATTACH, 7) < 0 ||
+	    open_ok(c, 1, "proc/version") < 0 || t_read(c, NINEP_TREAD, 8, 1, 0, 4096) < 0 ||
+	    expect(c, NINEP_RREAD, 8) < 0)
+		goto out;
+	if (c->r.u.rread.count == 0) {
+		fail("/proc/version read 0 bytes after the auth fids");
+		goto out;
+	}
+	rc = 0;
+out:
+	via_tcp = 0;
+	c_close(c);
+	return rc;
+}
+
 /* Before any attach, one TCP connection makes auth fids until refused: what
  * an unauthenticated peer can make the server hold. */
 int sc_tcp_auth_fid_flood(const void *arg)
@@ -105,9 +161,9 @@ int sc_tcp_auth_fid_flood(const void *arg)
 	}
 	long rss1 = rss_kb();
 	note("unauthenticated TCP peer made %u auth fids (%s); hived VmRSS %ld -> %ld KiB", made,
-	     made > HIVE_FIDS_MAX ? "never refused" : last_err, rss0, rss1);
-	if (made > HIVE_FIDS_MAX)
-		fail("%u auth fids made, past HIVE_FIDS_MAX", made);
+	     made > HIVE_AUTH_FIDS_MAX ? "never refused" : last_err, rss0, rss1);
+	if (made > HIVE_AUTH_FIDS_MAX)
+		fail("%u auth fids made, past HIVE_AUTH_FIDS_MAX (%u)", made, HIVE_AUTH_FIDS_MAX);
 	else
 		rc = 0;
 out:

@@ -1,7 +1,8 @@
 /*
  * scenarios_resources.c — hostile9p scenarios about time and resources: the
  * idle timeout, a client that never reads its replies, fid exhaustion,
- * 1000 idle sessions, and connections past HIVE_SESSIONS_MAX.
+ * 1000 idle sessions (all listed in /proc/sessions), and connections past
+ * HIVE_SESSIONS_MAX.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -239,7 +240,75 @@ static void close_sessions(void)
 	sleep_ms(300); /* let the server reap them before the health check */
 }
 
-/* 1000 idle sessions: a fresh session still works, with normal latency. */
+/* Read a whole file through fid (walked from the root fid 0 and opened),
+ * msize at a time; clunks it. Returns its length or -1. */
+static long read_whole(struct conn *c, uint32_t fid, const char *path, char *buf, size_t cap)
+{
+	size_t got = 0;
+
+	if (open_ok(c, fid, path) < 0)
+		return -1;
+	for (;;) {
+		uint32_t want = c->msize - HIVE_IOHDR;
+		if (want > cap - 1 - got)
+			want = (uint32_t)(cap - 1 - got);
+		if (want == 0)
+			return fail("%s is larger than %zu bytes", path, cap - 1);
+		if (t_read(c, NINEP_TREAD, 60, fid, got, want) < 0 || expect(c, NINEP_RREAD, 60) < 0)
+			return -1;
+		if (c->r.u.rread.count == 0)
+			break;
+		memcpy(buf + got, c->r.u.rread.data, c->r.u.rread.count);
+		got += c->r.u.rread.count;
+	}
+	buf[got] = '\0';
+	if (t_fid(c, NINEP_TCLUNK, 61, fid) < 0 || expect(c, NINEP_RCLUNK, 61) < 0)
+		return -1;
+	return (long)got;
+}
+
+/* /proc/sessions holds one line per live session (its count in
+ * /proc/status), none cut, with at least `least` of them. */
+static int sessions_listed(unsigned least)
+{
+	static char text[HIVE_SESSIONS_SNAPSHOT_MAX + 1];
+	char status[4096];
+	struct conn *c = session(NINEP_9P2000L, HIVE_MSIZE_MAX);
+	unsigned lines = 0, live = 0;
+	long n = 0;
+	int rc = -1;
+
+	if (!c)
+		return -1;
+	/* Sessions may still be closing: both counts must agree once. */
+	for (int tries = 0; tries < 3 && rc < 0; tries++) {
+		n = read_whole(c, 1, "proc/sessions", text, sizeof text);
+		if (n < 0 || read_whole(c, 2, "proc/status", status, sizeof status) < 0)
+			goto out;
+		const char *at = strstr(status, "\nsessions=");
+		live = at ? (unsigned)strtoul(at + 10, NULL, 10) : 0;
+		lines = 0;
+		for (long i = 0; i < n; i++)
+			lines += text[i] == '\n';
+		if (strstr(text, "truncated"))
+			return fail("/proc/sessions was cut at %ld bytes (%u lines)", n, lines);
+		if (lines == live)
+			rc = 0;
+		else
+			sleep_ms(200);
+	}
+	note("/proc/sessions lists %u sessions in %ld bytes; /proc/status says %u live", lines, n, live);
+	if (rc < 0)
+		fail("/proc/sessions has %u lines for %u live sessions", lines, live);
+	else if (lines < least)
+		rc = fail("/proc/sessions has %u lines, wanted at least %u", lines, least);
+out:
+	c_close(c);
+	return rc;
+}
+
+/* 1000 idle sessions: a fresh session still works, with normal latency,
+ * and /proc/sessions lists every one of them. */
 int sc_idle_1000(const void *arg)
 {
 	unsigned served, refused, hung;
@@ -261,6 +330,8 @@ int sc_idle_1000(const void *arg)
 	     (long long)lat);
 	if (lat > 4 * H9_LATENCY_MS)
 		return fail("a fresh session took %lld ms beside %u idle ones", (long long)lat, H9_IDLE_CONNS);
+	if (sessions_listed(H9_IDLE_CONNS + 1) < 0)
+		return -1;
 	return 0; /* the sessions stay open for sessions_over_max */
 }
 
