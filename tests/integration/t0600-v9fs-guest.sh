@@ -40,6 +40,7 @@ for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 	esac
 done
 cp "$HIVE_TOP/tests/v9fs/guest-init.sh" "$ird/init"
+chmod 755 "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1 >"$T_DIR/initrd.gz")
 
 # QEMU opens both ports at VM start, the guest mounts seconds later: the
@@ -68,8 +69,9 @@ tr -d '\r' <"$T_DIR/guest.log" | grep -E '^(ok|not ok|#)' | while IFS= read -r l
 done > "$T_DIR/guest.tap"
 sed -n '/^#/p' "$T_DIR/guest.tap" | head -200
 grep -v '^#' "$T_DIR/guest.tap"
-T_NUM=$(grep -c '^ok\|^not ok' "$T_DIR/guest.tap")
-T_FAILED=$(grep -c '^not ok' "$T_DIR/guest.tap")
+# The renumbering ran in a subshell: count its lines into ours.
+T_NUM=$((T_NUM + $(grep -c '^ok\|^not ok' "$T_DIR/guest.tap")))
+T_FAILED=$((T_FAILED + $(grep -c '^not ok' "$T_DIR/guest.tap")))
 case $rc in 124|137) why="qemu killed by timeout after 300 s" ;; *) why="qemu status $rc" ;; esac
 if grep -q 'guest done' "$T_DIR/guest.log"; then ok "guest ran to the end ($why)"; else not_ok "guest ran to the end ($why)"; fi
 [ "$T_FAILED" -eq 0 ] || { echo "# last lines of the guest console:"; tr -d '\r' <"$T_DIR/guest.log" | grep -v '^ok ' | tail -30 | sed 's/^/#   /'; }
