@@ -7,33 +7,50 @@
  * walk to PATH, open it, read it, clunk it. Latencies go into a fixed
  * log-scale histogram (bounded memory) from which p50/p99 are read.
  *
+ * With --depth D (> 1) each connection instead opens PATH once and keeps D
+ * Treads of it in flight: as each reply comes back another request goes
+ * out, all requests made ready by one receive leave in one send. This is
+ * how a pipelining client (the kernel's v9fs under many processes) loads a
+ * server, and measures its receive batching and reply coalescing; the
+ * latency is per request, from its send to its reply.
+ *
  * With --idle N it instead opens N attached sessions, prints "ready" and
  * holds them until stdin closes (for the idle-memory measurement).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../src/client/hiveclient.h"
+#include "../src/ninep/ninep.h"
 
 /* Latency histogram: buckets of 1/16 of a power of two over nanoseconds,
  * enough resolution for percentiles and a fixed 1 KiB per thread. */
 #define LG_BUCKETS (64 * 16)
 #define LG_CONNS_MAX 64
 #define LG_IDLE_MAX 4096
+/* Requests in flight per connection in --depth mode (tags 0..D-1). */
+#define LG_DEPTH_MAX 64
+/* Bytes asked for by each pipelined Tread (the file is small). */
+#define LG_READ_COUNT 8192u
+/* A stalled server fails the run instead of hanging it (ms). */
+#define LG_POLL_TIMEOUT_MS 10000
 
 struct lg_thread {
 	pthread_t tid;
 	struct hivec_opts opts;
 	const char *path;
 	double seconds;
+	int depth;
 	uint64_t ops, errors;
 	uint32_t hist[LG_BUCKETS];
 	char err[256];
@@ -64,6 +81,119 @@ static uint64_t bucket_value(unsigned b)
 	return (1ull << msb) + ((uint64_t)sub << (msb - 4));
 }
 
+static void lg_fail(struct lg_thread *t, const char *what)
+{
+	if (!t->errors)
+		snprintf(t->err, sizeof t->err, "%s", what);
+	t->errors++;
+}
+
+/* Encode a Tread of fid at tag onto out; returns its length or -1. */
+static int lg_put_tread(uint8_t *out, size_t cap, uint32_t msize, uint16_t tag, uint32_t fid)
+{
+	struct ninep_msg m = { .type = NINEP_TREAD, .tag = tag };
+	m.u.tread.fid = fid;
+	m.u.tread.offset = 0;
+	m.u.tread.count = LG_READ_COUNT;
+	return ninep_encode(&m, NINEP_9P2000L, out, cap < msize ? cap : msize);
+}
+
+static int lg_send_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* --depth mode: D Treads of one open fid in flight on the connection. */
+static void lg_pipeline(struct lg_thread *t, struct hivec *c)
+{
+	uint32_t fid, iounit, msize = hivec_msize(c);
+	if (hivec_walk(c, t->path, &fid) < 0 || hivec_open(c, fid, O_RDONLY, &iounit) < 0) {
+		lg_fail(t, hivec_error(c));
+		return;
+	}
+	int fd = hivec_fd(c);
+	size_t cap = (size_t)msize * 2;
+	uint8_t *in = malloc(cap), *out = malloc((size_t)LG_DEPTH_MAX * 64);
+	uint64_t sent_ns[LG_DEPTH_MAX];
+	if (!in || !out) {
+		lg_fail(t, "out of memory");
+		goto done;
+	}
+	size_t outlen = 0, inlen = 0;
+	uint64_t now = now_ns(), end = now + (uint64_t)(t->seconds * 1e9);
+	for (int i = 0; i < t->depth; i++) {
+		int n = lg_put_tread(out + outlen, 64, msize, (uint16_t)i, fid);
+		if (n < 0) {
+			lg_fail(t, "cannot encode Tread");
+			goto done;
+		}
+		outlen += (size_t)n;
+		sent_ns[i] = now;
+	}
+	int inflight = t->depth;
+	while (inflight > 0) {
+		if (outlen && lg_send_all(fd, out, outlen) < 0) {
+			lg_fail(t, "send failed");
+			goto done;
+		}
+		outlen = 0;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, LG_POLL_TIMEOUT_MS) <= 0) {
+			lg_fail(t, "server stalled");
+			goto done;
+		}
+		ssize_t n = recv(fd, in + inlen, cap - inlen, 0);
+		if (n <= 0) {
+			lg_fail(t, "connection closed");
+			goto done;
+		}
+		inlen += (size_t)n;
+		now = now_ns();
+		size_t off = 0;
+		for (;;) {
+			uint32_t size = ninep_frame_size(in + off, inlen - off);
+			if (inlen - off < 4 || inlen - off < size)
+				break;
+			struct ninep_msg r;
+			if (size < NINEP_HDR || size > msize ||
+			    ninep_decode(in + off, size, msize, NINEP_9P2000L, &r) < 0 ||
+			    r.tag >= (unsigned)t->depth || r.type != NINEP_RREAD) {
+				lg_fail(t, "bad reply");
+				goto done;
+			}
+			off += size;
+			inflight--;
+			t->hist[bucket_of(now - sent_ns[r.tag])]++;
+			t->ops++;
+			if (now < end) {
+				int k = lg_put_tread(out + outlen, 64, msize, r.tag, fid);
+				if (k < 0) {
+					lg_fail(t, "cannot encode Tread");
+					goto done;
+				}
+				outlen += (size_t)k;
+				sent_ns[r.tag] = now;
+				inflight++;
+			}
+		}
+		memmove(in, in + off, inlen - off);
+		inlen -= off;
+	}
+	hivec_clunk(c, fid);
+done:
+	free(in);
+	free(out);
+}
+
 static void *lg_run(void *arg)
 {
 	struct lg_thread *t = arg;
@@ -71,6 +201,11 @@ static void *lg_run(void *arg)
 	struct hivec *c = hivec_connect(&t->opts, &err, t->err, sizeof t->err);
 	if (!c) {
 		t->errors++;
+		return NULL;
+	}
+	if (t->depth > 1) {
+		lg_pipeline(t, c);
+		hivec_close(c);
 		return NULL;
 	}
 	char buf[8192];
@@ -136,7 +271,7 @@ static int hold_idle(const struct hivec_opts *o, int n)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: loadgen (--socket PATH | --tcp HOST:PORT) [--aname A] [--uname U]\n"
-	           "               [--path P] [--conns N] [--seconds S] [--idle N]\n"
+	           "               [--path P] [--conns N] [--seconds S] [--depth D] [--idle N]\n"
 	           "Prints: conns=N ops=N ops_per_s=X p50_us=X p99_us=X errors=N\n");
 }
 
@@ -144,7 +279,7 @@ int main(int argc, char **argv)
 {
 	struct hivec_opts o = { 0 };
 	const char *path = "/proc/version";
-	int conns = 1, idle = 0;
+	int conns = 1, idle = 0, depth = 1;
 	double seconds = 3;
 	static char host[256];
 	static const struct option longopts[] = {
@@ -152,7 +287,8 @@ int main(int argc, char **argv)
 		{ "aname", required_argument, 0, 'a' },  { "uname", required_argument, 0, 'u' },
 		{ "path", required_argument, 0, 'p' },   { "conns", required_argument, 0, 'c' },
 		{ "seconds", required_argument, 0, 'S' }, { "idle", required_argument, 0, 'i' },
-		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
+		{ "depth", required_argument, 0, 'd' },  { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
 	};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -175,12 +311,13 @@ int main(int argc, char **argv)
 		case 'c': conns = atoi(optarg); break;
 		case 'S': seconds = atof(optarg); break;
 		case 'i': idle = atoi(optarg); break;
+		case 'd': depth = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if ((!o.unix_path && !o.tcp_host) || conns < 1 || conns > LG_CONNS_MAX || idle < 0 ||
-	    idle > LG_IDLE_MAX || seconds <= 0) {
+	    idle > LG_IDLE_MAX || seconds <= 0 || depth < 1 || depth > LG_DEPTH_MAX) {
 		usage(stderr);
 		return 2;
 	}
@@ -192,6 +329,7 @@ int main(int argc, char **argv)
 		threads[i].opts = o;
 		threads[i].path = path;
 		threads[i].seconds = seconds;
+		threads[i].depth = depth;
 		if (pthread_create(&threads[i].tid, NULL, lg_run, &threads[i]) != 0) {
 			fprintf(stderr, "loadgen: cannot start thread %d\n", i);
 			return 1;

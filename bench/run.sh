@@ -30,38 +30,44 @@ command -v diod >/dev/null || { echo "bench: diod is missing (apt-get install di
 
 mkdir -p "$work/state" "$work/export"
 "$B/hived" --state "$work/state" --no-tcp 2>"$work/hived.log" & pids+=($!); hived_pid=$!
+# The same hive with the loop's busy polling on (off by default): what a
+# latency-sensitive deployment buys with a CPU.
+mkdir -p "$work/statep"
+"$B/hived" --state "$work/statep" --no-tcp --busy-poll-us 100 2>"$work/hivedp.log" & pids+=($!); hivedp_pid=$!
 # The baseline serves a plain file with the same content as /proc/version.
-for i in $(seq 100); do [ -S "$work/state/hive.sock" ] && break; sleep 0.05; done
+for i in $(seq 100); do [ -S "$work/state/hive.sock" ] && [ -S "$work/statep/hive.sock" ] && break; sleep 0.05; done
 "$B/hive" --socket "$work/state/hive.sock" cat /proc/version >"$work/export/version"
 diod -f -n -l "$work/diod.sock" -e "$work/export" 2>"$work/diod.log" & pids+=($!); diod_pid=$!
 for i in $(seq 100); do [ -S "$work/diod.sock" ] && break; sleep 0.05; done
 
-loadgen() { # server conns seconds -> loadgen's output line
-	if [ "$1" = hived ]; then
-		"$B/bench/loadgen" --socket "$work/state/hive.sock" --path /proc/version --conns "$2" --seconds "$3"
+loadgen() { # server conns seconds [depth] -> loadgen's output line
+	if [ "$1" = hived ] || [ "$1" = hivedp ]; then
+		local st=state; [ "$1" = hivedp ] && st=statep
+		"$B/bench/loadgen" --socket "$work/$st/hive.sock" --path /proc/version --conns "$2" --seconds "$3" \
+			--depth "${4:-1}"
 	else
 		"$B/bench/loadgen" --socket "$work/diod.sock" --aname "$work/export" --uname root --path /version \
-			--conns "$2" --seconds "$3"
+			--conns "$2" --seconds "$3" --depth "${4:-1}"
 	fi
 }
-pid_of() { if [ "$1" = hived ]; then echo "$hived_pid"; else echo "$diod_pid"; fi; }
+pid_of() { case "$1" in hived) echo "$hived_pid" ;; hivedp) echo "$hivedp_pid" ;; *) echo "$diod_pid" ;; esac; }
 ctxsw() { # pid -> context switches so far, over all its threads
 	cat /proc/"$1"/task/*/status 2>/dev/null |
 		awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
-run() { # server conns -> "ops_per_s p50 p99 ctxsw_per_op"
+run() { # server conns depth -> "ops_per_s p50 p99 ctxsw_per_op"
 	local out pid c0 c1
 	pid=$(pid_of "$1")
 	c0=$(ctxsw "$pid")
-	out=$(loadgen "$1" "$2" "$SECS")
+	out=$(loadgen "$1" "$2" "$SECS" "$3")
 	c1=$(ctxsw "$pid")
 	echo "$out" | sed -E 's/.*ops=([0-9]+) ops_per_s=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+).*/\2 \3 \4 \1/' |
 		awk -v c="$((c1 - c0))" '{ printf "%s %s %s %.1f\n", $1, $2, $3, ($4 > 0 ? c / $4 : 0) }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-syscalls_per_op() { # server -> syscalls of the server per operation (1 conn, strace -c)
-	local pid out ops calls
+syscalls_per_op() { # server -> "N (top calls)": its syscalls per operation (1 conn, strace -c)
+	local pid out ops
 	pid=$(pid_of "$1")
 	strace -c -f -q -p "$pid" -o "$work/strace.$1" 2>/dev/null & local spid=$!
 	sleep 0.5
@@ -69,32 +75,42 @@ syscalls_per_op() { # server -> syscalls of the server per operation (1 conn, st
 	kill -INT "$spid" 2>/dev/null || true
 	wait "$spid" 2>/dev/null || true
 	ops=$(echo "$out" | sed -E 's/.*ops=([0-9]+) .*/\1/')
-	calls=$(awk '$NF == "total" { print $4 }' "$work/strace.$1" 2>/dev/null)
-	awk -v c="${calls:-0}" -v o="$ops" 'BEGIN { if (o > 0 && c > 0) printf "%.1f", c / o; else printf "n/a" }'
+	# Rows: "% time seconds usecs/call calls [errors] syscall"; calls is $4.
+	awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { print $4, $NF }' "$work/strace.$1" 2>/dev/null |
+		sort -rn | awk -v o="$ops" '{ t += $1; if (NR <= 4) top = top (NR > 1 ? ", " : "") sprintf("%s %.1f", $2, $1 / o) }
+			END { if (o > 0 && t > 0) printf "%.1f (%s)", t / o, top; else printf "n/a" }'
 }
 
 echo "== walk+open+read+clunk of a small file, Unix socket, ${SECS}s each, median of $REPEATS"
-printf '%-6s %-8s %12s %10s %10s %12s   %s\n' conns server ops/s p50_us p99_us ctxsw/op "per repeat: ops/s,p99_us"
-for c in 1 8; do
+echo "   (load 1 and 8: connections each doing one operation at a time; 1x16: one connection keeping"
+echo "   16 Treads of the open file in flight, as a pipelining client does; ops are then reads)"
+printf '%-6s %-8s %12s %10s %10s %12s   %s\n' load server ops/s p50_us p99_us ctxsw/op "per repeat: ops/s,p99_us"
+compare() { # server load: one row pair and the ratios against diod
+	local srv=$1 load=$2 c depth r a b e f g h i j
+	c=${load%x*} depth=1
+	[ "$load" = "$c" ] || depth=${load#*x}
 	h_ops=() h_p50=() h_p99=() h_cs=() d_ops=() d_p50=() d_p99=() d_cs=() r_ops=() r_p50=() r_p99=()
 	h_raw="" d_raw=""
 	for r in $(seq "$REPEATS"); do
 		if [ $((r % 2)) = 1 ]; then
-			read -r a b e f < <(run hived "$c"); read -r g h i j < <(run diod "$c")
+			read -r a b e f < <(run "$srv" "$c" "$depth"); read -r g h i j < <(run diod "$c" "$depth")
 		else
-			read -r g h i j < <(run diod "$c"); read -r a b e f < <(run hived "$c")
+			read -r g h i j < <(run diod "$c" "$depth"); read -r a b e f < <(run "$srv" "$c" "$depth")
 		fi
 		h_ops+=("$a") h_p50+=("$b") h_p99+=("$e") h_cs+=("$f") h_raw+=" $a,$e"
 		d_ops+=("$g") d_p50+=("$h") d_p99+=("$i") d_cs+=("$j") d_raw+=" $g,$i"
 		r_ops+=("$(ratio "$a" "$g")") r_p50+=("$(ratio "$b" "$h")") r_p99+=("$(ratio "$e" "$i")")
 	done
-	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$c" hived "$(median "${h_ops[@]}")" "$(median "${h_p50[@]}")" \
+	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$load" "$srv" "$(median "${h_ops[@]}")" "$(median "${h_p50[@]}")" \
 		"$(median "${h_p99[@]}")" "$(median "${h_cs[@]}")" "$h_raw"
-	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$c" diod "$(median "${d_ops[@]}")" "$(median "${d_p50[@]}")" \
+	printf '%-6s %-8s %12s %10s %10s %12s  %s\n' "$load" diod "$(median "${d_ops[@]}")" "$(median "${d_p50[@]}")" \
 		"$(median "${d_p99[@]}")" "$(median "${d_cs[@]}")" "$d_raw"
-	echo "ratio conns=$c: throughput hived/diod = $(median "${r_ops[@]}")  p50 hived/diod = $(median "${r_p50[@]}")" \
-	     " p99 hived/diod = $(median "${r_p99[@]}")  (medians of per-repeat ratios; p99 per repeat: ${r_p99[*]})"
-done
+	echo "ratio load=$load: throughput $srv/diod = $(median "${r_ops[@]}")  p50 $srv/diod = $(median "${r_p50[@]}")" \
+	     " p99 $srv/diod = $(median "${r_p99[@]}")  (medians of per-repeat ratios; p99 per repeat: ${r_p99[*]})"
+}
+for load in 1 8 1x16; do compare hived "$load"; done
+echo "-- hivedp = hived --busy-poll-us 100 (polls briefly before sleeping; off by default):"
+compare hivedp 1
 if [ "${BENCH_STRACE:-1}" = 1 ] && command -v strace >/dev/null &&
    strace -f -q -o /dev/null true 2>/dev/null; then
 	echo "syscalls per operation (4 requests), 1 conn, under strace: hived $(syscalls_per_op hived)," \

@@ -96,7 +96,6 @@ struct loop *loop_new(void)
 	loop->sigfd = -1;
 	loop->next_timer_id = 1;
 	loop->spin_max_us = LOOP_SPIN_US_DEFAULT;
-	if (getenv("H11_SPIN")) loop->spin_max_us = (uint32_t)atoi(getenv("H11_SPIN")); /* H11 TEMP */
 	sigemptyset(&loop->sigmask);
 	return loop;
 }
@@ -313,6 +312,11 @@ void loop_set_spin(struct loop *loop, uint32_t us)
 	loop->spin_max_us = us > LOOP_SPIN_US_MAX ? LOOP_SPIN_US_MAX : us;
 	if (loop->spin_us > loop->spin_max_us)
 		loop->spin_us = loop->spin_max_us;
+}
+
+uint32_t loop_spin_budget(const struct loop *loop)
+{
+	return loop->spin_us;
 }
 
 static uint64_t loop_now_ns(void)

@@ -45,7 +45,10 @@ int loop_add_signal(struct loop *loop, int signo, loop_signal_fn fn, void *arg);
  * halves whenever a gap outlasts the maximum, so a peer that is slower than
  * the maximum soon costs no spinning at all, and an idle daemon sleeps.
  */
-#define LOOP_SPIN_US_DEFAULT 100u
+/* Off by default: the design keeps the loop free of busy waiting, and a
+ * daemon that burns a CPU per chatty client is a surprise. `hived
+ * --busy-poll-us N` turns it on where latency is worth the CPU. */
+#define LOOP_SPIN_US_DEFAULT 0u
 /* First budget once gaps show spinning would have paid (us). */
 #define LOOP_SPIN_US_START 10u
 /* Upper bound for loop_set_spin: past this, sleeping is cheaper. */
@@ -53,6 +56,8 @@ int loop_add_signal(struct loop *loop, int signo, loop_signal_fn fn, void *arg);
 /* Set the maximum busy-poll budget (us, at most LOOP_SPIN_US_MAX; 0 = never
  * spin). The default is LOOP_SPIN_US_DEFAULT. */
 void loop_set_spin(struct loop *loop, uint32_t us);
+/* The current adapted budget (us): 0 while spinning would not pay. */
+uint32_t loop_spin_budget(const struct loop *loop);
 
 /* Run until loop_stop(). Returns 0 or -errno on a fatal epoll error. */
 int loop_run(struct loop *loop);

@@ -61,6 +61,9 @@ static const char usage[] =
 	"                         close 9P sessions not attached this long after connecting\n"
 	"                         (default: 10; 0 = never; raise it for peers that connect early,\n"
 	"                         such as a VM's virtio-serial port)\n"
+	"  --busy-poll-us N       after a busy turn, poll for up to N microseconds before sleeping\n"
+	"                         (default 0 = never; at most 1000). Trades a CPU for latency when\n"
+	"                         a client sends one request at a time: see bench/run.sh\n"
 	"  --test-fixtures        adds /test with fixtures for client conformance tests:\n"
 	"                         /test/big holds 1000 files\n"
 	"  --help                 show this help\n"
@@ -251,13 +254,14 @@ static void on_stop_signal(struct loop *loop, int signo, void *arg)
 	loop_stop(loop);
 }
 
-/* Not in hive_config: only srv uses it. */
+/* Not in hive_config: only srv and the loop use them. */
 static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
+static uint32_t busy_poll_us = LOOP_SPIN_US_DEFAULT;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
 	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN, O_IDLE,
-	       O_HANDSHAKE, O_TEST_FIXTURES, O_HELP, O_VERSION };
+	       O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -267,6 +271,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
+		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
 		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -326,6 +331,14 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 				die("--handshake-timeout %s: expected seconds from 0 (never) to 86400", optarg);
 			handshake_ms = (uint32_t)v * 1000u;
 			break;
+		case O_BUSY_POLL:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 || v > (long)LOOP_SPIN_US_MAX)
+				die("--busy-poll-us %s: expected microseconds from 0 (never) to %u", optarg,
+				    LOOP_SPIN_US_MAX);
+			busy_poll_us = (uint32_t)v;
+			break;
 		case O_TEST_FIXTURES:
 			cfg->test_fixtures = 1;
 			break;
@@ -379,6 +392,7 @@ int main(int argc, char **argv)
 	hive.loop = loop_new();
 	if (!hive.loop)
 		die("cannot create the event loop: %s", strerror(errno));
+	loop_set_spin(hive.loop, busy_poll_us);
 	hive.owner_uid = geteuid();
 	hive.start_ms = loop_now_ms();
 	hive.start_wall = (int64_t)time(NULL);

@@ -2,17 +2,22 @@
  * srv.c — 9P sessions: accept, framing, the output queue, limits, timeouts.
  *
  * A session is a nonblocking socket on the loop (level-triggered). Each
- * wake-up does one read into a receive buffer that holds at most one
- * frame of the negotiated msize, then handles every complete frame in it:
- * decode, dispatch, reply. Replies are built in one shared scratch buffer
- * and written straight to the socket; only what the socket does not take
- * is copied into the session's output queue. A queue past
+ * wake-up does one read of up to msize bytes, into a buffer shared by all
+ * sessions when nothing is left over from before (so an idle session holds
+ * no receive memory and a pipelined burst takes one read), else into the
+ * session's receive buffer (at most msize), then handles every complete
+ * frame: decode, dispatch, reply. Replies are built in one shared scratch
+ * buffer and collected in a shared batch buffer while the session's frames
+ * are handled; the batch leaves in one write when they are done (or when
+ * it fills), so a client that pipelines N requests costs one read and one
+ * write, not N writes. Only what the socket does not take is copied into
+ * the session's output queue. A queue past
  * HIVE_OUTQ_BYTES_MAX turns reading off for that session (back-pressure)
  * until it drains, so a client that never reads cannot grow our memory or
  * slow anyone else. A frame with a size field we cannot trust closes the
  * session (no way to resync); any other bad frame gets an error on its tag.
  * One sweep timer enforces the handshake, frame and idle timeouts and
- * shrinks receive buffers of quiet sessions.
+ * frees the empty receive buffers of quiet sessions.
  */
 #include "srv.h"
 
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "hive.h"
@@ -115,45 +121,27 @@ static int srv_conn_flush(struct srv_conn *c)
 	return 0;
 }
 
-int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
+/* Queue n bytes behind what the socket has not taken yet. */
+static int srv_queue(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
-	if (c->dead)
-		return -EPIPE;
-	if (c->hs)
-		c->hs->tx_msgs++;
-	size_t off = 0;
-	if (!c->txlen) {
-		while (off < n) {
-			ssize_t w = write(c->fd, buf + off, n - off);
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno == EAGAIN || errno == EWOULDBLOCK)
-					break;
-				return -errno; /* the read side will see the hang-up */
-			}
-			off += (size_t)w;
-		}
-		if (off == n)
-			return 0;
-	}
-	/* Queue the rest. Reading stops at HIVE_OUTQ_BYTES_MAX, so the queue
-	 * never holds more than that plus one reply. */
-	size_t rest = n - off;
-	if (c->txoff + c->txlen + rest > c->txcap) {
+	if (!n)
+		return 0;
+	/* Reading stops at HIVE_OUTQ_BYTES_MAX, so the queue never holds more
+	 * than that plus one reply (or one batch, which is smaller). */
+	if (c->txoff + c->txlen + n > c->txcap) {
 		if (c->txoff) {
 			memmove(c->tx, c->tx + c->txoff, c->txlen);
 			c->txoff = 0;
 		}
-		if (c->txlen + rest > c->txcap) {
+		if (c->txlen + n > c->txcap) {
 			/* Grow geometrically: a queue filled by many small
 			 * replies must not realloc once per reply. */
 			size_t cap = c->txcap ? c->txcap * 2 : SRV_TXQ_INITIAL;
-			while (cap < c->txlen + rest)
+			while (cap < c->txlen + n)
 				cap *= 2;
 			if (cap > HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX)
 				cap = HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX;
-			if (c->txlen + rest > cap)
+			if (c->txlen + n > cap)
 				return -ENOBUFS;
 			uint8_t *t = realloc(c->tx, cap);
 			if (!t)
@@ -162,9 +150,78 @@ int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 			c->txcap = cap;
 		}
 	}
-	memcpy(c->tx + c->txoff + c->txlen, buf + off, rest);
-	c->txlen += rest;
+	memcpy(c->tx + c->txoff + c->txlen, buf, n);
+	c->txlen += n;
 	return 0;
+}
+
+/*
+ * Write the batch and then `extra` (may be empty) in one writev; queue what
+ * the socket does not take. The batch is empty afterwards. Returns 0, or
+ * -errno if the socket broke (the read side will see the hang-up).
+ */
+static int srv_batch_flush(struct srv_conn *c, const uint8_t *extra, size_t n)
+{
+	struct srv *srv = c->srv;
+	struct iovec iov[2] = {
+		{ .iov_base = srv->batch, .iov_len = srv->batchlen },
+		{ .iov_base = (void *)extra, .iov_len = n },
+	};
+	srv->batchlen = 0;
+	while (iov[0].iov_len + iov[1].iov_len) {
+		int first = iov[0].iov_len ? 0 : 1;
+		ssize_t w = writev(c->fd, iov + first, 2 - first);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			break;
+		}
+		for (int i = first; i < 2 && w > 0; i++) {
+			size_t k = (size_t)w < iov[i].iov_len ? (size_t)w : iov[i].iov_len;
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			w -= (ssize_t)k;
+		}
+	}
+	int rc = srv_queue(c, iov[0].iov_base, iov[0].iov_len);
+	if (rc == 0)
+		rc = srv_queue(c, iov[1].iov_base, iov[1].iov_len);
+	return rc;
+}
+
+int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
+{
+	struct srv *srv = c->srv;
+	if (c->dead)
+		return -EPIPE;
+	if (c->hs)
+		c->hs->tx_msgs++;
+	if (c->txlen)
+		return srv_queue(c, buf, n); /* behind what already waits */
+	if (srv->batch_conn == c) {
+		if (srv->batchlen + n <= SRV_TXBATCH_BYTES) {
+			memcpy(srv->batch + srv->batchlen, buf, n);
+			srv->batchlen += n;
+			return 0;
+		}
+		/* Full: what waits and this reply leave together. */
+		return srv_batch_flush(c, buf, n);
+	}
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(c->fd, buf + off, n - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno; /* the read side will see the hang-up */
+		}
+		off += (size_t)w;
+	}
+	return srv_queue(c, buf + off, n - off);
 }
 
 int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
@@ -282,16 +339,21 @@ static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, size_t len)
 }
 
 /*
- * Handle every complete frame in rx while the queue has room. Returns 0,
- * or -1 if the session must close (a size field we cannot trust).
+ * Handle every complete frame in buf[0..len) while the queue has room; set
+ * *used to the bytes handled. The replies collect in the batch and leave
+ * together at the end. Returns 0, or -1 if the session must close (a size
+ * field we cannot trust).
  */
-static int srv_conn_process(struct srv_conn *c)
+static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, size_t *used)
 {
+	struct srv *srv = c->srv;
 	size_t off = 0;
 	int rc = 0;
+	srv->batch_conn = c;
+	srv->batchlen = 0;
 	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX) {
-		size_t avail = c->rxlen - off;
-		uint32_t size = ninep_frame_size(c->rx + off, avail);
+		size_t avail = len - off;
+		uint32_t size = ninep_frame_size(buf + off, avail);
 		if (avail < 4)
 			break;
 		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
@@ -302,9 +364,26 @@ static int srv_conn_process(struct srv_conn *c)
 		if (avail < size)
 			break;
 		c->frame_start_ms = 0;
-		srv_conn_frame(c, c->rx + off, size);
+		srv_conn_frame(c, buf + off, size);
 		off += size;
 	}
+	srv->batch_conn = NULL;
+	*used = off;
+	if (c->dead) {
+		srv->batchlen = 0;
+		return 0;
+	}
+	/* A broken socket shows up as a hang-up on the read side. */
+	if (srv->batchlen)
+		srv_batch_flush(c, NULL, 0);
+	return rc;
+}
+
+/* Handle the complete frames waiting in rx. Returns as srv_conn_frames. */
+static int srv_conn_process(struct srv_conn *c)
+{
+	size_t off = 0;
+	int rc = srv_conn_frames(c, c->rx, c->rxlen, &off);
 	if (c->dead)
 		return 0;
 	if (off) {
@@ -343,8 +422,62 @@ static int srv_conn_rx_room(struct srv_conn *c)
 	return 0;
 }
 
+/* Keep the n unhandled bytes at buf (rx was empty) for the next read. */
+static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
+{
+	size_t want = n > HIVE_RXBUF_INITIAL ? n : HIVE_RXBUF_INITIAL;
+	if (want > c->rxcap) {
+		uint8_t *b = realloc(c->rx, want);
+		if (!b)
+			return -ENOMEM;
+		c->rx = b;
+		c->rxcap = want;
+	}
+	memcpy(c->rx, buf, n);
+	c->rxlen = n;
+	/* A partial frame's header may be there: grow for the whole frame. */
+	return srv_conn_rx_room(c);
+}
+
+/*
+ * The common case, nothing left over from before: read all that is there,
+ * up to msize, into the shared buffer and handle the frames in place, so a
+ * burst of pipelined requests takes one read and no copy. Only a partial
+ * frame (or frames held back by back-pressure) is copied into rx.
+ */
+static int srv_conn_read_direct(struct srv_conn *c)
+{
+	struct srv *srv = c->srv;
+	size_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
+	if (limit > sizeof srv->rxbuf)
+		limit = sizeof srv->rxbuf;
+	ssize_t n = read(c->fd, srv->rxbuf, limit);
+	if (n == 0) {
+		srv_conn_close(c, NULL);
+		return 0;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			srv_conn_close(c, NULL);
+		return 0;
+	}
+	size_t used = 0;
+	if (srv_conn_frames(c, srv->rxbuf, (size_t)n, &used) < 0)
+		return -EMSGSIZE;
+	if (c->dead || used == (size_t)n)
+		return 0;
+	return srv_conn_rx_keep(c, srv->rxbuf + used, (size_t)n - used);
+}
+
 static void srv_conn_read(struct srv_conn *c)
 {
+	if (!c->rxlen) {
+		if (srv_conn_read_direct(c) < 0) {
+			srv_conn_close(c, "bad-frame-size");
+			return;
+		}
+		goto done;
+	}
 	if (srv_conn_rx_room(c) < 0) {
 		srv_conn_close(c, "bad-frame-size");
 		return;
@@ -373,6 +506,7 @@ static void srv_conn_read(struct srv_conn *c)
 		srv_conn_close(c, "bad-frame-size");
 		return;
 	}
+done:
 	if (c->dead)
 		return;
 	if (c->rxlen && !srv_conn_has_frame(c)) {
@@ -474,8 +608,7 @@ static void srv_sweep(struct loop *loop, void *arg)
 			srv_conn_close(c, "idle-timeout");
 			continue;
 		}
-		if (!c->rxlen && c->rxcap > HIVE_RXBUF_INITIAL &&
-		    now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
+		if (!c->rxlen && c->rx && now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
 			free(c->rx);
 			c->rx = NULL;
 			c->rxcap = 0;

@@ -45,12 +45,17 @@ void srv_set_handshake_timeout(struct srv *srv, uint32_t ms);
 /* Period of the sweep that enforces idle, frame and handshake timeouts and
  * shrinks idle receive buffers (ms). */
 #define SRV_SWEEP_MS 500u
-/* A receive buffer grown for a big frame shrinks back to
- * HIVE_RXBUF_INITIAL once the session has been quiet this long (ms). */
+/* A session's receive buffer (only needed for leftovers between reads) is
+ * freed once the session has been quiet this long with it empty (ms). */
 #define SRV_RX_SHRINK_IDLE_MS 1000u
 /* First size of an output queue; it doubles up to HIVE_OUTQ_BYTES_MAX
  * plus one reply, and is freed once drained. */
 #define SRV_TXQ_INITIAL 4096u
+/* Replies to one batch of a session's frames are collected up to this many
+ * bytes and written together (one syscall for a pipelining client's burst);
+ * at most HIVE_OUTQ_BYTES_MAX, so a batch the socket does not take still
+ * fits the queue's bound. */
+#define SRV_TXBATCH_BYTES 16384u
 
 struct ns_node;
 struct ns_file;
@@ -109,7 +114,8 @@ struct srv_conn {
 	int attached;
 	uint64_t since_ms, last_ms;
 	uint64_t frame_start_ms; /* first byte of an incomplete frame, 0 if none */
-	/* Receive buffer: grows to one frame, at most msize. */
+	/* Receive buffer: what a read left unhandled (a partial frame, or
+	 * frames held back by back-pressure); at most msize, none when idle. */
 	uint8_t *rx;
 	size_t rxlen, rxcap;
 	/* Output queue: what the socket did not take yet. */
@@ -137,6 +143,14 @@ struct srv {
 	 * sessions share this msize-sized buffer; only unsent bytes are
 	 * copied into a session's own queue. */
 	uint8_t scratch[HIVE_MSIZE_MAX];
+	/* Replies to the session whose frames are being handled (batch_conn,
+	 * NULL between batches) collect here until its batch ends. */
+	struct srv_conn *batch_conn;
+	size_t batchlen;
+	uint8_t batch[SRV_TXBATCH_BYTES];
+	/* A session with nothing left over reads into this and its frames
+	 * are handled in place (srv.c); leftovers go to its own rx. */
+	uint8_t rxbuf[HIVE_MSIZE_MAX];
 };
 
 /* Queue a reply built in srv->scratch (or anywhere) of n bytes. */
