@@ -8,6 +8,7 @@
 #   check_fail "name" cmd args...    # ok if it exits non-zero
 #   check_eq "name" expected actual
 #   check_match "name" regex text
+#   run cmd args...                  # sets RC, OUT (stdout) and ERR (stderr)
 #   finish                           # stops hived, exit status = failures
 set -u
 HIVE_TOP=${HIVE_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -34,6 +35,13 @@ check_eq() {
 }
 check_match() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1"; echo "#   /$2/ not in:"; printf '%s\n' "$3" | head -20 | sed 's/^/#   /'; fi
+}
+
+run() {
+	"$@" >"$T_DIR/o" 2>"$T_DIR/e"
+	RC=$?
+	OUT=$(cat "$T_DIR/o")
+	ERR=$(cat "$T_DIR/e")
 }
 
 # Start hived on a fresh state dir; extra args go to hived.

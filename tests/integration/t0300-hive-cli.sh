@@ -6,14 +6,6 @@
 # 2 usage, 3 connection, 4 permission, 5 not found) with helpful messages.
 . "$(dirname "$0")/lib.sh"
 
-# run CMD... : sets RC, OUT (stdout) and ERR (stderr).
-run() {
-	"$@" >"$T_DIR/o" 2>"$T_DIR/e"
-	RC=$?
-	OUT=$(cat "$T_DIR/o")
-	ERR=$(cat "$T_DIR/e")
-}
-
 # Usage and help need no hive.
 run "$HIVE" --help
 check_eq "--help exits 0" 0 "$RC"

@@ -6,12 +6,6 @@
 # errors, and the interactive prompt on a pseudo-terminal.
 . "$(dirname "$0")/lib.sh"
 
-run() {
-	"$@" >"$T_DIR/o" 2>"$T_DIR/e"
-	RC=$?
-	OUT=$(cat "$T_DIR/o")
-	ERR=$(cat "$T_DIR/e")
-}
 log_has() { hive_cli cat /log/queen.log | grep -q -- "$1"; }
 
 hive_start

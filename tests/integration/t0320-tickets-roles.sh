@@ -8,13 +8,6 @@
 # hand (the hive answers EKEYEXPIRED / EKEYREJECTED / EACCES).
 . "$(dirname "$0")/lib.sh"
 
-run() {
-	"$@" >"$T_DIR/o" 2>"$T_DIR/e"
-	RC=$?
-	OUT=$(cat "$T_DIR/o")
-	ERR=$(cat "$T_DIR/e")
-}
-
 # Minting needs the secrets: before the hive made them, it says so.
 mkdir -p "$T_DIR/empty"
 run "$HIVE" ticket mint --role worker --ttl 60 --state "$T_DIR/empty"

@@ -5,13 +5,6 @@
 # -f exiting 3 with a clear message when the hive goes away.
 . "$(dirname "$0")/lib.sh"
 
-run() {
-	"$@" >"$T_DIR/o" 2>"$T_DIR/e"
-	RC=$?
-	OUT=$(cat "$T_DIR/o")
-	ERR=$(cat "$T_DIR/e")
-}
-
 hive_start
 tag="t0330-$$-$RANDOM"
 
