@@ -318,6 +318,27 @@ struct ns_node *ns_mkdir(struct ns *ns, struct ns_node *parent, const char *name
 	return node_new(ns, parent, name, 1, perm, NULL, NULL);
 }
 
+struct ns_node *ns_mkfile_owned(struct ns *ns, struct ns_node *parent, const char *name,
+                                const struct ns_perm *perm, const struct ns_ops *ops, void *priv,
+                                uint8_t qtype)
+{
+	struct ns_node *node = ns_mkfile(ns, parent, name, perm, ops, priv);
+	if (!node) {
+		int e = errno;
+		free(priv);
+		errno = e;
+		return NULL;
+	}
+	if (qtype)
+		ns_node_set_qtype(node, qtype);
+	return node;
+}
+
+void ns_release_priv(struct ns_node *node)
+{
+	free(ns_node_priv(node));
+}
+
 struct ns_node *ns_mkfile(struct ns *ns, struct ns_node *parent, const char *name,
                           const struct ns_perm *perm, const struct ns_ops *ops, void *priv)
 {

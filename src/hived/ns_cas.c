@@ -91,23 +91,18 @@ static uint64_t cas_length(const struct ns_node *node)
 	return strlen(cp->value) + 1;
 }
 
-static void cas_release(struct ns_node *node)
-{
-	free(ns_node_priv(node));
-}
 
 static const struct ns_ops cas_ops = {
 	.open = cas_open,
 	.write = cas_write,
 	.length = cas_length,
-	.release = cas_release,
+	.release = ns_release_priv,
 };
 
 struct ns_node *ns_cas_file(struct ns *ns, struct ns_node *parent, const char *name,
                             const struct ns_perm *perm, const char *initial)
 {
 	struct cas_priv *cp;
-	struct ns_node *node;
 	size_t len = initial ? strlen(initial) : 0;
 
 	if (!cas_value_ok(initial ? initial : "", len)) {
@@ -120,12 +115,5 @@ struct ns_node *ns_cas_file(struct ns *ns, struct ns_node *parent, const char *n
 		return NULL;
 	}
 	memcpy(cp->value, initial ? initial : "", len + 1);
-	node = ns_mkfile(ns, parent, name, perm, &cas_ops, cp);
-	if (!node) {
-		int e = errno;
-		free(cp);
-		errno = e;
-		return NULL;
-	}
-	return node;
+	return ns_mkfile_owned(ns, parent, name, perm, &cas_ops, cp, 0);
 }

@@ -84,22 +84,17 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 	return (ssize_t)n;
 }
 
-static void ctl_release(struct ns_node *node)
-{
-	free(ns_node_priv(node));
-}
 
 static const struct ns_ops ctl_ops = {
 	.open = ctl_open,
 	.write = ctl_write,
-	.release = ctl_release,
+	.release = ns_release_priv,
 };
 
 struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *name,
                             const struct ns_perm *perm, ns_ctl_fn line, ns_render_fn usage, void *arg)
 {
 	struct ctl_priv *cp;
-	struct ns_node *node;
 
 	if (!line) {
 		errno = EINVAL;
@@ -113,13 +108,5 @@ struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *n
 	cp->line = line;
 	cp->usage = usage;
 	cp->arg = arg;
-	node = ns_mkfile(ns, parent, name, perm, &ctl_ops, cp);
-	if (!node) {
-		int e = errno;
-		free(cp);
-		errno = e;
-		return NULL;
-	}
-	ns_node_set_qtype(node, NS_QTAPPEND);
-	return node;
+	return ns_mkfile_owned(ns, parent, name, perm, &ctl_ops, cp, NS_QTAPPEND);
 }

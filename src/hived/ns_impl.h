@@ -15,6 +15,13 @@
 
 /* Add qid type bits (NS_QTAPPEND) to a file: the provider kind decides. */
 void ns_node_set_qtype(struct ns_node *node, uint8_t bits);
+/* ns_mkfile for a provider's constructor: on failure priv is freed (errno
+ * kept), on success the node gets the qid type bits (0 or NS_QTAPPEND). */
+struct ns_node *ns_mkfile_owned(struct ns *ns, struct ns_node *parent, const char *name,
+                                const struct ns_perm *perm, const struct ns_ops *ops, void *priv,
+                                uint8_t qtype);
+/* A `release` op for providers whose priv is one malloc'd block. */
+void ns_release_priv(struct ns_node *node);
 /* Hand a malloc'd snapshot to the file (no copy); the file frees it.
  * len must be within the bound its provider renders to. */
 void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len);

@@ -242,15 +242,11 @@ struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *
 	}
 	s->ring = ring;
 	s->writable = writable;
-	node = ns_mkfile(ns, parent, name, perm, writable ? &ring_rw_ops : &ring_ro_ops, s);
-	if (!node) {
-		int e = errno;
-		free(s);
-		errno = e;
+	node = ns_mkfile_owned(ns, parent, name, perm, writable ? &ring_rw_ops : &ring_ro_ops, s,
+	                       NS_QTAPPEND);
+	if (!node)
 		return NULL;
-	}
 	s->node = node;
-	ns_node_set_qtype(node, NS_QTAPPEND);
 	s->next = ring->srvs;
 	if (ring->srvs)
 		ring->srvs->prev = s;

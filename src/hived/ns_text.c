@@ -67,14 +67,10 @@ static int text_open(struct ns_file *f, struct ns_err *err)
 	return ns_file_render_max(f, tp->render, tp->arg, tp->max, err);
 }
 
-static void text_release(struct ns_node *node)
-{
-	free(ns_node_priv(node));
-}
 
 static const struct ns_ops text_ops = {
 	.open = text_open,
-	.release = text_release,
+	.release = ns_release_priv,
 };
 
 struct ns_node *ns_text_file(struct ns *ns, struct ns_node *parent, const char *name,
@@ -88,7 +84,6 @@ struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const ch
                                  size_t max)
 {
 	struct text_priv *tp;
-	struct ns_node *node;
 
 	if (!render || max == 0) {
 		errno = EINVAL;
@@ -102,11 +97,5 @@ struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const ch
 	tp->render = render;
 	tp->arg = arg;
 	tp->max = max;
-	node = ns_mkfile(ns, parent, name, perm, &text_ops, tp);
-	if (!node) {
-		int e = errno;
-		free(tp);
-		errno = e;
-	}
-	return node;
+	return ns_mkfile_owned(ns, parent, name, perm, &text_ops, tp, 0);
 }
