@@ -105,15 +105,9 @@ struct ns_node *ns_cas_file(struct ns *ns, struct ns_node *parent, const char *n
 	struct cas_priv *cp;
 	size_t len = initial ? strlen(initial) : 0;
 
-	if (!cas_value_ok(initial ? initial : "", len)) {
-		errno = EINVAL;
+	cp = ns_priv_new(cas_value_ok(initial ? initial : "", len), sizeof *cp);
+	if (!cp)
 		return NULL;
-	}
-	cp = calloc(1, sizeof *cp);
-	if (!cp) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	memcpy(cp->value, initial ? initial : "", len + 1);
 	return ns_mkfile_owned(ns, parent, name, perm, &cas_ops, cp, 0);
 }

@@ -96,15 +96,9 @@ struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *n
 {
 	struct ctl_priv *cp;
 
-	if (!line) {
-		errno = EINVAL;
+	cp = ns_priv_new(line != NULL, sizeof *cp);
+	if (!cp)
 		return NULL;
-	}
-	cp = calloc(1, sizeof *cp);
-	if (!cp) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	cp->line = line;
 	cp->usage = usage;
 	cp->arg = arg;

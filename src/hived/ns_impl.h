@@ -8,8 +8,10 @@
 #ifndef HIVE_NS_IMPL_H
 #define HIVE_NS_IMPL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "ns.h"
 
@@ -20,6 +22,22 @@ void ns_node_set_qtype(struct ns_node *node, uint8_t bits);
 struct ns_node *ns_mkfile_owned(struct ns *ns, struct ns_node *parent, const char *name,
                                 const struct ns_perm *perm, const struct ns_ops *ops, void *priv,
                                 uint8_t qtype);
+/* The first step of a provider's constructor: NULL with errno EINVAL when
+ * its arguments are not args_ok, NULL with ENOMEM when out of memory, else
+ * a zeroed priv of size bytes for ns_mkfile_owned to take. */
+static inline void *ns_priv_new(int args_ok, size_t size)
+{
+	void *priv;
+
+	if (!args_ok) {
+		errno = EINVAL;
+		return NULL;
+	}
+	priv = calloc(1, size);
+	if (!priv)
+		errno = ENOMEM;
+	return priv;
+}
 /* A `release` op for providers whose priv is one malloc'd block. */
 void ns_release_priv(struct ns_node *node);
 /* Hand a malloc'd snapshot to the file (no copy); the file frees it.

@@ -231,15 +231,9 @@ struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *
 	struct ring_srv *s;
 	struct ns_node *node;
 
-	if (!ring) {
-		errno = EINVAL;
+	s = ns_priv_new(ring != NULL, sizeof *s);
+	if (!s)
 		return NULL;
-	}
-	s = calloc(1, sizeof *s);
-	if (!s) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	s->ring = ring;
 	s->writable = writable;
 	node = ns_mkfile_owned(ns, parent, name, perm, writable ? &ring_rw_ops : &ring_ro_ops, s,

@@ -85,15 +85,9 @@ struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const ch
 {
 	struct text_priv *tp;
 
-	if (!render || max == 0) {
-		errno = EINVAL;
+	tp = ns_priv_new(render != NULL && max > 0, sizeof *tp);
+	if (!tp)
 		return NULL;
-	}
-	tp = calloc(1, sizeof *tp);
-	if (!tp) {
-		errno = ENOMEM;
-		return NULL;
-	}
 	tp->render = render;
 	tp->arg = arg;
 	tp->max = max;

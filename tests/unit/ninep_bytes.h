@@ -1,7 +1,8 @@
 /*
  * ninep_bytes.h — helpers shared by the codec's unit tests: a tiny hand
- * encoder, independent of the codec under test, and a decode of a heap
- * copy of exactly the frame's bytes so the ASan build sees any over-read.
+ * encoder, independent of the codec under test, a decode of a heap copy of
+ * exactly the frame's bytes so the ASan build sees any over-read, and the
+ * one qid and stat both test files fill messages with.
  */
 #ifndef HIVE_TEST_NINEP_BYTES_H
 #define HIVE_TEST_NINEP_BYTES_H
@@ -14,6 +15,25 @@
 
 /* Large enough for every message the tests build (Twrite/Rread of 100 B). */
 #define FRAME_MAX 4096
+
+/* ---- the qid and stat the messages carry ------------------------------ */
+
+static const struct ninep_qid q1 = { NINEP_QTDIR, 7, 0x0102030405060708ull };
+
+/* Every field set to a distinct value, times left at 0. */
+static inline void ninep_fx_stat(struct ninep_stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->type = 0x1234;
+	st->dev = 0xdeadbeef;
+	st->qid = q1;
+	st->mode = NINEP_DMDIR | 0755;
+	st->length = 0x1122334455667788ull;
+	st->name = ninep_str_c("queen");
+	st->uid = ninep_str_c("hive");
+	st->gid = ninep_str_c("hivegrp");
+	st->muid = ninep_str_c("");
+}
 
 /* ---- a tiny hand encoder, independent of the codec under test --------- */
 

@@ -19,7 +19,6 @@
 /* ---- one filled-in message of every type ------------------------------ */
 
 static const uint8_t payload[100] = "payload bytes, not NUL-terminated, of fixed length 100 ..............";
-static const struct ninep_qid q1 = { NINEP_QTDIR, 7, 0x0102030405060708ull };
 
 static const uint8_t all_types[] = {
 	NINEP_RLERROR, NINEP_TSTATFS, NINEP_RSTATFS, NINEP_TLOPEN, NINEP_RLOPEN,
@@ -51,17 +50,9 @@ static int exists_in(uint8_t type, enum ninep_dialect d)
 
 static void fill_stat(struct ninep_stat *st)
 {
-	st->type = 0x1234;
-	st->dev = 0xdeadbeef;
-	st->qid = q1;
-	st->mode = NINEP_DMDIR | 0755;
+	ninep_fx_stat(st);
 	st->atime = 1700000000;
 	st->mtime = 1700000001;
-	st->length = 0x1122334455667788ull;
-	st->name = ninep_str_c("queen");
-	st->uid = ninep_str_c("hive");
-	st->gid = ninep_str_c("hivegrp");
-	st->muid = ninep_str_c("");
 }
 
 static void fill(struct ninep_msg *m, uint8_t type, enum ninep_dialect d)

@@ -13,22 +13,6 @@
 #include "../test.h"
 #include "ninep_bytes.h"
 
-static const struct ninep_qid q1 = { NINEP_QTDIR, 7, 0x0102030405060708ull };
-
-static void make_stat(struct ninep_stat *st)
-{
-	memset(st, 0, sizeof *st);
-	st->type = 0x1234;
-	st->dev = 0xdeadbeef;
-	st->qid = q1;
-	st->mode = NINEP_DMDIR | 0755;
-	st->length = 0x1122334455667788ull;
-	st->name = ninep_str_c("queen");
-	st->uid = ninep_str_c("hive");
-	st->gid = ninep_str_c("hivegrp");
-	st->muid = ninep_str_c("");
-}
-
 TEST(decoded_fields_point_into_frame)
 {
 	struct bb g;
@@ -289,7 +273,7 @@ TEST(rstat_inner_size_consistency)
 	/* Twstat carries the same n[2] + stat after its fid */
 	m = (struct ninep_msg){ .type = NINEP_TWSTAT, .tag = 1 };
 	m.u.twstat.fid = 35;
-	make_stat(&m.u.twstat.stat);
+	ninep_fx_stat(&m.u.twstat.stat);
 	uint8_t out[FRAME_MAX];
 	int n = ninep_encode(&m, NINEP_9P2000, out, sizeof out);
 	CHECK(n > 0);
@@ -305,7 +289,7 @@ TEST(put_stat_fill_and_iterate)
 	int count = 0, rc = 0;
 	char names[32][16];
 	struct ninep_stat st;
-	make_stat(&st);
+	ninep_fx_stat(&st);
 	while (count < 32) {
 		snprintf(names[count], sizeof names[count], "f%d", count);
 		st.name = ninep_str_c(names[count]);
@@ -414,7 +398,7 @@ TEST(encode_refuses_bad_messages)
 	static char huge[40000];
 	memset(huge, 'a', sizeof huge - 1);
 	m = (struct ninep_msg){ .type = NINEP_RSTAT, .tag = 1 };
-	make_stat(&m.u.rstat.stat);
+	ninep_fx_stat(&m.u.rstat.stat);
 	m.u.rstat.stat.name = ninep_str_c(huge);
 	m.u.rstat.stat.uid = ninep_str_c(huge);
 	CHECK_EQ_INT(ninep_encode(&m, NINEP_9P2000, out, sizeof out), -EINVAL);

@@ -3,6 +3,7 @@
  * boundary, line logs), ctl files (batches, partial failure) and CAS. */
 #include "../../src/hived/ns.h"
 #include "../test.h"
+#include "ns_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,76 +15,16 @@
 
 static struct principal P(enum hive_role role, const char *subject)
 {
-	struct principal p;
-	memset(&p, 0, sizeof p);
-	p.role = role;
-	snprintf(p.subject, sizeof p.subject, "%s", subject ? subject : "");
-	p.transport = "internal";
-	return p;
+	return ns_fx_principal(role, subject, 0, "internal");
 }
 
-static const struct ns_perm ro_all = { .mode = 0444, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL };
-static const struct ns_perm rw_queen = {
-	.mode = 0644, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL, .write = HIVE_ROLE_BIT(HIVE_ROLE_QUEEN),
-};
-static const struct ns_perm rw_all = {
-	.mode = 0666, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL, .write = HIVE_ROLES_ALL,
-};
 
-/* Walk an absolute path as `who`; returns 0 or -code with err. */
-static int walk(struct ns *ns, const struct principal *who, const char *path, struct ns_node **out,
-                struct ns_err *err)
-{
-	struct ns_node *cur = ns_root(ns), *next;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	ns_node_ref(cur);
-	for (char *save = NULL, *el = strtok_r(buf, "/", &save); el; el = strtok_r(NULL, "/", &save)) {
-		int rc = ns_walk1(ns, who, cur, el, strlen(el), &next, err);
-		ns_node_unref(cur);
-		if (rc < 0)
-			return rc;
-		cur = next;
-	}
-	*out = cur;
-	return 0;
-}
-
-/* Open, read everything from offset 0 into buf (NUL-terminated), close. */
-static ssize_t slurp(struct ns *ns, const struct principal *who, const char *path, char *buf, size_t cap)
-{
-	struct ns_err err;
-	struct ns_node *node;
-	struct ns_file *f;
-	size_t got = 0;
-	ssize_t n;
-	if (walk(ns, who, path, &node, &err) < 0)
-		return -err.code;
-	int rc = ns_open(ns, who, node, NS_OREAD, &f, &err);
-	ns_node_unref(node);
-	if (rc < 0)
-		return rc;
-	while ((n = ns_read(f, got, buf + got, cap - 1 - got, &err)) > 0)
-		got += (size_t)n;
-	ns_close(f);
-	buf[got] = '\0';
-	return n < 0 ? n : (ssize_t)got;
-}
-
+/* At a nonzero offset on purpose: rings, logs, ctl and CAS files take each
+ * write whole wherever the client says it lands. */
 static ssize_t put(struct ns *ns, const struct principal *who, const char *path, const char *data,
                    struct ns_err *err)
 {
-	struct ns_node *node;
-	struct ns_file *f;
-	if (walk(ns, who, path, &node, err) < 0)
-		return -err->code;
-	int rc = ns_open(ns, who, node, NS_OWRITE, &f, err);
-	ns_node_unref(node);
-	if (rc < 0)
-		return rc;
-	ssize_t n = ns_write(f, 12345, data, strlen(data), err);
-	ns_close(f);
-	return n;
+	return ns_fx_write_at(ns, who, path, 12345, data, err);
 }
 
 /* --- text snapshots ------------------------------------------------------- */
@@ -141,7 +82,7 @@ TEST(text_snapshot_does_not_tear)
 	/* A render past HIVE_SNAPSHOT_MAX is cut at a line and says so. */
 	struct ns_node *big = ns_text_file(ns, ns_root(ns), "big", &ro_all, big_render, NULL);
 	char *buf = malloc(HIVE_SNAPSHOT_MAX + 16);
-	ssize_t len = slurp(ns, &q, "/big", buf, HIVE_SNAPSHOT_MAX + 16);
+	ssize_t len = ns_fx_read_all(ns, &q, "/big", buf, HIVE_SNAPSHOT_MAX + 16);
 	CHECK(len > 0 && (size_t)len <= HIVE_SNAPSHOT_MAX);
 	CHECK(len > 10 && strcmp(buf + len - 10, "truncated\n") == 0);
 	CHECK(len > 11 && buf[len - 11] == '\n');
@@ -231,7 +172,7 @@ TEST(ring_files_append_ignore_offset_and_touch)
 	CHECK(a.qid_version > 0);
 	ns_getattr(rw, &a);
 	CHECK_EQ_INT(a.qid_version, v0 + 2);
-	CHECK_EQ_INT(slurp(ns, &w, "/mirror", buf, sizeof buf), 7);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &w, "/mirror", buf, sizeof buf), 7);
 	CHECK_EQ_STR(buf, "one\ntwo");
 	/* writable=0: nobody writes through the file. */
 	CHECK_EQ_INT(put(ns, &q, "/mirror", "x", &err), -EACCES);
@@ -239,7 +180,7 @@ TEST(ring_files_append_ignore_offset_and_touch)
 	CHECK_EQ_INT(put(ns, &w, "/log", "x\n", &err), -EACCES);
 	CHECK_EQ_INT(put(ns, &q, "/log", "a\nfake row\tz\n", &err), 13);
 	CHECK_EQ_INT(put(ns, &q, "/log", "\n", &err), 1); /* blank adds nothing */
-	CHECK(slurp(ns, &q, "/log", buf, sizeof buf) > 0);
+	CHECK(ns_fx_read_all(ns, &q, "/log", buf, sizeof buf) > 0);
 	CHECK_EQ_STR(buf, "one\ntwoa\\nfake row\\tz\n");
 	char big[HIVE_LOG_LINE_MAX + 2];
 	memset(big, 'x', sizeof big - 1);
@@ -338,9 +279,9 @@ TEST(ctl_lines_and_partial_failure)
 	ns_ctl_file(ns, ns_root(ns), "quiet", &rw_queen, ctl_line, NULL, &log);
 	ns_getattr(c, &a);
 	CHECK_EQ_INT(a.qid_type, NS_QTAPPEND);
-	CHECK_EQ_INT(slurp(ns, &o, "/ctl", buf, sizeof buf), 14);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &o, "/ctl", buf, sizeof buf), 14);
 	CHECK_EQ_STR(buf, "usage: ok|bad\n");
-	CHECK_EQ_INT(slurp(ns, &o, "/quiet", buf, sizeof buf), 0);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &o, "/quiet", buf, sizeof buf), 0);
 
 	const char *batch = "one\n\n  \ntwo\r\nthree";
 	CHECK_EQ_INT(put(ns, &q, "/ctl", batch, &err), (long long)strlen(batch));
@@ -398,10 +339,10 @@ TEST(cas_success_and_failure)
 	char buf[512];
 	struct ns_node *c = ns_cas_file(ns, ns_root(ns), "active", &rw_queen, "m1");
 	CHECK(ns_cas_file(ns, ns_root(ns), "bad", &rw_queen, "has space") == NULL && errno == EINVAL);
-	CHECK_EQ_INT(slurp(ns, &q, "/active", buf, sizeof buf), 3);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &q, "/active", buf, sizeof buf), 3);
 	CHECK_EQ_STR(buf, "m1\n");
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas m1 m2\n", &err), 10);
-	CHECK_EQ_INT(slurp(ns, &q, "/active", buf, sizeof buf), 3);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &q, "/active", buf, sizeof buf), 3);
 	CHECK_EQ_STR(buf, "m2\n");
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas m1 m3", &err), -EBUSY);
 	CHECK_EQ_STR(err.msg, "cas failed: value is m2");
@@ -411,7 +352,7 @@ TEST(cas_success_and_failure)
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas m2 m3\ncas m3 m4\n", &err), -EINVAL);
 	/* Empty value via "". */
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas m2 \"\"", &err), 9);
-	CHECK_EQ_INT(slurp(ns, &q, "/active", buf, sizeof buf), 1);
+	CHECK_EQ_INT(ns_fx_read_all(ns, &q, "/active", buf, sizeof buf), 1);
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas x y", &err), -EBUSY);
 	CHECK_EQ_STR(err.msg, "cas failed: value is \"\"");
 	CHECK_EQ_INT(put(ns, &q, "/active", "cas \"\" m5", &err), 9);

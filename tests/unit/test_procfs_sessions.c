@@ -9,34 +9,12 @@
 #include "../../src/hived/hive.h"
 #include "../../src/hived/loop.h"
 #include "../test.h"
+#include "hive_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct hive *hive_make(void)
-{
-	struct hive *h = calloc(1, sizeof *h);
-	if (!h)
-		return NULL;
-	h->start_ms = loop_now_ms();
-	lifecycle_init(&h->lifecycle, loop_now_ms());
-	lifecycle_online(&h->lifecycle, loop_now_ms());
-	if (hive_tree_build(h) < 0) {
-		free(h);
-		return NULL;
-	}
-	return h;
-}
-
-static void hive_destroy(struct hive *h)
-{
-	while (h->sessions)
-		hive_session_remove(h, h->sessions);
-	hive_tree_free(h);
-	free(h);
-}
 
 /* Read a whole file as `who` into a malloc'd buffer (NUL-terminated). */
 static char *slurp(struct ns *ns, const struct principal *who, const char *path, size_t *len)
@@ -77,7 +55,7 @@ static size_t count_lines(const char *s, size_t *longest)
 
 TEST(sessions_file_fits_every_session)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(0);
 	CHECK(h != NULL);
 	if (!h)
 		return;
@@ -133,7 +111,7 @@ TEST(sessions_file_fits_every_session)
 		CHECK(strstr(text, want) != NULL);
 	}
 	free(text);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 /* A text file with its own small bound: cut at a whole line, marked. */

@@ -7,97 +7,28 @@
 #include "../../src/hived/procfs.h"
 #include "../../src/hived/queenctl.h"
 #include "../test.h"
+#include "hive_fixture.h"
+#include "ns_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static struct hive *hive_make(void)
-{
-	struct hive *h = calloc(1, sizeof *h);
-	h->start_ms = loop_now_ms();
-	h->owner_uid = 1000;
-	lifecycle_init(&h->lifecycle, loop_now_ms());
-	lifecycle_online(&h->lifecycle, loop_now_ms());
-	if (hive_tree_build(h) < 0) {
-		free(h);
-		return NULL;
-	}
-	return h;
-}
-
-static void hive_destroy(struct hive *h)
-{
-	while (h->sessions)
-		hive_session_remove(h, h->sessions);
-	hive_tree_free(h);
-	free(h);
-}
-
 static struct principal P(enum hive_role role, const char *subject, uint64_t sid)
 {
-	struct principal p;
-	memset(&p, 0, sizeof p);
-	p.role = role;
-	snprintf(p.subject, sizeof p.subject, "%s", subject ? subject : "");
-	p.session_id = sid;
-	p.transport = "unix";
-	return p;
-}
-
-static int walk(struct hive *h, const struct principal *who, const char *path, struct ns_node **out,
-                struct ns_err *err)
-{
-	struct ns_node *cur = ns_root(h->ns), *next;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	ns_node_ref(cur);
-	for (char *save = NULL, *el = strtok_r(buf, "/", &save); el; el = strtok_r(NULL, "/", &save)) {
-		int rc = ns_walk1(h->ns, who, cur, el, strlen(el), &next, err);
-		ns_node_unref(cur);
-		if (rc < 0)
-			return rc;
-		cur = next;
-	}
-	*out = cur;
-	return 0;
+	return ns_fx_principal(role, subject, sid, "unix");
 }
 
 static ssize_t cat(struct hive *h, const struct principal *who, const char *path, char *buf, size_t cap)
 {
-	struct ns_err err;
-	struct ns_node *node;
-	struct ns_file *f;
-	size_t got = 0;
-	ssize_t n;
-	if (walk(h, who, path, &node, &err) < 0)
-		return -err.code;
-	int rc = ns_open(h->ns, who, node, NS_OREAD, &f, &err);
-	ns_node_unref(node);
-	if (rc < 0)
-		return rc;
-	while ((n = ns_read(f, got, buf + got, cap - 1 - got, &err)) > 0)
-		got += (size_t)n;
-	ns_close(f);
-	buf[got] = '\0';
-	return n < 0 ? n : (ssize_t)got;
+	return ns_fx_read_all(h->ns, who, path, buf, cap);
 }
 
 static ssize_t echo(struct hive *h, const struct principal *who, const char *path, const char *data,
                     struct ns_err *err)
 {
-	struct ns_node *node;
-	struct ns_file *f;
-	if (walk(h, who, path, &node, err) < 0)
-		return -err->code;
-	int rc = ns_open(h->ns, who, node, NS_OWRITE, &f, err);
-	ns_node_unref(node);
-	if (rc < 0)
-		return rc;
-	ssize_t n = ns_write(f, 0, data, strlen(data), err);
-	ns_close(f);
-	return n;
+	return ns_fx_write_at(h->ns, who, path, 0, data, err);
 }
 
 /* The last line of queen.log, without its newline. */
@@ -143,7 +74,7 @@ static int rows_with(struct hive *h, const char *needle)
 
 TEST(views_of_the_hive_tree)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1), w = P(HIVE_ROLE_WORKER, "w1", 7),
 	                 o = P(HIVE_ROLE_OBSERVER, "obs", 3);
 	struct ns_err err;
@@ -163,7 +94,7 @@ TEST(views_of_the_hive_tree)
 	CHECK(ns_dir_child(h->ns, &w, ns_root(h->ns), 3) == NULL);
 
 	/* Worker: /queen is a denial with a row. */
-	CHECK_EQ_INT(walk(h, &w, "/queen/ctl", &n, &err), -EACCES);
+	CHECK_EQ_INT(ns_fx_walk(h->ns, &w, "/queen/ctl", &n, &err), -EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /queen");
 	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/queen op=walk");
 	CHECK_EQ_INT(cat(h, &w, "/proc/version", buf, sizeof buf), 45);
@@ -207,14 +138,14 @@ TEST(views_of_the_hive_tree)
 	CHECK_EQ_INT(hive_agent_visible(ns_lookup(h->ns, "/proc/status"), &w), 0);
 	CHECK_EQ_INT(hive_agent_visible(ns_lookup(h->ns, "/agent/w1/state"), &w), 1);
 	CHECK_EQ_INT(hive_agent_visible(ns_lookup(h->ns, "/agent/w2/state"), &w), 0);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 /* --- /proc ---------------------------------------------------------------- */
 
 TEST(proc_formats)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal w = P(HIVE_ROLE_WORKER, "w1", 7);
 	char buf[HIVE_SNAPSHOT_MAX];
 	if (!h)
@@ -303,14 +234,14 @@ TEST(proc_formats)
 		fclose(fp);
 		CHECK(seen > 20);
 	}
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 /* --- sessions and rows ---------------------------------------------------- */
 
 TEST(session_table_is_bounded)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	if (!h)
 		return;
 	for (unsigned i = 0; i < HIVE_SESSIONS_MAX; i++)
@@ -335,12 +266,12 @@ TEST(session_table_is_bounded)
 	CHECK_EQ_INT(s->id, HIVE_SESSIONS_MAX + 1); /* ids are never reused */
 	CHECK_EQ_INT(s->who.session_id, s->id);
 	CHECK_EQ_INT(s->who.role, HIVE_ROLE_NONE);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 TEST(event_rows_are_escaped_and_bounded)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal w = P(HIVE_ROLE_WORKER, "evil name\nx=1", 12);
 	if (!h)
 		return;
@@ -373,12 +304,12 @@ TEST(event_rows_are_escaped_and_bounded)
 	const char *row = last_row(h);
 	CHECK(strlen(row) > 3 && strcmp(row + strlen(row) - 3, "...") == 0);
 	free(big);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 TEST(queen_writes_queen_log_one_line)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
 	struct ns_err err;
 	if (!h)
@@ -389,14 +320,14 @@ TEST(queen_writes_queen_log_one_line)
 	CHECK_EQ_STR(last_line(h), "no newline");
 	CHECK_EQ_INT(echo(h, &q, "/log/queen.log", "\x1b[31mred\r\n", &err), 10);
 	CHECK_EQ_STR(last_line(h), "\\x1b[31mred");
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 /* --- /queen/ctl ----------------------------------------------------------- */
 
 TEST(queenctl_words)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, "ops", 1);
 	struct ns_err err;
 	if (!h)
@@ -439,12 +370,12 @@ TEST(queenctl_words)
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle resume\nbogus\nlifecycle cordon\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 2: unknown command 'bogus' (try: log, lifecycle, spawn, kill)");
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 TEST(queenctl_json_strict)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
 	struct ns_err err;
 	if (!h)
@@ -494,12 +425,12 @@ TEST(queenctl_json_strict)
 	/* A JSON array is not a command either. */
 	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", &err), -EINVAL);
 	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", NULL), -EINVAL); /* err may be NULL */
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 TEST(lifecycle_ctl_file)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 2), w = P(HIVE_ROLE_WORKER, "w", 3);
 	struct ns_err err;
 	char buf[512];
@@ -527,12 +458,12 @@ TEST(lifecycle_ctl_file)
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "reset\nresume\n", &err), 13);
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
 	CHECK_EQ_INT(echo(h, &w, "/queen/lifecycle/ctl", "cordon\n", &err), -EACCES);
-	hive_destroy(h);
+	hive_fx_destroy(h);
 }
 
 TEST(tree_free_with_open_files)
 {
-	struct hive *h = hive_make();
+	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
 	struct ns_err err;
 	struct ns_node *n;
@@ -540,7 +471,7 @@ TEST(tree_free_with_open_files)
 	char buf[64];
 	if (!h)
 		return;
-	CHECK_EQ_INT(walk(h, &q, "/log/queen.log", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(h->ns, &q, "/log/queen.log", &n, &err), 0);
 	CHECK_EQ_INT(ns_open(h->ns, &q, n, NS_OREAD, &f, &err), 0);
 	hive_tree_free(h);
 	CHECK(h->ns == NULL && h->log == NULL);

@@ -250,7 +250,13 @@ fail:
 	return r;
 }
 
-static int mnt_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+/*
+ * Read into rbuf or write from wbuf (the other is NULL) in iounit-sized
+ * pieces. A short read is the end of the file (or of what the hive has
+ * now); a write stops only when nothing more is taken. Bytes already moved
+ * count; the error shows on the next call.
+ */
+static int mnt_io(struct fuse_file_info *fi, char *rbuf, const char *wbuf, size_t size, off_t off)
 {
 	struct mnt *m = mnt_self();
 	struct mnt_fh *fh = (struct mnt_fh *)(uintptr_t)fi->fh;
@@ -261,45 +267,31 @@ static int mnt_read(const char *path, char *buf, size_t size, off_t off, struct 
 		return r;
 	while (done < size) {
 		size_t n = size - done < fh->iounit ? size - done : fh->iounit;
-		ssize_t got = hivec_pread(m->c, fh->fid, (uint64_t)off + done, buf + done, n);
+		uint64_t at = (uint64_t)off + done;
+		ssize_t k = rbuf ? hivec_pread(m->c, fh->fid, at, rbuf + done, n)
+				 : hivec_pwrite(m->c, fh->fid, at, wbuf + done, n);
 
-		if (got < 0) {
-			r = mnt_ret_locked(m, (int)got);
+		if (k < 0) {
+			r = mnt_ret_locked(m, (int)k);
 			break;
 		}
-		done += (size_t)got;
-		if ((size_t)got < n)
-			break; /* end of the file (or of what the hive has now) */
+		done += (size_t)k;
+		if (rbuf ? (size_t)k < n : k == 0)
+			break;
 	}
 	mnt_leave(m);
-	/* Bytes already read count; the error shows on the next read. */
 	return done > 0 || r >= 0 ? (int)done : r;
+}
+
+static int mnt_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	return mnt_io(fi, buf, NULL, size, off);
 }
 
 static int mnt_write(const char *path, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct mnt *m = mnt_self();
-	struct mnt_fh *fh = (struct mnt_fh *)(uintptr_t)fi->fh;
-	size_t done = 0;
-	int r = mnt_enter(m, NULL);
-
-	if (r < 0)
-		return r;
-	while (done < size) {
-		size_t n = size - done < fh->iounit ? size - done : fh->iounit;
-		ssize_t put = hivec_pwrite(m->c, fh->fid, (uint64_t)off + done, buf + done, n);
-
-		if (put < 0) {
-			r = mnt_ret_locked(m, (int)put);
-			break;
-		}
-		if (put == 0)
-			break;
-		done += (size_t)put;
-	}
-	mnt_leave(m);
-	return done > 0 || r >= 0 ? (int)done : r;
+	return mnt_io(fi, NULL, buf, size, off);
 }
 
 static int mnt_release(const char *path, struct fuse_file_info *fi)

@@ -37,6 +37,21 @@ out:
 
 /* --- scenarios: TCP, where a ticket is required ---------------------------------- */
 
+/* A 9P2000.L connection over --tcp past Tversion, or NULL (reported). */
+static struct conn *tcp_versioned(void)
+{
+	struct conn *c;
+
+	via_tcp = 1; /* read only by the sock_connect in c_open */
+	c = c_open(NINEP_9P2000L);
+	via_tcp = 0;
+	if (c && (t_version(c, HIVE_MSIZE_MAX, "9P2000.L") < 0 || expect(c, NINEP_RVERSION, NINEP_NOTAG) < 0)) {
+		c_close(c);
+		return NULL;
+	}
+	return c;
+}
+
 /* Without a ticket nothing attaches; an auth fid is not a file (walk, open,
  * getattr, readdir on it fail), takes at most a ticket's worth of bytes, and
  * a bogus or empty ticket in it does not attach. */
@@ -48,10 +63,8 @@ int sc_tcp_no_ticket(const void *arg)
 
 	if (!opt.tcp)
 		return skip("needs --tcp HOST:PORT");
-	via_tcp = 1;
 	memset(big, 'T', sizeof big - 1);
-	if (!(c = c_open(NINEP_9P2000L)) || t_version(c, HIVE_MSIZE_MAX, "9P2000.L") < 0 ||
-	    expect(c, NINEP_RVERSION, NINEP_NOTAG) < 0)
+	if (!(c = tcp_versioned()))
 		goto out;
 	if (t_attach(c, 1, 0, NINEP_NOFID) < 0 || expect_err(c, 1) < 0)
 		goto out;
@@ -73,7 +86,6 @@ int sc_tcp_no_ticket(const void *arg)
 	note("TCP attach through an auth fid holding a forged ticket: %s", last_err);
 	rc = t_fid(c, NINEP_TCLUNK, 14, 5) < 0 || expect(c, NINEP_RCLUNK, 14) < 0 ? -1 : 0;
 out:
-	via_tcp = 0;
 	c_close(c);
 	return rc;
 }
@@ -90,9 +102,7 @@ int sc_tcp_auth_fids_max(const void *arg)
 
 	if (!opt.tcp)
 		return skip("needs --tcp HOST:PORT");
-	via_tcp = 1;
-	if (!(c = c_open(NINEP_9P2000L)) || t_version(c, HIVE_MSIZE_MAX, "9P2000.L") < 0 ||
-	    expect(c, NINEP_RVERSION, NINEP_NOTAG) < 0)
+	if (!(c = tcp_versioned()))
 		goto out;
 	for (uint32_t afid = 1; afid <= max; afid++)
 		if (t_auth(c, 1, afid) < 0 || expect(c, NINEP_RAUTH, 1) < 0)
@@ -127,7 +137,6 @@ int sc_tcp_auth_fids_max(const void *arg)
 	}
 	rc = 0;
 out:
-	via_tcp = 0;
 	c_close(c);
 	return rc;
 }
@@ -143,9 +152,7 @@ int sc_tcp_auth_fid_flood(const void *arg)
 
 	if (!opt.tcp)
 		return skip("needs --tcp HOST:PORT");
-	via_tcp = 1;
-	if (!(c = c_open(NINEP_9P2000L)) || t_version(c, HIVE_MSIZE_MAX, "9P2000.L") < 0 ||
-	    expect(c, NINEP_RVERSION, NINEP_NOTAG) < 0)
+	if (!(c = tcp_versioned()))
 		goto out;
 	for (uint32_t afid = 1; afid <= HIVE_FIDS_MAX + 1; afid++) {
 		if (t_auth(c, 1, afid) < 0 || c_recv(c, H9_REPLY_MS) != 1 || c->rtag != 1) {
@@ -167,7 +174,6 @@ int sc_tcp_auth_fid_flood(const void *arg)
 	else
 		rc = 0;
 out:
-	via_tcp = 0;
 	c_close(c);
 	return rc;
 }
