@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../src/client/hiveclient.h"
-#include "../src/ninep/ninep.h"
+#include "client/hiveclient.h"
+#include "ninep/ninep.h"
 
 /* Latency histogram: buckets of 1/16 of a power of two over nanoseconds,
  * enough resolution for percentiles and a fixed 1 KiB per thread. */

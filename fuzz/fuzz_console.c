@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../src/hived/console_int.h"
+#include "hived/console/console_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/ninep/ninep.h"
+#include "ninep/ninep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

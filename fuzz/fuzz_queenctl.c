@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/hived/hive.h"
-#include "../src/hived/loop.h"
+#include "hived/core/hive.h"
+#include "hived/core/loop.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include "../lib/limits.h"
-#include "../ninep/ninep.h"
+#include "lib/limits.h"
+#include "ninep/ninep.h"
 #include "hiveclient.h"
 
 /* Room for "walk <path>: <reason>". */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/limits.h"
+#include "lib/limits.h"
 
 enum ninep_dialect {
 	NINEP_DIALECT_NONE = 0, /* before Tversion: only Tversion decodes */

@@ -6,7 +6,7 @@
  *
  * Input is fed in pseudo-randomly sized pieces to exercise streaming.
  */
-#include "../../src/lib/blake3.h"
+#include "lib/blake3.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "../../src/hived/hive.h"
-#include "../../src/hived/loop.h"
+#include "hived/core/hive.h"
+#include "hived/core/loop.h"
 
 /* NULL when out of memory or the tree could not be built. */
 static inline struct hive *hive_fx_make(uid_t owner_uid)

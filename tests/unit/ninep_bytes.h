@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/ninep/ninep.h"
+#include "ninep/ninep.h"
 
 /* Large enough for every message the tests build (Twrite/Rread of 100 B). */
 #define FRAME_MAX 4096

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "../../src/hived/ns.h"
+#include "hived/ns/ns.h"
 
 /* Paths the tests walk are short literals; this bounds the strtok copy. */
 #define NS_FX_PATH_MAX 256

@@ -7,10 +7,10 @@
 #ifndef HIVE_TEST_SRV_HARNESS_H
 #define HIVE_TEST_SRV_HARNESS_H
 
-#include "../../src/hived/hive.h"
-#include "../../src/hived/loop.h"
-#include "../../src/hived/srv.h"
-#include "../test.h"
+#include "hived/core/hive.h"
+#include "hived/core/loop.h"
+#include "hived/9p/srv.h"
+#include "test.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../client/hiveclient.h"
-#include "../../lib/limits.h"
+#include "client/hiveclient.h"
+#include "lib/limits.h"
 
 /* Exit codes: documented in --help and docs/hive.1; scripts depend on them. */
 enum hcli_exit {

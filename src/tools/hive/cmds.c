@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../ninep/ninep.h"
+#include "ninep/ninep.h"
 #include "cli.h"
 
 static int hcli_code(const struct hcli *h, int rc)

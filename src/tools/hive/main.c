@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../hived/hive.h"
+#include "lib/defaults.h"
 #include "cli.h"
 #include "mount.h"
 

@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/limits.h"
+#include "lib/limits.h"
 #include "cli.h"
 #include "mount.h"
 

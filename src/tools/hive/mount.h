@@ -8,7 +8,7 @@
 #ifndef HIVE_TOOLS_MOUNT_H
 #define HIVE_TOOLS_MOUNT_H
 
-#include "../../client/hiveclient.h"
+#include "client/hiveclient.h"
 
 /*
  * `hive mount [-f] DIR` mounts (daemonized once the mount is up, unless -f);

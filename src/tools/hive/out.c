@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../../ninep/ninep.h"
+#include "ninep/ninep.h"
 #include "cli.h"
 
 const char *hcli_type_name(uint8_t qid_type, uint32_t mode)

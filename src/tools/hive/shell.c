@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../ninep/ninep.h"
+#include "ninep/ninep.h"
 #include "cli.h"
 
 /* Token text never outgrows the line it came from (quotes only shrink it). */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../ninep/ninep.h"
+#include "ninep/ninep.h"
 #include "cli.h"
 
 volatile int hcli_interrupted;

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../hived/ticket.h"
+#include "trust/ticket.h"
 #include "cli.h"
 
 #define HCLI_MINT_USAGE                                                                  \

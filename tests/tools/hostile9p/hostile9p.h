@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../../src/lib/limits.h"
-#include "../../../src/ninep/ninep.h"
+#include "lib/limits.h"
+#include "ninep/ninep.h"
 
 /* One frame a little past the largest msize: the over-msize scenarios send such frames. */
 #define H9_FRAME_MAX (HIVE_MSIZE_MAX + 1024u)

@@ -1,0 +1,646 @@
+/*
+ * srv.c — 9P sessions: accept, framing, the output queue, limits, timeouts.
+ *
+ * A session is a nonblocking socket on the loop (level-triggered). Each
+ * wake-up does one read of up to msize bytes, into a buffer shared by all
+ * sessions when nothing is left over from before (so an idle session holds
+ * no receive memory and a pipelined burst takes one read), else into the
+ * session's receive buffer (at most msize), then handles every complete
+ * frame: decode, dispatch, reply. Replies are built in one shared scratch
+ * buffer and collected in a shared batch buffer while the session's frames
+ * are handled; the batch leaves in one write when they are done (or when
+ * it fills), so a client that pipelines N requests costs one read and one
+ * write, not N writes. Only what the socket does not take is copied into
+ * the session's output queue. A queue past
+ * HIVE_OUTQ_BYTES_MAX turns reading off for that session (back-pressure)
+ * until it drains, so a client that never reads cannot grow our memory or
+ * slow anyone else. A frame with a size field we cannot trust closes the
+ * session (no way to resync); any other bad frame gets an error on its tag.
+ * One sweep timer enforces the handshake, frame and idle timeouts and
+ * frees the empty receive buffers of quiet sessions.
+ */
+#include "srv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "hived/core/hive.h"
+#include "hived/core/loop.h"
+#include "hived/ns/ns.h"
+
+static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg);
+
+uint32_t srv_count(const struct srv *srv)
+{
+	return srv->nconns;
+}
+
+void srv_set_handshake_timeout(struct srv *srv, uint32_t ms)
+{
+	srv->handshake_ms = ms;
+}
+
+static void srv_conn_close(struct srv_conn *c, const char *why)
+{
+	struct srv *srv = c->srv;
+	if (c->dead)
+		return;
+	c->dead = 1;
+	loop_del_fd(srv->hive->loop, c->fd);
+	close(c->fd);
+	srv_fids_clear(&c->fids, srv_fid_release, srv);
+	if (why && c->hs)
+		hive_event(srv->hive, &c->hs->who, "session", NULL, "closed id=%llu reason=%s",
+		           (unsigned long long)c->hs->id, why);
+	if (c->hs)
+		hive_session_remove(srv->hive, c->hs);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	free(c->rx);
+	free(c->tx);
+	c->rx = c->tx = NULL;
+	/* Callers up the stack may still look at c->dead: the struct itself
+	 * is freed by the next sweep. */
+	c->next = srv->zombies;
+	c->prev = NULL;
+	srv->zombies = c;
+}
+
+static void srv_reap(struct srv *srv)
+{
+	while (srv->zombies) {
+		struct srv_conn *c = srv->zombies;
+		srv->zombies = c->next;
+		free(c);
+	}
+}
+
+/* Turn EPOLLIN/EPOLLOUT on or off as the queue and back-pressure say. */
+static void srv_conn_events(struct srv_conn *c)
+{
+	uint32_t ev = 0;
+	if (c->reading)
+		ev |= EPOLLIN;
+	if (c->txlen)
+		ev |= EPOLLOUT;
+	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
+}
+
+/* Write what the queue holds. Returns 0, or -errno if the socket broke. */
+static int srv_conn_flush(struct srv_conn *c)
+{
+	while (c->txlen) {
+		ssize_t n = write(c->fd, c->tx + c->txoff, c->txlen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno;
+		}
+		c->txoff += (size_t)n;
+		c->txlen -= (size_t)n;
+	}
+	if (!c->txlen) {
+		/* Drained: an idle session keeps no queue. */
+		free(c->tx);
+		c->tx = NULL;
+		c->txoff = c->txcap = 0;
+	}
+	return 0;
+}
+
+/* Queue n bytes behind what the socket has not taken yet. */
+static int srv_queue(struct srv_conn *c, const uint8_t *buf, size_t n)
+{
+	if (!n)
+		return 0;
+	/* Reading stops at HIVE_OUTQ_BYTES_MAX, so the queue never holds more
+	 * than that plus one reply (or one batch, which is smaller). */
+	if (c->txoff + c->txlen + n > c->txcap) {
+		if (c->txoff) {
+			memmove(c->tx, c->tx + c->txoff, c->txlen);
+			c->txoff = 0;
+		}
+		if (c->txlen + n > c->txcap) {
+			/* Grow geometrically: a queue filled by many small
+			 * replies must not realloc once per reply. */
+			size_t cap = c->txcap ? c->txcap * 2 : SRV_TXQ_INITIAL;
+			while (cap < c->txlen + n)
+				cap *= 2;
+			if (cap > HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX)
+				cap = HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX;
+			if (c->txlen + n > cap)
+				return -ENOBUFS;
+			uint8_t *t = realloc(c->tx, cap);
+			if (!t)
+				return -ENOMEM;
+			c->tx = t;
+			c->txcap = cap;
+		}
+	}
+	memcpy(c->tx + c->txoff + c->txlen, buf, n);
+	c->txlen += n;
+	return 0;
+}
+
+/*
+ * Write the batch and then `extra` (may be empty) in one writev; queue what
+ * the socket does not take. The batch is empty afterwards. Returns 0, or
+ * -errno if the socket broke (the read side will see the hang-up).
+ */
+static int srv_batch_flush(struct srv_conn *c, const uint8_t *extra, size_t n)
+{
+	struct srv *srv = c->srv;
+	struct iovec iov[2] = {
+		{ .iov_base = srv->batch, .iov_len = srv->batchlen },
+		{ .iov_base = (void *)extra, .iov_len = n },
+	};
+	srv->batchlen = 0;
+	while (iov[0].iov_len + iov[1].iov_len) {
+		int first = iov[0].iov_len ? 0 : 1;
+		ssize_t w = writev(c->fd, iov + first, 2 - first);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			break;
+		}
+		for (int i = first; i < 2 && w > 0; i++) {
+			size_t k = (size_t)w < iov[i].iov_len ? (size_t)w : iov[i].iov_len;
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + k;
+			iov[i].iov_len -= k;
+			w -= (ssize_t)k;
+		}
+	}
+	int rc = srv_queue(c, iov[0].iov_base, iov[0].iov_len);
+	if (rc == 0)
+		rc = srv_queue(c, iov[1].iov_base, iov[1].iov_len);
+	return rc;
+}
+
+int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
+{
+	struct srv *srv = c->srv;
+	if (c->dead)
+		return -EPIPE;
+	if (c->hs)
+		c->hs->tx_msgs++;
+	if (c->txlen)
+		return srv_queue(c, buf, n); /* behind what already waits */
+	if (srv->batch_conn == c) {
+		if (srv->batchlen + n <= SRV_TXBATCH_BYTES) {
+			memcpy(srv->batch + srv->batchlen, buf, n);
+			srv->batchlen += n;
+			return 0;
+		}
+		/* Full: what waits and this reply leave together. */
+		return srv_batch_flush(c, buf, n);
+	}
+	size_t off = 0;
+	while (off < n) {
+		ssize_t w = write(c->fd, buf + off, n - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			return -errno; /* the read side will see the hang-up */
+		}
+		off += (size_t)w;
+	}
+	return srv_queue(c, buf + off, n - off);
+}
+
+int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
+{
+	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
+	uint8_t *buf = c->srv->scratch;
+	int n = ninep_encode(m, d, buf, c->msize ? c->msize : HIVE_MSIZE_MAX);
+	if (n < 0) {
+		/* Our own reply did not encode (too big for msize): say so on
+		 * the tag rather than leave the client waiting. */
+		return srv_error(c, m->tag, EIO, "reply %s does not fit msize %u",
+		                 ninep_type_name(m->type), c->msize);
+	}
+	return srv_send(c, buf, (size_t)n);
+}
+
+int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
+{
+	struct ninep_msg r;
+	char msg[HIVE_ERRSTR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	memset(&r, 0, sizeof r);
+	r.tag = tag;
+	if (c->dialect == NINEP_9P2000L) {
+		r.type = NINEP_RLERROR;
+		r.u.rlerror.ecode = (uint32_t)(code > 0 ? code : EIO);
+	} else {
+		/* The Linux kernel's 9P2000 client turns an Rerror into an
+		 * errno by exact match against a table of strerror() texts
+		 * ("Permission denied", ...); any other text becomes
+		 * ESERVERFAULT. So the text is strerror(code); the detail
+		 * still reaches 9P2000.L clients as the code, and the log. */
+		r.type = NINEP_RERROR;
+		r.u.rerror.ename = ninep_str_c(strerror(code > 0 ? code : EIO));
+	}
+	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
+	/* An error is tiny; encode it into a stack buffer so an error about
+	 * a reply being built in scratch cannot clobber anything. */
+	uint8_t buf[NINEP_HDR + 2 + HIVE_ERRSTR_MAX];
+	int n = ninep_encode(&r, d, buf, sizeof buf);
+	if (n < 0)
+		return n;
+	return srv_send(c, buf, (size_t)n);
+}
+
+void srv_count_denial(struct srv_conn *c, int code)
+{
+	if (code == EACCES || code == EPERM)
+		c->srv->hive->pressure.policy++;
+}
+
+static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)
+{
+	for (uint32_t i = 0; i < c->ninflight; i++)
+		if (c->inflight[i] == tag)
+			return 1;
+	return 0;
+}
+
+/* Handle one complete frame of `len` bytes at buf. */
+static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, size_t len)
+{
+	struct ninep_msg m;
+	uint8_t type = buf[4];
+	uint16_t tag = (uint16_t)(buf[5] | (buf[6] << 8));
+
+	c->last_ms = loop_now_ms();
+	if (c->hs) {
+		c->hs->rx_msgs++;
+		c->hs->last_ms = c->last_ms;
+	}
+	if (c->dialect == NINEP_DIALECT_NONE && type != NINEP_TVERSION) {
+		srv_error(c, tag, EPROTO, "bad message: %s before Tversion", ninep_type_name(type));
+		return;
+	}
+	memset(&m, 0, sizeof m);
+	int rc = ninep_decode(buf, len, c->msize, c->dialect, &m);
+	if (rc < 0) {
+		srv_error(c, tag, rc == -EPROTO ? EPROTO : EBADMSG, "bad message: %s: %s",
+		          ninep_type_name(type),
+		          rc == -EPROTO ? "not a request of this dialect" : "malformed");
+		return;
+	}
+	if (m.type & 1) {
+		/* R-messages have odd numbers; a client does not send them. */
+		srv_error(c, tag, EPROTO, "bad message: %s is a reply", ninep_type_name(type));
+		return;
+	}
+	if (m.type != NINEP_TVERSION && tag == NINEP_NOTAG) {
+		srv_error(c, tag, EINVAL, "bad message: NOTAG is for Tversion only");
+		return;
+	}
+	if (m.type != NINEP_TVERSION && srv_tag_busy(c, tag)) {
+		srv_error(c, tag, EBUSY, "tag %u is already in flight", tag);
+		return;
+	}
+	if (c->ninflight >= HIVE_TAGS_MAX) {
+		srv_error(c, tag, EBUSY, "too many requests in flight (max %u)", HIVE_TAGS_MAX);
+		return;
+	}
+	c->inflight[c->ninflight++] = tag;
+	srv_dispatch(c, &m);
+	/* Answered: the tag is free again (search from the end, it is last). */
+	for (uint32_t i = c->ninflight; i-- > 0;) {
+		if (c->inflight[i] == tag) {
+			c->inflight[i] = c->inflight[--c->ninflight];
+			break;
+		}
+	}
+	if (c->hs)
+		c->hs->fids = c->fids.n;
+}
+
+/*
+ * Handle every complete frame in buf[0..len) while the queue has room; set
+ * *used to the bytes handled. The replies collect in the batch and leave
+ * together at the end. Returns 0, or -1 if the session must close (a size
+ * field we cannot trust).
+ */
+static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, size_t *used)
+{
+	struct srv *srv = c->srv;
+	size_t off = 0;
+	int rc = 0;
+	srv->batch_conn = c;
+	srv->batchlen = 0;
+	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX) {
+		size_t avail = len - off;
+		uint32_t size = ninep_frame_size(buf + off, avail);
+		if (avail < 4)
+			break;
+		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
+		if (size < NINEP_HDR || size > limit) {
+			rc = -1;
+			break;
+		}
+		if (avail < size)
+			break;
+		c->frame_start_ms = 0;
+		srv_conn_frame(c, buf + off, size);
+		off += size;
+	}
+	srv->batch_conn = NULL;
+	*used = off;
+	if (c->dead) {
+		srv->batchlen = 0;
+		return 0;
+	}
+	/* A broken socket shows up as a hang-up on the read side. */
+	if (srv->batchlen)
+		srv_batch_flush(c, NULL, 0);
+	return rc;
+}
+
+/* Handle the complete frames waiting in rx. Returns as srv_conn_frames. */
+static int srv_conn_process(struct srv_conn *c)
+{
+	size_t off = 0;
+	int rc = srv_conn_frames(c, c->rx, c->rxlen, &off);
+	if (c->dead)
+		return 0;
+	if (off) {
+		memmove(c->rx, c->rx + off, c->rxlen - off);
+		c->rxlen -= off;
+	}
+	return rc;
+}
+
+/* Is there a complete frame waiting in rx (held back by back-pressure)? */
+static int srv_conn_has_frame(const struct srv_conn *c)
+{
+	uint32_t size = ninep_frame_size(c->rx, c->rxlen);
+	return c->rxlen >= 4 && size >= NINEP_HDR && c->rxlen >= size;
+}
+
+/* Make room in rx for the frame whose size field is already there. */
+static int srv_conn_rx_room(struct srv_conn *c)
+{
+	size_t want = HIVE_RXBUF_INITIAL;
+	if (c->rxlen >= 4) {
+		uint32_t size = ninep_frame_size(c->rx, c->rxlen);
+		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
+		if (size < NINEP_HDR || size > limit)
+			return -EMSGSIZE;
+		if (size > want)
+			want = size;
+	}
+	if (want <= c->rxcap)
+		return 0;
+	uint8_t *b = realloc(c->rx, want);
+	if (!b)
+		return -ENOMEM;
+	c->rx = b;
+	c->rxcap = want;
+	return 0;
+}
+
+/* Keep the n unhandled bytes at buf (rx was empty) for the next read. */
+static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
+{
+	size_t want = n > HIVE_RXBUF_INITIAL ? n : HIVE_RXBUF_INITIAL;
+	if (want > c->rxcap) {
+		uint8_t *b = realloc(c->rx, want);
+		if (!b)
+			return -ENOMEM;
+		c->rx = b;
+		c->rxcap = want;
+	}
+	memcpy(c->rx, buf, n);
+	c->rxlen = n;
+	/* A partial frame's header may be there: grow for the whole frame. */
+	return srv_conn_rx_room(c);
+}
+
+/*
+ * The common case, nothing left over from before: read all that is there,
+ * up to msize, into the shared buffer and handle the frames in place, so a
+ * burst of pipelined requests takes one read and no copy. Only a partial
+ * frame (or frames held back by back-pressure) is copied into rx.
+ */
+static int srv_conn_read_direct(struct srv_conn *c)
+{
+	struct srv *srv = c->srv;
+	size_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
+	if (limit > sizeof srv->rxbuf)
+		limit = sizeof srv->rxbuf;
+	ssize_t n = read(c->fd, srv->rxbuf, limit);
+	if (n == 0) {
+		srv_conn_close(c, NULL);
+		return 0;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			srv_conn_close(c, NULL);
+		return 0;
+	}
+	size_t used = 0;
+	if (srv_conn_frames(c, srv->rxbuf, (size_t)n, &used) < 0)
+		return -EMSGSIZE;
+	if (c->dead || used == (size_t)n)
+		return 0;
+	return srv_conn_rx_keep(c, srv->rxbuf + used, (size_t)n - used);
+}
+
+static void srv_conn_read(struct srv_conn *c)
+{
+	if (!c->rxlen) {
+		if (srv_conn_read_direct(c) < 0) {
+			srv_conn_close(c, "bad-frame-size");
+			return;
+		}
+		goto done;
+	}
+	if (srv_conn_rx_room(c) < 0) {
+		srv_conn_close(c, "bad-frame-size");
+		return;
+	}
+	if (c->rxlen == c->rxcap) {
+		/* Full of complete frames held back by back-pressure. */
+		return;
+	}
+	ssize_t n = read(c->fd, c->rx + c->rxlen, c->rxcap - c->rxlen);
+	if (n == 0) {
+		srv_conn_close(c, NULL);
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			srv_conn_close(c, NULL);
+		return;
+	}
+	c->rxlen += (size_t)n;
+	/* The header may have just arrived: grow for the whole frame. */
+	if (srv_conn_rx_room(c) < 0) {
+		srv_conn_close(c, "bad-frame-size");
+		return;
+	}
+	if (srv_conn_process(c) < 0) {
+		srv_conn_close(c, "bad-frame-size");
+		return;
+	}
+done:
+	if (c->dead)
+		return;
+	if (c->rxlen && !srv_conn_has_frame(c)) {
+		if (!c->frame_start_ms)
+			c->frame_start_ms = loop_now_ms();
+	} else {
+		c->frame_start_ms = 0;
+	}
+}
+
+static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct srv_conn *c = arg;
+	if (events & EPOLLOUT) {
+		if (srv_conn_flush(c) < 0) {
+			srv_conn_close(c, NULL);
+			return;
+		}
+		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2) {
+			/* Drained enough: handle what waited, then read again. */
+			c->reading = 1;
+			if (srv_conn_process(c) < 0) {
+				srv_conn_close(c, "bad-frame-size");
+				return;
+			}
+			if (c->dead)
+				return;
+		}
+	}
+	if ((events & EPOLLIN) && c->reading)
+		srv_conn_read(c);
+	else if (events & (EPOLLHUP | EPOLLERR)) {
+		srv_conn_close(c, NULL);
+		return;
+	}
+	if (c->dead)
+		return;
+	if (c->txlen && srv_conn_flush(c) < 0) {
+		srv_conn_close(c, NULL);
+		return;
+	}
+	if (c->txlen >= HIVE_OUTQ_BYTES_MAX)
+		c->reading = 0;
+	srv_conn_events(c);
+}
+
+int srv_accept(struct srv *srv, int fd, const char *transport, const char *peer, long long peer_uid)
+{
+	struct hive *hive = srv->hive;
+	struct hive_session *hs = hive_session_add(hive, transport, peer);
+	if (!hs) {
+		hive->pressure.busy++;
+		return -EBUSY;
+	}
+	struct srv_conn *c = calloc(1, sizeof *c);
+	if (!c) {
+		hive_session_remove(hive, hs);
+		return -ENOMEM;
+	}
+	c->srv = srv;
+	c->hs = hs;
+	c->fd = fd;
+	c->is_unix = strcmp(transport, "unix") == 0;
+	c->peer_uid = peer_uid;
+	c->since_ms = c->last_ms = loop_now_ms();
+	c->reading = 1;
+	int rc = loop_add_fd(hive->loop, fd, EPOLLIN, srv_conn_io, c);
+	if (rc < 0) {
+		hive_session_remove(hive, hs);
+		free(c);
+		return rc;
+	}
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	return 0;
+}
+
+static void srv_sweep(struct loop *loop, void *arg)
+{
+	struct srv *srv = arg;
+	uint64_t now = loop_now_ms();
+	uint32_t idle = srv->hive->cfg.idle_timeout_ms;
+	struct srv_conn *next;
+	srv_reap(srv);
+	for (struct srv_conn *c = srv->conns; c; c = next) {
+		next = c->next;
+		if (!c->attached && srv->handshake_ms && now - c->since_ms > srv->handshake_ms) {
+			srv_conn_close(c, "handshake-timeout");
+			continue;
+		}
+		if (c->frame_start_ms && now - c->frame_start_ms > HIVE_FRAME_TIMEOUT_MS) {
+			srv_conn_close(c, "frame-timeout");
+			continue;
+		}
+		if (idle && now - c->last_ms > idle) {
+			srv_conn_close(c, "idle-timeout");
+			continue;
+		}
+		if (!c->rxlen && c->rx && now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
+			free(c->rx);
+			c->rx = NULL;
+			c->rxcap = 0;
+		}
+	}
+}
+
+struct srv *srv_new(struct hive *hive)
+{
+	struct srv *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		return NULL;
+	srv->hive = hive;
+	srv->owner_gid = getegid();
+	srv->handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
+	int id = loop_add_timer(hive->loop, SRV_SWEEP_MS, srv_sweep, srv);
+	if (id < 0) {
+		free(srv);
+		errno = -id;
+		return NULL;
+	}
+	srv->sweep_timer = id;
+	return srv;
+}
+
+void srv_free(struct srv *srv)
+{
+	if (!srv)
+		return;
+	while (srv->conns)
+		srv_conn_close(srv->conns, NULL);
+	srv_reap(srv);
+	loop_del_timer(srv->hive->loop, srv->sweep_timer);
+	free(srv);
+}

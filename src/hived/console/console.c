@@ -1,0 +1,511 @@
+/*
+ * console.c — the framed line console: listener, sessions, framing, output
+ * queue and timeouts. The verbs live in console_verbs.c.
+ *
+ * Each session is a TCP socket speaking Cohesix's console wire: u32 LE
+ * length (counting itself) + one UTF-8 line, both ways. Reading stops while
+ * a session's unsent replies exceed HIVE_CONSOLE_OUTQ_BYTES_MAX, so a
+ * client that does not read cannot make the hive buffer without bound. A
+ * frame with an impossible length cannot be skipped safely (the next
+ * "length" would be attacker-chosen payload), so it closes the session.
+ * Closing is graceful: the last reply is flushed, SHUT_WR is sent and the
+ * peer's remaining input is drained, so the peer reads the reply instead of
+ * a reset.
+ */
+#include "console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "console_int.h"
+#include "hived/core/hive.h"
+#include "hived/core/loop.h"
+
+/* hived runs one hive per process; the console keeps its state here. */
+static struct console *console_g;
+
+static void session_free(struct console_session *s)
+{
+	struct console *con = s->con;
+	loop_del_fd(con->hive->loop, s->fd);
+	close(s->fd);
+	if (s->close_why)
+		hive_event(con->hive, &s->hs->who, "session", NULL,
+		           "closed id=%llu reason=%s transport=console peer=%s",
+		           (unsigned long long)s->hs->id, s->close_why, s->hs->peer);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		con->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	hive_session_remove(con->hive, s->hs);
+	free(s->out);
+	free(s);
+}
+
+static void session_watch(struct console_session *s)
+{
+	uint32_t ev = 0;
+	if (s->closing)
+		ev |= EPOLLIN; /* drain and discard until EOF, so the peer is not reset */
+	else if (s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX && s->rxlen < sizeof s->rx)
+		ev |= EPOLLIN;
+	if (s->outlen)
+		ev |= EPOLLOUT;
+	if (ev != s->events && loop_mod_fd(s->con->hive->loop, s->fd, ev) == 0)
+		s->events = ev;
+}
+
+/* Send what is queued. Returns 0, or -1 when the session is gone. */
+static int session_flush(struct console_session *s)
+{
+	while (s->outlen) {
+		ssize_t n = send(s->fd, s->out + s->outhead, s->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			session_free(s);
+			return -1;
+		}
+		s->outhead += (size_t)n;
+		s->outlen -= (size_t)n;
+	}
+	if (!s->outlen) {
+		/* Idle sessions hold no output buffer. */
+		free(s->out);
+		s->out = NULL;
+		s->outhead = s->outcap = 0;
+		if (s->closing && !s->shut) {
+			shutdown(s->fd, SHUT_WR);
+			s->shut = 1;
+		}
+	}
+	return 0;
+}
+
+static int session_queue(struct console_session *s, const void *payload, size_t n)
+{
+	size_t need = CONSOLE_HDR + n;
+	if (s->outlen + need > HIVE_CONSOLE_OUTQ_BYTES_MAX + HIVE_CONSOLE_REPLY_BYTES_MAX) {
+		/* Cannot happen with bounded replies; if it does, fail closed. */
+		console_close_after_reply(s, "output-overflow");
+		return -ENOBUFS;
+	}
+	if (s->outhead + s->outlen + need > s->outcap) {
+		if (s->outhead) {
+			memmove(s->out, s->out + s->outhead, s->outlen);
+			s->outhead = 0;
+		}
+		if (s->outlen + need > s->outcap) {
+			size_t cap = s->outcap ? s->outcap : 4096;
+			while (cap < s->outlen + need)
+				cap *= 2;
+			uint8_t *p = realloc(s->out, cap);
+			if (!p) {
+				console_close_after_reply(s, "out-of-memory");
+				return -ENOMEM;
+			}
+			s->out = p;
+			s->outcap = cap;
+		}
+	}
+	uint8_t *w = s->out + s->outhead + s->outlen;
+	console_frame_header(w, n);
+	memcpy(w + CONSOLE_HDR, payload, n);
+	s->outlen += need;
+	s->hs->tx_msgs++;
+	return 0;
+}
+
+static int session_vreply(struct console_session *s, const char *prefix, const char *fmt, va_list ap)
+{
+	char line[HIVE_CONSOLE_LINE_MAX + 1];
+	size_t len = 0;
+	if (prefix) {
+		int k = snprintf(line, sizeof line, "%s", prefix);
+		len = k < 0 ? 0 : (size_t)k < sizeof line ? (size_t)k : sizeof line - 1;
+	}
+	if (fmt && len < sizeof line - 1) {
+		int k = vsnprintf(line + len, sizeof line - len, fmt, ap);
+		if (k > 0)
+			len += (size_t)k < sizeof line - len ? (size_t)k : sizeof line - len - 1;
+	}
+	/* A reply is at most one line: cut long ones at a character boundary. */
+	len = console_utf8_cut((const uint8_t *)line, len, HIVE_CONSOLE_LINE_MAX);
+	return session_queue(s, line, len);
+}
+
+int console_reply(struct console_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = session_vreply(s, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int console_reply_bytes(struct console_session *s, const void *data, size_t n)
+{
+	uint8_t line[HIVE_CONSOLE_LINE_MAX];
+	if (n > sizeof line)
+		n = sizeof line;
+	memcpy(line, data, n);
+	console_sanitize(line, n);
+	n = console_utf8_cut(line, n, HIVE_CONSOLE_LINE_MAX);
+	return session_queue(s, line, n);
+}
+
+int console_refuse(struct console_session *s, const char *verb, const char *reason,
+                   const char *fmt, ...)
+{
+	char prefix[64 + HIVE_CONSOLE_VERB_MAX];
+	snprintf(prefix, sizeof prefix, "ERR %s reason=%s%s", verb, reason, fmt ? " " : "");
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = session_vreply(s, prefix, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void console_close_after_reply(struct console_session *s, const char *why)
+{
+	if (!s->closing) {
+		s->close_why = why;
+		s->closing = 1;
+		s->close_ms = loop_now_ms();
+		s->frame_ms = 0;
+	}
+}
+
+/* Handle the whole frames received so far, while the output has room. */
+static void session_process(struct console_session *s)
+{
+	while (!s->closing && s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX) {
+		size_t flen = 0;
+		int rc = console_frame_parse(s->rx, s->rxlen, &flen);
+		if (rc < 0) {
+			console_refuse(s, "FRAME", "invalid-length", NULL);
+			s->rxlen = 0;
+			console_close_after_reply(s, "bad-frame-size");
+			break;
+		}
+		if (rc == 0) {
+			if (!s->rxlen)
+				s->frame_ms = 0;
+			else if (!s->frame_ms)
+				s->frame_ms = loop_now_ms();
+			break;
+		}
+		char line[HIVE_CONSOLE_LINE_MAX + 1];
+		size_t n = flen - CONSOLE_HDR;
+		memcpy(line, s->rx + CONSOLE_HDR, n);
+		line[n] = '\0';
+		memmove(s->rx, s->rx + flen, s->rxlen - flen);
+		s->rxlen -= flen;
+		s->frame_ms = s->rxlen ? loop_now_ms() : 0;
+		s->hs->rx_msgs++;
+		s->hs->last_ms = loop_now_ms();
+		const char *why = NULL;
+		if (console_line_check((const uint8_t *)line, n, &why) < 0) {
+			console_refuse(s, "PARSE", "policy", "detail=%s", why);
+			continue;
+		}
+		console_dispatch(s, line, n);
+	}
+}
+
+static void session_io(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct console_session *s = arg;
+	if (events & EPOLLERR) {
+		session_free(s);
+		return;
+	}
+	if (events & EPOLLOUT) {
+		if (session_flush(s) < 0)
+			return;
+		session_process(s); /* frames held back by a full queue */
+	}
+	if (events & (EPOLLIN | EPOLLHUP)) {
+		uint8_t junk[512];
+		uint8_t *dst = s->closing ? junk : s->rx + s->rxlen;
+		size_t room = s->closing ? sizeof junk : sizeof s->rx - s->rxlen;
+		ssize_t n = room ? recv(fd, dst, room, 0) : 0;
+		if (n == 0 && room) {
+			/* EOF: nothing more will be asked; drop what cannot be answered. */
+			session_free(s);
+			return;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			session_free(s);
+			return;
+		}
+		if (n > 0 && !s->closing) {
+			s->rxlen += (size_t)n;
+			session_process(s);
+		}
+	}
+	if (session_flush(s) < 0)
+		return;
+	session_watch(s);
+}
+
+static void peer_names(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
+                       char *peer, size_t peerlen)
+{
+	/* Numeric forms fit: an IPv6 literal is at most 45 characters. */
+	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
+	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof host, serv, sizeof serv,
+	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(host, sizeof host, "?");
+	snprintf(ip, iplen, "%.48s", host);
+	if (ss->ss_family == AF_INET6)
+		snprintf(peer, peerlen, "[%.48s]:%.7s", host, serv);
+	else
+		snprintf(peer, peerlen, "%.48s:%.7s", host, serv);
+}
+
+static void session_new(struct console *con, int fd, const struct sockaddr_storage *ss, socklen_t sl)
+{
+	struct hive *hive = con->hive;
+	char ip[64], peer[sizeof ((struct hive_session *)0)->peer];
+	peer_names(ss, sl, ip, sizeof ip, peer, sizeof peer);
+	struct hive_session *hs = hive_session_add(hive, "console", peer);
+	if (!hs) {
+		/* Best effort: one frame, then close; the socket is fresh, so it fits. */
+		static const char msg[] = "ERR CONSOLE reason=busy detail=sessions-full";
+		uint8_t frame[CONSOLE_HDR + sizeof msg];
+		console_frame_header(frame, sizeof msg - 1);
+		memcpy(frame + CONSOLE_HDR, msg, sizeof msg - 1);
+		ssize_t w = send(fd, frame, CONSOLE_HDR + sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)w;
+		hive->pressure.busy++;
+		close(fd);
+		return;
+	}
+	struct console_session *s = calloc(1, sizeof *s);
+	if (!s)
+		goto fail;
+	s->con = con;
+	s->hs = hs;
+	s->fd = fd;
+	s->state = CONSOLE_NEW;
+	s->accept_ms = loop_now_ms();
+	snprintf(s->ip, sizeof s->ip, "%s", ip);
+	snprintf(hs->dialect, sizeof hs->dialect, "console");
+	hs->who.role = HIVE_ROLE_NONE;
+	hs->who.subject[0] = '\0';
+	hs->who.session_id = hs->id;
+	hs->who.transport = "console";
+	hs->last_ms = s->accept_ms;
+	if (loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s) < 0)
+		goto fail;
+	s->events = EPOLLIN;
+	s->next = con->sessions;
+	if (con->sessions)
+		con->sessions->prev = s;
+	con->sessions = s;
+	return;
+fail:
+	free(s);
+	hive_session_remove(hive, hs);
+	close(fd);
+}
+
+static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct console *con = arg;
+	for (unsigned i = 0; i < HIVE_CONSOLE_ACCEPT_BATCH; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (c >= 0) {
+			session_new(con, c, &ss, sl);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* Out of fds: stop watching the listener until the next sweep
+			 * rather than spin on a level-triggered event. */
+			con->hive->pressure.busy++;
+			loop_mod_fd(loop, fd, 0);
+		}
+		break;
+	}
+}
+
+static void console_sweep(struct loop *loop, void *arg)
+{
+	struct console *con = arg;
+	uint64_t now = loop_now_ms();
+	uint32_t idle = con->hive->cfg.idle_timeout_ms;
+	loop_mod_fd(loop, con->lfd, EPOLLIN);
+	struct console_session *next;
+	for (struct console_session *s = con->sessions; s; s = next) {
+		next = s->next;
+		if (s->closing) {
+			if (now - s->close_ms >= HIVE_CONSOLE_LINGER_MS)
+				session_free(s);
+			continue;
+		}
+		const char *why;
+		if (s->state == CONSOLE_NEW && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
+			why = "auth-timeout";
+			console_refuse(s, "AUTH", "policy", "detail=timeout");
+		} else if (s->state == CONSOLE_AUTHED && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
+			why = "attach-timeout";
+			console_refuse(s, "ATTACH", "policy", "detail=attach-timeout");
+		} else if (s->frame_ms && now - s->frame_ms >= HIVE_FRAME_TIMEOUT_MS) {
+			why = "frame-timeout";
+			console_refuse(s, "FRAME", "policy", "detail=timeout");
+		} else if (idle && now - s->hs->last_ms >= idle) {
+			why = "idle-timeout";
+			console_refuse(s, "CONSOLE", "policy", "detail=idle-timeout");
+		} else {
+			continue;
+		}
+		console_close_after_reply(s, why);
+		if (session_flush(s) < 0)
+			continue;
+		session_watch(s);
+	}
+}
+
+static int write_port_file(const char *path, int port)
+{
+	char tmp[HIVE_PATH_MAX + 8];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "%d\n", port);
+	int rc = 0;
+	if (write(fd, buf, (size_t)n) != n)
+		rc = -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int console_listen(struct console *con, char *where, size_t wlen)
+{
+	const struct hive_config *cfg = &con->hive->cfg;
+	const char *addr = cfg->console_addr[0] ? cfg->console_addr : "127.0.0.1";
+	char port[16];
+	snprintf(port, sizeof port, "%d", cfg->console_port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(addr, port, &hints, &res) != 0 || !res)
+		return -EINVAL;
+	int rc = 0, one = 1;
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+		rc = -errno;
+		close(fd);
+		goto out;
+	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int bound = cfg->console_port;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		char host[NI_MAXHOST], serv[NI_MAXSERV];
+		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
+		                NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+			bound = atoi(serv);
+	}
+	snprintf(where, wlen, "%s:%d", addr, bound);
+	con->lfd = fd;
+	rc = bound;
+out:
+	freeaddrinfo(res);
+	return rc;
+}
+
+int console_start(struct hive *hive)
+{
+	if (hive->cfg.console_port < 0)
+		return 0;
+	if (console_g)
+		return -EALREADY;
+	struct console *con = calloc(1, sizeof *con);
+	if (!con)
+		return -ENOMEM;
+	con->hive = hive;
+	con->lfd = -1;
+	con->timer = -1;
+	char where[128];
+	int rc = console_listen(con, where, sizeof where);
+	if (rc < 0)
+		goto fail;
+	int port = rc;
+	if (snprintf(con->portfile, sizeof con->portfile, "%s/console.port", hive->cfg.state_dir) >=
+	    (int)sizeof con->portfile) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+	rc = loop_add_fd(hive->loop, con->lfd, EPOLLIN, console_accept, con);
+	if (rc < 0)
+		goto fail;
+	rc = loop_add_timer(hive->loop, HIVE_CONSOLE_SWEEP_MS, console_sweep, con);
+	if (rc < 0) {
+		loop_del_fd(hive->loop, con->lfd);
+		goto fail;
+	}
+	con->timer = rc;
+	/* Last: the port file tells clients the console is ready. */
+	rc = write_port_file(con->portfile, port);
+	if (rc < 0) {
+		loop_del_timer(hive->loop, con->timer);
+		loop_del_fd(hive->loop, con->lfd);
+		goto fail;
+	}
+	if (!hive->cfg.console_token[0])
+		fprintf(stderr, "hived: console: no token configured; every AUTH will fail\n");
+	fprintf(stderr, "hived: console listening on %s\n", where);
+	console_g = con;
+	return 0;
+fail:
+	if (con->lfd >= 0)
+		close(con->lfd);
+	free(con);
+	return rc;
+}
+
+void console_stop(struct hive *hive)
+{
+	struct console *con = console_g;
+	if (!con || con->hive != hive)
+		return;
+	while (con->sessions)
+		session_free(con->sessions);
+	loop_del_timer(hive->loop, con->timer);
+	loop_del_fd(hive->loop, con->lfd);
+	close(con->lfd);
+	unlink(con->portfile);
+	free(con);
+	console_g = NULL;
+}

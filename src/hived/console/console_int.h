@@ -1,0 +1,133 @@
+/*
+ * console_int.h — what the console's files share: the session, the
+ * listener state, the pure wire helpers and the attach throttle.
+ *
+ * Private to console*.c and their unit tests; the rest of hived sees only
+ * console.h. The wire helpers and the throttle take no hive and no clock
+ * of their own (time is passed in), so tests drive them directly.
+ */
+#ifndef HIVE_CONSOLE_INT_H
+#define HIVE_CONSOLE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/limits.h"
+
+struct hive;
+struct hive_session;
+
+/* --- wire (console_wire.c) ------------------------------------------------ */
+
+/* Bytes of the length prefix; the length counts them too. */
+#define CONSOLE_HDR 4u
+#define CONSOLE_FRAME_MAX (CONSOLE_HDR + HIVE_CONSOLE_LINE_MAX)
+
+/*
+ * Look at the bytes received so far. Returns 1 with *frame_len set when a
+ * whole frame is there, 0 when more bytes are needed, -EINVAL when the
+ * length prefix is out of range (< 4 or > 4 + HIVE_CONSOLE_LINE_MAX): the
+ * stream cannot be resynchronised after that.
+ */
+int console_frame_parse(const uint8_t *buf, size_t len, size_t *frame_len);
+/* Write the 4-byte little-endian header for a payload of n bytes. */
+void console_frame_header(uint8_t hdr[CONSOLE_HDR], size_t n);
+/*
+ * A request line must be non-empty UTF-8 without control characters (a
+ * newline inside ECHO would smuggle a second ctl command). Returns 0, or
+ * -EINVAL with *why = "empty-line" | "invalid-utf8" | "control-character".
+ */
+int console_line_check(const uint8_t *p, size_t n, const char **why);
+/* Length of the longest prefix of p[0..n) that is at most max bytes and
+ * does not end inside a UTF-8 sequence. */
+size_t console_utf8_cut(const uint8_t *p, size_t n, size_t max);
+/* Make content bytes safe as a reply line in place: invalid UTF-8 and
+ * control characters other than tab become '?'. */
+void console_sanitize(uint8_t *p, size_t n);
+
+/* --- attach throttle (console_throttle.c) ------------------------------- */
+
+struct console_peer {
+	char key[64];            /* peer address without port; "" = free slot */
+	uint64_t last_fail_ms;
+	uint64_t window_start_ms; /* first failure of the current window */
+	uint64_t next_ok_ms;      /* back-off: attempts before this are throttled */
+	uint64_t locked_until_ms; /* lockout: attempts before this are rate-limited */
+	uint32_t fails;           /* failures in the current window */
+	uint32_t shift;           /* back-off exponent for the next failure */
+};
+
+struct console_throttle {
+	struct console_peer peers[HIVE_CONSOLE_PEERS_MAX];
+};
+
+enum console_gate {
+	CONSOLE_GATE_OPEN = 0,
+	CONSOLE_GATE_THROTTLED, /* inside the back-off after a failure */
+	CONSOLE_GATE_LOCKED,    /* too many failures in the window */
+};
+
+/* May `key` try now? Sets *delay_ms to the time left when not open. */
+enum console_gate console_throttle_check(const struct console_throttle *t, const char *key,
+                                         uint64_t now_ms, uint64_t *delay_ms);
+/* Record a failed attempt: back-off 250 ms * 2^n (n <= 8), and a lockout
+ * after HIVE_ATTACH_FAILS_MAX failures within the window. */
+void console_throttle_fail(struct console_throttle *t, const char *key, uint64_t now_ms);
+/* A successful attach forgets the peer's failures. */
+void console_throttle_ok(struct console_throttle *t, const char *key);
+
+/* --- sessions (console.c) ------------------------------------------------- */
+
+enum console_state { CONSOLE_NEW, CONSOLE_AUTHED, CONSOLE_ATTACHED };
+
+struct console;
+
+struct console_session {
+	struct console_session *next, *prev;
+	struct console *con;
+	struct hive_session *hs; /* role and subject live in hs->who */
+	int fd;
+	enum console_state state;
+	int closing;        /* last reply queued: flush, then close */
+	int shut;           /* SHUT_WR sent */
+	const char *close_why; /* logged when the session ends; NULL = normal */
+	uint32_t events;    /* what the loop watches now */
+	uint64_t accept_ms;
+	uint64_t frame_ms;  /* first byte of a partial frame; 0 if none */
+	uint64_t close_ms;  /* when closing began */
+	char ip[64];        /* throttle key */
+	uint8_t rx[CONSOLE_FRAME_MAX];
+	size_t rxlen;
+	uint8_t *out;       /* queued reply frames, allocated while non-empty */
+	size_t outhead, outlen, outcap;
+};
+
+struct console {
+	struct hive *hive;
+	int lfd;
+	int timer;
+	struct console_session *sessions;
+	struct console_throttle throttle;
+	char portfile[HIVE_PATH_MAX];
+};
+
+/* Queue one reply line (printf-style; cut to HIVE_CONSOLE_LINE_MAX at a
+ * UTF-8 boundary). Returns 0 or -ENOBUFS when the queue is at its hard
+ * bound (the session is then closed). */
+int console_reply(struct console_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Queue raw content bytes as one line (sanitized, cut like console_reply). */
+int console_reply_bytes(struct console_session *s, const void *data, size_t n);
+/* Queue `ERR <verb> reason=<reason> <detail...>`. Denials count in
+ * hive->pressure where they are decided (as in srv: denials only). */
+int console_refuse(struct console_session *s, const char *verb, const char *reason,
+                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Flush what is queued, then close (after QUIT, a failed AUTH, a bad
+ * frame). why, if not NULL, is logged as a `session closed` row. */
+void console_close_after_reply(struct console_session *s, const char *why);
+
+/* --- verbs (console_verbs.c) ------------------------------------------------ */
+
+/* Handle one checked request line (NUL-terminated, len bytes). */
+void console_dispatch(struct console_session *s, char *line, size_t len);
+
+#endif

@@ -1,0 +1,469 @@
+/*
+ * main.c — hived: parse the command line, take the state directory, build
+ * the hive, listen, and run the loop until SIGTERM/SIGINT.
+ *
+ * Start-up is linear and every step names what failed, why, and what to
+ * do about it. Shutdown frees everything (ASan's leak check runs in the
+ * tests) and removes the socket, the pid file and the port file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hived/console/console.h"
+#include "hive.h"
+#include "lifecycle.h"
+#include "hived/net/listen.h"
+#include "loop.h"
+#include "hived/ns/ns.h"
+#include "hived/9p/srv.h"
+#include "trust/ticket.h"
+
+/* File descriptors wanted: every session, the listeners, the console and
+ * state files, with room for what agents and the audit writer will open. */
+#define HIVED_NOFILE_WANT (HIVE_SESSIONS_MAX * 2u + 256u)
+/* Bytes of randomness in a generated console token (hex doubles it). */
+#define HIVED_TOKEN_BYTES 16u
+
+static const char usage[] =
+	"usage: hived [options]\n"
+	"\n"
+	"Serve the hive's namespace over 9P (9P2000 and 9P2000.L) on a Unix socket and TCP,\n"
+	"and optionally over the framed line console.\n"
+	"\n"
+	"options:\n"
+	"  --state DIR            state directory (default: $HIVE_STATE, else\n"
+	"                         $XDG_STATE_HOME/hive, else ~/.local/state/hive; created 0700).\n"
+	"                         Holds hive.sock, hived.pid, tcp.port, tickets.conf,\n"
+	"                         console.token and console.port.\n"
+	"  --socket PATH          Unix socket (default: <state>/hive.sock, mode 0600). The owner of\n"
+	"                         hived attaching here without a ticket is the queen.\n"
+	"  --tcp ADDR:PORT        TCP listener (default: 127.0.0.1:5640; PORT 0 = any free port;\n"
+	"                         IPv6 as [::1]:5640). TCP sessions need a ticket in aname.\n"
+	"  --no-tcp               no TCP listener\n"
+	"  --console [ADDR:]PORT  enable the line console (default address 127.0.0.1; PORT 0 = any)\n"
+	"  --console-token T      console AUTH token (default: <state>/console.token, created\n"
+	"                         with a random token if missing)\n"
+	"  --idle-timeout SECONDS close sessions idle this long (default: 600; 0 = never)\n"
+	"  --handshake-timeout SECONDS\n"
+	"                         close 9P sessions not attached this long after connecting\n"
+	"                         (default: 10; 0 = never; raise it for peers that connect early,\n"
+	"                         such as a VM's virtio-serial port)\n"
+	"  --busy-poll-us N       after a busy turn, poll for up to N microseconds before sleeping\n"
+	"                         (default 0 = never; at most 1000). Trades a CPU for latency when\n"
+	"                         a client sends one request at a time: see bench/run.sh\n"
+	"  --test-fixtures        adds /test with fixtures for client conformance tests:\n"
+	"                         /test/big holds 1000 files\n"
+	"  --help                 show this help\n"
+	"  --version              show the version\n"
+	"\n"
+	"The bound TCP port is written to <state>/tcp.port (and the console's to console.port).\n"
+	"SIGTERM or SIGINT stops hived cleanly.\n";
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("hived: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* "ADDR:PORT", "[V6]:PORT" or "PORT" into addr/port. Returns 0 or -1. */
+static int parse_hostport(const char *s, const char *defaddr, char *addr, size_t cap, int *port)
+{
+	const char *p = s, *colon = NULL;
+	char host[64];
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+			return -1;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		p = end + 2;
+	} else if ((colon = strrchr(s, ':')) != NULL) {
+		if ((size_t)(colon - s) >= sizeof host)
+			return -1;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		p = colon + 1;
+	} else {
+		host[0] = '\0';
+	}
+	char *end;
+	errno = 0;
+	long v = strtol(p, &end, 10);
+	if (!*p || *end || errno || v < 0 || v > 65535)
+		return -1;
+	snprintf(addr, cap, "%s", host[0] ? host : defaddr);
+	*port = (int)v;
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[HIVE_PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void default_state_dir(char *out, size_t cap)
+{
+	const char *v = getenv("HIVE_STATE");
+	if (v && *v) {
+		snprintf(out, cap, "%s", v);
+		return;
+	}
+	v = getenv("XDG_STATE_HOME");
+	if (v && *v) {
+		snprintf(out, cap, "%s/hive", v);
+		return;
+	}
+	v = getenv("HOME");
+	snprintf(out, cap, "%s/.local/state/hive", v && *v ? v : ".");
+}
+
+static void state_path(const struct hive *hive, const char *name, char *out, size_t cap)
+{
+	if (snprintf(out, cap, "%s/%s", hive->cfg.state_dir, name) >= (int)cap)
+		die("state path %s/%s is too long (max %zu; use a shorter --state)", hive->cfg.state_dir,
+		    name, cap - 1);
+}
+
+/* Write a small file atomically (tmp + rename), mode 0600. */
+static int write_file(const char *path, const char *text)
+{
+	char tmp[HIVE_PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	int err = w == (ssize_t)n ? 0 : (w < 0 ? errno : EIO);
+	close(fd);
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		return -err;
+	}
+	return 0;
+}
+
+/* Take <state>/hived.pid with flock: one hived per state directory. */
+static int take_lock(struct hive *hive, char *pidpath, size_t cap)
+{
+	state_path(hive, "hived.pid", pidpath, cap);
+	int fd = open(pidpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("cannot open %s: %s (is the state directory writable? use --state DIR)", pidpath,
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char buf[32] = "";
+		ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		long pid = strtol(buf, NULL, 10);
+		die("another hived is serving %s (pid %ld); stop it first or use another --state",
+		    hive->cfg.unix_path, pid);
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		die("cannot write %s: %s", pidpath, strerror(errno));
+	return fd;
+}
+
+static void console_token_load(struct hive *hive)
+{
+	if (hive->cfg.console_token[0])
+		return;
+	char path[HIVE_PATH_MAX];
+	state_path(hive, "console.token", path, sizeof path);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		char line[HIVE_SECRET_MAX];
+		if (fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			snprintf(hive->cfg.console_token, sizeof hive->cfg.console_token, "%s", line);
+		}
+		fclose(f);
+		if (!hive->cfg.console_token[0])
+			die("%s is empty (write a token into it or use --console-token T)", path);
+		return;
+	}
+	unsigned char raw[HIVED_TOKEN_BYTES];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		die("cannot get randomness for a console token: %s", strerror(errno));
+	char hex[2 * HIVED_TOKEN_BYTES + 2];
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	snprintf(hive->cfg.console_token, sizeof hive->cfg.console_token, "%s", hex);
+	strcat(hex, "\n");
+	int rc = write_file(path, hex);
+	if (rc < 0)
+		die("cannot write %s: %s (use --console-token T)", path, strerror(-rc));
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rlim_t want = HIVED_NOFILE_WANT;
+	if (rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < HIVE_SESSIONS_MAX + 64u)
+		fprintf(stderr, "hived: warning: only %lu file descriptors (hard limit); fewer than %u "
+		        "sessions will fit (raise it with ulimit -Hn)\n",
+		        (unsigned long)rl.rlim_cur, HIVE_SESSIONS_MAX);
+}
+
+static void on_stop_signal(struct loop *loop, int signo, void *arg)
+{
+	int *got = arg;
+	*got = signo;
+	loop_stop(loop);
+}
+
+/* Not in hive_config: only srv and the loop use them. */
+static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
+static uint32_t busy_poll_us = LOOP_SPIN_US_DEFAULT;
+
+static void parse_args(struct hive *hive, int argc, char **argv)
+{
+	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN, O_IDLE,
+	       O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP, O_VERSION };
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, O_STATE },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "tcp", required_argument, NULL, O_TCP },
+		{ "no-tcp", no_argument, NULL, O_NO_TCP },
+		{ "console", required_argument, NULL, O_CONSOLE },
+		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
+		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
+		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct hive_config *cfg = &hive->cfg;
+	snprintf(cfg->tcp_addr, sizeof cfg->tcp_addr, "127.0.0.1");
+	cfg->tcp_port = HIVE_DEFAULT_TCP_PORT;
+	cfg->console_port = -1;
+	snprintf(cfg->console_addr, sizeof cfg->console_addr, "127.0.0.1");
+	cfg->idle_timeout_ms = HIVE_IDLE_TIMEOUT_MS;
+	int c;
+	char *end;
+	long v;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case O_STATE:
+			if (strlen(optarg) >= sizeof cfg->state_dir - 32)
+				die("--state %s: path too long", optarg);
+			snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s", optarg);
+			break;
+		case O_SOCKET:
+			if (strlen(optarg) >= sizeof cfg->unix_path)
+				die("--socket %s: path too long", optarg);
+			snprintf(cfg->unix_path, sizeof cfg->unix_path, "%s", optarg);
+			break;
+		case O_TCP:
+			if (parse_hostport(optarg, "127.0.0.1", cfg->tcp_addr, sizeof cfg->tcp_addr,
+			                   &cfg->tcp_port) < 0)
+				die("--tcp %s: expected ADDR:PORT (e.g. 127.0.0.1:5640, [::1]:5640)", optarg);
+			break;
+		case O_NO_TCP:
+			cfg->tcp_addr[0] = '\0';
+			break;
+		case O_CONSOLE:
+			if (parse_hostport(optarg, "127.0.0.1", cfg->console_addr, sizeof cfg->console_addr,
+			                   &cfg->console_port) < 0)
+				die("--console %s: expected [ADDR:]PORT (e.g. 31337 or 127.0.0.1:31337)", optarg);
+			break;
+		case O_CONSOLE_TOKEN:
+			if (!*optarg || strlen(optarg) >= sizeof cfg->console_token)
+				die("--console-token: must be 1 to %zu characters", sizeof cfg->console_token - 1);
+			snprintf(cfg->console_token, sizeof cfg->console_token, "%s", optarg);
+			break;
+		case O_IDLE:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 || v > 86400 * 7)
+				die("--idle-timeout %s: expected seconds from 0 (never) to 604800", optarg);
+			cfg->idle_timeout_ms = (uint32_t)v * 1000u;
+			break;
+		case O_HANDSHAKE:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 || v > 86400)
+				die("--handshake-timeout %s: expected seconds from 0 (never) to 86400", optarg);
+			handshake_ms = (uint32_t)v * 1000u;
+			break;
+		case O_BUSY_POLL:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 || v > (long)LOOP_SPIN_US_MAX)
+				die("--busy-poll-us %s: expected microseconds from 0 (never) to %u", optarg,
+				    LOOP_SPIN_US_MAX);
+			busy_poll_us = (uint32_t)v;
+			break;
+		case O_TEST_FIXTURES:
+			cfg->test_fixtures = 1;
+			break;
+		case O_HELP:
+			fputs(usage, stdout);
+			exit(0);
+		case O_VERSION:
+			printf("hived %s\n", HIVE_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "hived: unknown or incomplete option %s\n%s", argv[optind - 1], usage);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "hived: unexpected argument %s\n%s", argv[optind], usage);
+		exit(2);
+	}
+	if (!cfg->state_dir[0])
+		default_state_dir(cfg->state_dir, sizeof cfg->state_dir - 32);
+	if (!cfg->unix_path[0] &&
+	    snprintf(cfg->unix_path, sizeof cfg->unix_path, "%s/%s", cfg->state_dir,
+	             HIVE_SOCKET_NAME) >= (int)sizeof cfg->unix_path)
+		die("socket path too long (use --socket PATH)");
+}
+
+int main(int argc, char **argv)
+{
+	static struct hive hive; /* large; zeroed; one per process */
+	char why[512], pidpath[HIVE_PATH_MAX], portpath[HIVE_PATH_MAX];
+	struct listener *lunix = NULL, *ltcp = NULL;
+	int tcp_port = -1, rc;
+
+	parse_args(&hive, argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+
+	rc = mkdir_p(hive.cfg.state_dir, 0700);
+	if (rc < 0)
+		die("cannot create state directory %s: %s (use --state DIR)", hive.cfg.state_dir,
+		    strerror(-rc));
+	int lockfd = take_lock(&hive, pidpath, sizeof pidpath);
+	state_path(&hive, "tcp.port", portpath, sizeof portpath);
+	unlink(portpath);
+
+	if (ticket_keys_load(&hive.keys, hive.cfg.state_dir, 1, why, sizeof why) < 0)
+		die("cannot load ticket secrets: %s", why);
+	if (hive.cfg.console_port >= 0)
+		console_token_load(&hive);
+
+	hive.loop = loop_new();
+	if (!hive.loop)
+		die("cannot create the event loop: %s", strerror(errno));
+	loop_set_spin(hive.loop, busy_poll_us);
+	hive.owner_uid = geteuid();
+	hive.start_ms = loop_now_ms();
+	hive.start_wall = (int64_t)time(NULL);
+	hive.next_session_id = 1;
+	lifecycle_init(&hive.lifecycle, hive.start_ms);
+	rc = hive_tree_build(&hive);
+	if (rc < 0)
+		die("cannot build the namespace: %s", strerror(-rc));
+
+	struct srv *srv = srv_new(&hive);
+	if (!srv)
+		die("cannot start the 9P server: %s", strerror(errno));
+	srv_set_handshake_timeout(srv, handshake_ms);
+	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
+		die("%s", why);
+	if (hive.cfg.tcp_addr[0]) {
+		if (listen_tcp(&hive, srv, hive.cfg.tcp_addr, hive.cfg.tcp_port, &tcp_port, &ltcp, why,
+		               sizeof why) < 0) {
+			listen_close(lunix);
+			die("%s", why);
+		}
+		char text[16];
+		snprintf(text, sizeof text, "%d\n", tcp_port);
+		rc = write_file(portpath, text);
+		if (rc < 0)
+			fprintf(stderr, "hived: warning: cannot write %s: %s\n", portpath, strerror(-rc));
+	}
+	rc = console_start(&hive);
+	if (rc < 0) {
+		listen_close(ltcp);
+		listen_close(lunix);
+		die("cannot start the console on %s:%d: %s (use --console [ADDR:]PORT)",
+		    hive.cfg.console_addr, hive.cfg.console_port, strerror(-rc));
+	}
+
+	int got = 0;
+	if (loop_add_signal(hive.loop, SIGTERM, on_stop_signal, &got) < 0 ||
+	    loop_add_signal(hive.loop, SIGINT, on_stop_signal, &got) < 0)
+		die("cannot watch SIGTERM/SIGINT: %s", strerror(errno));
+
+	char tcpdesc[96] = "off";
+	if (ltcp)
+		snprintf(tcpdesc, sizeof tcpdesc, "%s:%d", hive.cfg.tcp_addr, tcp_port);
+	hive_event(&hive, NULL, "start", NULL, "version=%s pid=%ld socket=%s tcp=%s console=%s",
+	           HIVE_VERSION, (long)getpid(), hive.cfg.unix_path, tcpdesc,
+	           hive.cfg.console_port >= 0 ? "on" : "off");
+	/* The boot transition is logged like any lifecycle change (queenctl.c),
+	 * so a reader of queen.log sees every state the hive was in. */
+	enum lifecycle_state boot_from = hive.lifecycle.state;
+	lifecycle_online(&hive.lifecycle, loop_now_ms());
+	if (hive.lifecycle.state != boot_from)
+		hive_event(&hive, NULL, "lifecycle", NULL, "old=%s new=%s reason=%s",
+		           lifecycle_state_name(boot_from), lifecycle_state_name(hive.lifecycle.state),
+		           hive.lifecycle.reason);
+
+	rc = loop_run(hive.loop);
+	if (rc < 0)
+		fprintf(stderr, "hived: event loop failed: %s\n", strerror(-rc));
+
+	hive_event(&hive, NULL, "stop", NULL, "signal=%s",
+	           got == SIGTERM ? "TERM" : got == SIGINT ? "INT" : "none");
+	console_stop(&hive);
+	listen_close(ltcp);
+	listen_close(lunix);
+	srv_free(srv);
+	hive_tree_free(&hive);
+	loop_free(hive.loop);
+	hive.loop = NULL;
+	if (ltcp)
+		unlink(portpath);
+	unlink(pidpath);
+	close(lockfd);
+	return rc < 0 ? 1 : 0;
+}
