@@ -57,7 +57,7 @@ static void setup(void)
 static void check_log(uint64_t from)
 {
 	static char buf[HIVE_LOG_RING_BYTES];
-	struct ns_err err;
+	struct err err;
 	ssize_t n = ns_ring_read(hive->log, from, buf, sizeof buf, &err);
 	if (n < 0)
 		__builtin_trap();
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = { "/queen/ctl", "/queen/lifecycle/ctl", "/log/queen.log", "/cas" };
 	struct principal who = { .role = HIVE_ROLE_QUEEN, .session_id = 1, .transport = "internal" };
-	struct ns_err err;
+	struct err err;
 	struct ns_file *f;
 
 	if (!hive)

@@ -43,7 +43,7 @@ static inline struct principal ns_fx_principal(enum hive_role role, const char *
 
 /* Walk an absolute path as `who`; returns 0 or -code with err. */
 static inline int ns_fx_walk(struct ns *ns, const struct principal *who, const char *path,
-                             struct ns_node **out, struct ns_err *err)
+                             struct ns_node **out, struct err *err)
 {
 	struct ns_node *cur = ns_root(ns), *next;
 	char buf[NS_FX_PATH_MAX];
@@ -65,7 +65,7 @@ static inline int ns_fx_walk(struct ns *ns, const struct principal *who, const c
 static inline ssize_t ns_fx_read_all(struct ns *ns, const struct principal *who, const char *path,
                                      char *buf, size_t cap)
 {
-	struct ns_err err;
+	struct err err;
 	struct ns_node *node;
 	struct ns_file *f;
 	size_t got = 0;
@@ -85,7 +85,7 @@ static inline ssize_t ns_fx_read_all(struct ns *ns, const struct principal *who,
 
 /* Open for writing, one ns_write of data at offset off, close. */
 static inline ssize_t ns_fx_write_at(struct ns *ns, const struct principal *who, const char *path,
-                                     uint64_t off, const char *data, struct ns_err *err)
+                                     uint64_t off, const char *data, struct err *err)
 {
 	struct ns_node *node;
 	struct ns_file *f;

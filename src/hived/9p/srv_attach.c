@@ -269,7 +269,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	who.transport = c->hs ? c->hs->transport : "unix";
 
 	if (who.role == HIVE_ROLE_WORKER) {
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		if (lifecycle_gate(&hive->lifecycle, LC_GATE_ATTACH, &err) < 0) {
 			srv_attach_deny(c, tag, &who, "lifecycle", err.code > 0 ? err.code : EAGAIN, 0,
 			                err.msg[0] ? err.msg : "refused: hive is not accepting workers");

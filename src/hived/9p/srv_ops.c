@@ -57,7 +57,7 @@ static void srv_qid(const struct ns_node *node, struct ninep_qid *q)
 	q->path = a.qid_path;
 }
 
-static void srv_nserr(struct srv_conn *c, uint16_t tag, const struct ns_err *err)
+static void srv_nserr(struct srv_conn *c, uint16_t tag, const struct err *err)
 {
 	int code = err->code > 0 ? err->code : EIO;
 	srv_count_denial(c, code);
@@ -122,12 +122,12 @@ static void op_walk(struct srv_conn *c, const struct ninep_msg *m)
 	uint16_t i;
 	for (i = 0; i < m->u.twalk.nwname; i++) {
 		struct ninep_str name = m->u.twalk.wname[i];
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		struct ns_node *next = NULL;
 		uint32_t d = srv_depth_after(depth, name);
 		int rc;
 		if (d > HIVE_PATH_DEPTH_MAX)
-			rc = ns_fail(&err, ENAMETOOLONG, "walk: deeper than %u levels", HIVE_PATH_DEPTH_MAX);
+			rc = err_set(&err, ENAMETOOLONG, "walk: deeper than %u levels", HIVE_PATH_DEPTH_MAX);
 		else
 			rc = ns_walk1(srv_ns(c), &f->who, cur, name.s, name.len, &next, &err);
 		if (rc < 0) {
@@ -186,7 +186,7 @@ static void srv_open_common(struct srv_conn *c, const struct ninep_msg *m, uint3
 		srv_error(c, tag, ENOTDIR, "open: %s is not a directory", ns_node_name(f->node));
 		return;
 	}
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	struct ns_file *file = NULL;
 	if (ns_open(srv_ns(c), &f->who, f->node, omode, &file, &err) < 0) {
 		srv_nserr(c, tag, &err);
@@ -335,7 +335,7 @@ static void op_read(struct srv_conn *c, const struct ninep_msg *m)
 		return;
 	}
 	uint8_t *data = c->srv->scratch + NINEP_RREAD_HDR;
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	ssize_t n = ns_read(f->file, m->u.tread.offset, data, count, &err);
 	if (n < 0) {
 		srv_nserr(c, tag, &err);
@@ -426,7 +426,7 @@ static void op_write(struct srv_conn *c, const struct ninep_msg *m)
 		srv_error(c, tag, EBADF, "write: fid %u is not open", m->u.twrite.fid);
 		return;
 	}
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	ssize_t n = ns_write(f->file, m->u.twrite.offset, m->u.twrite.data, m->u.twrite.count, &err);
 	if (n < 0) {
 		srv_nserr(c, tag, &err);

@@ -145,7 +145,7 @@ static int walk_path(struct console_session *s, const char *verb, const char *pa
 			return -1;
 		}
 		struct ns_node *next = NULL;
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		int rc = ns_walk1(hive->ns, who, cur, p, len, &next, &err);
 		ns_node_unref(cur);
 		if (rc < 0) {
@@ -177,7 +177,7 @@ static struct ns_file *open_path(struct console_session *s, const char *verb, co
 		return NULL;
 	}
 	struct ns_file *f = NULL;
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	int rc = ns_open(hive->ns, &s->hs->who, node, omode, &f, &err);
 	ns_node_unref(node);
 	if (rc < 0) {
@@ -200,7 +200,7 @@ static ssize_t read_upto(struct console_session *s, const char *verb, const char
 	size_t got = 0;
 	*more = 0;
 	while (got < cap) {
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		ssize_t n = ns_read(f, got, buf + got, cap - got, &err);
 		if (n < 0) {
 			ns_refuse(s, verb, path, err.code ? err.code : (int)-n, err.msg);
@@ -215,7 +215,7 @@ static ssize_t read_upto(struct console_session *s, const char *verb, const char
 		}
 	}
 	char probe;
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	*more = ns_read(f, got, &probe, 1, &err) > 0;
 	return (ssize_t)got;
 }
@@ -339,7 +339,7 @@ static void verb_attach(struct console_session *s, const char *verb, char *args)
 		return;
 	}
 	if (role == HIVE_ROLE_WORKER) {
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		if (lifecycle_gate(&hive->lifecycle, LC_GATE_ATTACH, &err) < 0) {
 			ns_refuse(s, verb, "/", err.code ? err.code : EAGAIN, err.msg);
 			return;
@@ -480,7 +480,7 @@ static void tail_path(struct console_session *s, const char *verb, const char *p
 			wlen = keep;
 			cut_front = 1;
 		}
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		ssize_t n = ns_read(f, off, win + wlen, HIVE_CONSOLE_TAIL_BYTES_MAX - wlen, &err);
 		if (n < 0) {
 			ns_close(f);
@@ -554,7 +554,7 @@ static void verb_echo(struct console_session *s, const char *verb, char *args)
 	struct ns_file *f = open_path(s, verb, path, NS_OWRITE, 0);
 	if (!f)
 		return;
-	struct ns_err err = { 0 };
+	struct err err = { 0 };
 	ssize_t w = ns_write(f, 0, data, n, &err);
 	ns_close(f);
 	if (w < 0) {

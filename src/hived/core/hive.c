@@ -117,3 +117,38 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
 	if (hive->log)
 		ns_ring_append(hive->log, line, sb.len);
 }
+
+const char *hive_deny_op_name(enum hive_deny_op op)
+{
+	static const char *const names[HIVE_DENY_OPS] = {
+		[HIVE_DENY_WALK] = "walk",       [HIVE_DENY_OPEN] = "open",         [HIVE_DENY_WRITE] = "write",
+		[HIVE_DENY_REMOVE] = "remove",   [HIVE_DENY_WSTAT] = "wstat",       [HIVE_DENY_SETATTR] = "setattr",
+		[HIVE_DENY_ATTACH] = "attach",   [HIVE_DENY_TICKET] = "ticket",     [HIVE_DENY_THROTTLE] = "throttle",
+		[HIVE_DENY_CTL] = "ctl",         [HIVE_DENY_SESSION] = "session",
+	};
+	return (unsigned)op < HIVE_DENY_OPS ? names[op] : "unknown";
+}
+
+void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+               enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
+{
+	char detail[HIVE_LOG_LINE_MAX];
+	va_list ap;
+
+	switch (cls) {
+	case HIVE_PRESSURE_BUSY: hive->pressure.busy++; break;
+	case HIVE_PRESSURE_QUOTA: hive->pressure.quota++; break;
+	case HIVE_PRESSURE_CUT: hive->pressure.cut++; break;
+	case HIVE_PRESSURE_POLICY: hive->pressure.policy++; break;
+	}
+	if ((unsigned)op < HIVE_DENY_OPS)
+		hive->denials[op]++;
+	detail[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof detail, fmt, ap);
+		va_end(ap);
+	}
+	hive_event(hive, who, hive_deny_op_name(op), object, "outcome=deny reason=%s%s%s", reason ? reason : "-",
+	           detail[0] ? " " : "", detail);
+}

@@ -34,9 +34,21 @@ struct hive_config {
 };
 
 /* Refusal counters by class (Cohesix /proc/pressure): busy, quota, cut, policy. */
+enum hive_pressure_class { HIVE_PRESSURE_BUSY, HIVE_PRESSURE_QUOTA, HIVE_PRESSURE_CUT, HIVE_PRESSURE_POLICY };
 struct hive_pressure {
 	uint64_t busy, quota, cut, policy;
 };
+
+/* What a principal was refused: the deny door counts each kind apart so a
+ * test (and /proc/pressure) can check counters, rows and records agree. */
+enum hive_deny_op {
+	HIVE_DENY_WALK, HIVE_DENY_OPEN, HIVE_DENY_WRITE, HIVE_DENY_REMOVE, HIVE_DENY_WSTAT,
+	HIVE_DENY_SETATTR, HIVE_DENY_ATTACH, HIVE_DENY_TICKET, HIVE_DENY_THROTTLE, HIVE_DENY_CTL,
+	HIVE_DENY_SESSION, /* a connection refused for a full table or pool */
+	HIVE_DENY_OPS,
+};
+/* "walk", "open", ... as written in rows and /proc/pressure. */
+const char *hive_deny_op_name(enum hive_deny_op op);
 
 /* 9P requests handed to the handlers, by the session's dialect after the
  * request (so a Tversion counts under the dialect it negotiated) and type
@@ -69,6 +81,7 @@ struct hive {
 	struct lifecycle lifecycle;
 	struct ticket_keys keys;
 	struct hive_pressure pressure;
+	uint64_t denials[HIVE_DENY_OPS]; /* by op; their sum is pressure's sum */
 	struct hive_9p_counts ninep;
 	uid_t owner_uid;
 	uint64_t start_ms;    /* loop_now_ms() at start */
@@ -89,6 +102,18 @@ void hive_session_remove(struct hive *hive, struct hive_session *s);
  * a path or id (may be NULL); detail is free key=value text. */
 void hive_event(struct hive *hive, const struct principal *who, const char *event,
                 const char *object, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * The one deny door: every refusal of a principal passes here, and only
+ * here, so the count, the row and (once the audit chain lands) the record
+ * cannot disagree. In that order: count pressure[cls] and denials[op],
+ * write the row `<op-event> ... object=<object> outcome=deny reason=<reason>
+ * <detail>`, append the record. who may be NULL (a peer before it has a
+ * principal); object may be NULL; reason is one word.
+ */
+void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+               enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
 /* Build the namespace: /proc, /log, /queen, /agent. Returns 0 or -errno. */
 int hive_tree_build(struct hive *hive);

@@ -59,13 +59,13 @@ static const struct {
 };
 
 int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
-                      enum lifecycle_state *from, struct ns_err *err)
+                      enum lifecycle_state *from, struct err *err)
 {
 	char word[16];
 	size_t len = cmd ? strlen(cmd) : 0;
 
 	if (len == 0 || len >= sizeof word)
-		return ns_fail(err, EINVAL, "unknown lifecycle command '%.*s' (try: cordon, drain, quiesce, resume, reset)",
+		return err_set(err, EINVAL, "unknown lifecycle command '%.*s' (try: cordon, drain, quiesce, resume, reset)",
 		               (int)(len < 32 ? len : 32), cmd ? cmd : "");
 	for (size_t i = 0; i <= len; i++)
 		word[i] = (char)tolower((unsigned char)cmd[i]);
@@ -73,20 +73,20 @@ int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
 		if (strcmp(word, lc_table[i].cmd) != 0)
 			continue;
 		if (!(lc_table[i].from & LC_BIT(lc->state)))
-			return ns_fail(err, EINVAL, "invalid transition: %s from %s", word,
+			return err_set(err, EINVAL, "invalid transition: %s from %s", word,
 			               lifecycle_state_name(lc->state));
 		if (lc_table[i].to == LC_QUIESCED && lc->state == LC_DRAINING &&
 		    strcmp(word, "drain") == 0 && lc->outstanding > 0)
-			return ns_fail(err, EBUSY, "drain refused: %u outstanding", lc->outstanding);
+			return err_set(err, EBUSY, "drain refused: %u outstanding", lc->outstanding);
 		if (from)
 			*from = lc->state;
 		lc_set(lc, lc_table[i].to, word, now_ms);
 		return 0;
 	}
-	return ns_fail(err, EINVAL, "unknown lifecycle command '%s' (try: cordon, drain, quiesce, resume, reset)", cmd);
+	return err_set(err, EINVAL, "unknown lifecycle command '%s' (try: cordon, drain, quiesce, resume, reset)", cmd);
 }
 
-int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct ns_err *err)
+int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct err *err)
 {
 	int open;
 
@@ -97,5 +97,5 @@ int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct 
 	}
 	if (open)
 		return 0;
-	return ns_fail(err, EAGAIN, "refused: hive is %s", lifecycle_state_name(lc->state));
+	return err_set(err, EAGAIN, "refused: hive is %s", lifecycle_state_name(lc->state));
 }

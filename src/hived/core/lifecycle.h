@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-struct ns_err;
+struct err;
 
 enum lifecycle_state { LC_BOOTING, LC_ONLINE, LC_DRAINING, LC_QUIESCED };
 enum lifecycle_gate {
@@ -39,8 +39,8 @@ void lifecycle_online(struct lifecycle *lc, uint64_t now_ms);
 const char *lifecycle_state_name(enum lifecycle_state s);
 /* Apply a command word; on success *from holds the old state. */
 int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
-                      enum lifecycle_state *from, struct ns_err *err);
+                      enum lifecycle_state *from, struct err *err);
 /* 0 if the gate is open, else -EAGAIN with err set. */
-int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct ns_err *err);
+int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct err *err);
 
 #endif

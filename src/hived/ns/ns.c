@@ -77,18 +77,6 @@ struct ns_file {
 	size_t snaplen;
 };
 
-int ns_fail(struct ns_err *err, int code, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->code = code;
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
-
 /* --- nodes ---------------------------------------------------------------- */
 
 static void node_free(struct ns_node *node)
@@ -470,17 +458,17 @@ void ns_emit(struct ns *ns, const struct principal *who, const char *event, cons
 }
 
 int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, const char *name,
-             size_t len, struct ns_node **out, struct ns_err *err)
+             size_t len, struct ns_node **out, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	int rc;
 
 	*out = NULL;
 	if (!from || from->removed)
-		return ns_fail(err, ENOENT, "file not found: %s (removed)",
+		return err_set(err, ENOENT, "file not found: %s (removed)",
 		               from ? ns_node_path(from, path, sizeof path) : "?");
 	if (!from->is_dir)
-		return ns_fail(err, ENOTDIR, "not a directory: %s", ns_node_path(from, path, sizeof path));
+		return err_set(err, ENOTDIR, "not a directory: %s", ns_node_path(from, path, sizeof path));
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
 		struct ns_node *to = from->parent ? from->parent : from;
 		ns_node_ref(to);
@@ -488,7 +476,7 @@ int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, c
 		return 0;
 	}
 	if ((rc = name_ok(name, len)) < 0)
-		return ns_fail(err, -rc, rc == -ENAMETOOLONG ? "name too long" : "invalid name");
+		return err_set(err, -rc, rc == -ENAMETOOLONG ? "name too long" : "invalid name");
 	long pos = kid_find(from, name, len);
 	struct ns_node *to = pos >= 0 ? from->kids[pos] : NULL;
 	if (!to || !visible(to, who)) {
@@ -497,9 +485,9 @@ int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, c
 		size_t pl = strlen(path);
 		snprintf(path + pl, sizeof path - pl, "%s%.*s", pl > 1 ? "/" : "", (int)len, name);
 		if (!to)
-			return ns_fail(err, ENOENT, "file not found: %s", path);
+			return err_set(err, ENOENT, "file not found: %s", path);
 		ns_emit(ns, who, "deny", path, "op=walk");
-		return ns_fail(err, EACCES, "permission denied: %s", path);
+		return err_set(err, EACCES, "permission denied: %s", path);
 	}
 	ns_node_ref(to);
 	*out = to;
@@ -555,7 +543,7 @@ struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who, struct 
 /* --- files ---------------------------------------------------------------- */
 
 int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, int omode,
-            struct ns_file **out, struct ns_err *err)
+            struct ns_file **out, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	int mode = omode & 3;
@@ -564,30 +552,30 @@ int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, in
 
 	*out = NULL;
 	if (!node || node->removed)
-		return ns_fail(err, ENOENT, "file not found: %s (removed)",
+		return err_set(err, ENOENT, "file not found: %s (removed)",
 		               node ? ns_node_path(node, path, sizeof path) : "?");
 	if (mode == 3)
-		return ns_fail(err, EINVAL, "invalid open mode %d: %s", omode, ns_node_path(node, path, sizeof path));
+		return err_set(err, EINVAL, "invalid open mode %d: %s", omode, ns_node_path(node, path, sizeof path));
 	if (!visible(node, who)) {
 		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open");
-		return ns_fail(err, EACCES, "permission denied: %s", path);
+		return err_set(err, EACCES, "permission denied: %s", path);
 	}
 	if (node->is_dir && mode != NS_OREAD)
-		return ns_fail(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
+		return err_set(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
 	if ((mode == NS_OREAD || mode == NS_ORDWR) && !role_in(node->perm.read, who)) {
 		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=read");
-		return ns_fail(err, EACCES, "permission denied: %s is not readable by %s", path,
+		return err_set(err, EACCES, "permission denied: %s is not readable by %s", path,
 		               principal_role_name(who->role));
 	}
 	if ((mode == NS_OWRITE || mode == NS_ORDWR) &&
 	    (!role_in(node->perm.write, who) || !node->ops || !node->ops->write)) {
 		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=write");
-		return ns_fail(err, EACCES, "permission denied: %s is not writable by %s", path,
+		return err_set(err, EACCES, "permission denied: %s is not writable by %s", path,
 		               principal_role_name(who->role));
 	}
 	f = calloc(1, sizeof *f);
 	if (!f)
-		return ns_fail(err, ENOMEM, "out of memory opening %s", ns_node_path(node, path, sizeof path));
+		return err_set(err, ENOMEM, "out of memory opening %s", ns_node_path(node, path, sizeof path));
 	f->node = node;
 	f->who = *who;
 	f->omode = mode;
@@ -605,17 +593,17 @@ int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, in
 	return 0;
 }
 
-ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_err *err)
+ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	struct ns_node *node = f->node;
 
 	if (node->removed)
-		return ns_fail(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
+		return err_set(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
 	if (f->omode == NS_OWRITE)
-		return ns_fail(err, EBADF, "not open for reading: %s", ns_node_path(node, path, sizeof path));
+		return err_set(err, EBADF, "not open for reading: %s", ns_node_path(node, path, sizeof path));
 	if (node->is_dir)
-		return ns_fail(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
+		return err_set(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
 	if (node->ops && node->ops->read)
 		return node->ops->read(f, off, buf, n, err);
 	if (!f->snap || off >= f->snaplen)
@@ -627,19 +615,19 @@ ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_
 	return (ssize_t)m;
 }
 
-ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err)
+ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	struct ns_node *node = f->node;
 
 	if (node->removed)
-		return ns_fail(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
+		return err_set(err, ENOENT, "file not found: %s (removed)", ns_node_path(node, path, sizeof path));
 	if (f->omode == NS_OREAD)
-		return ns_fail(err, EBADF, "not open for writing: %s", ns_node_path(node, path, sizeof path));
+		return err_set(err, EBADF, "not open for writing: %s", ns_node_path(node, path, sizeof path));
 	if (n > HIVE_WRITE_MAX)
-		return ns_fail(err, EMSGSIZE, "write too large: %zu bytes (max %u)", n, HIVE_WRITE_MAX);
+		return err_set(err, EMSGSIZE, "write too large: %zu bytes (max %u)", n, HIVE_WRITE_MAX);
 	if (!node->ops || !node->ops->write)
-		return ns_fail(err, EACCES, "permission denied: %s is not writable",
+		return err_set(err, EACCES, "permission denied: %s is not writable",
 		               ns_node_path(node, path, sizeof path));
 	return node->ops->write(f, off, buf, n, err);
 }
@@ -682,15 +670,15 @@ void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len)
 	f->snaplen = len;
 }
 
-int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct ns_err *err)
+int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct err *err)
 {
 	char *copy;
 
 	if (len > HIVE_SNAPSHOT_MAX)
-		return ns_fail(err, EFBIG, "snapshot too large: %zu bytes (max %u)", len, HIVE_SNAPSHOT_MAX);
+		return err_set(err, EFBIG, "snapshot too large: %zu bytes (max %u)", len, HIVE_SNAPSHOT_MAX);
 	copy = malloc(len ? len : 1);
 	if (!copy)
-		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
+		return err_set(err, ENOMEM, "out of memory for a snapshot");
 	memcpy(copy, data, len);
 	ns_file_snapshot_take(f, copy, len);
 	return 0;

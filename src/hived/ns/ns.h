@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/err.h"
 #include "lib/limits.h"
 #include "lib/strbuf.h"
 #include "trust/principal.h"
@@ -34,12 +35,6 @@ struct ns_file;
  * ENOSPC, EROFS, ...) and a short lower-case message naming the thing and
  * the reason ("permission denied: /queen/ctl is queen-only"). 9P2000 sends
  * msg in Rerror, 9P2000.L sends code in Rlerror, the console both. */
-struct ns_err {
-	int code;
-	char msg[HIVE_ERRSTR_MAX];
-};
-/* Set err (may be NULL) and return -code. */
-int ns_fail(struct ns_err *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Open modes (independent of the wire dialect). */
 enum ns_omode { NS_OREAD = 0, NS_OWRITE = 1, NS_ORDWR = 2 };
@@ -66,11 +61,11 @@ struct ns_perm {
 /* Provider operations; every member is optional. */
 struct ns_ops {
 	/* Called at open; may render a snapshot into the file (ns_file_snapshot). */
-	int (*open)(struct ns_file *f, struct ns_err *err);
+	int (*open)(struct ns_file *f, struct err *err);
 	/* Return bytes read (0 = end), or -code with err set. */
-	ssize_t (*read)(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_err *err);
+	ssize_t (*read)(struct ns_file *f, uint64_t off, void *buf, size_t n, struct err *err);
 	/* Return bytes accepted, or -code with err set (nothing changed). */
-	ssize_t (*write)(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err);
+	ssize_t (*write)(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct err *err);
 	/* Size shown by stat; 0 if unknown (synthetic files are read to EOF). */
 	uint64_t (*length)(const struct ns_node *node);
 	/* The fid is clunked. */
@@ -135,7 +130,7 @@ void ns_getattr(const struct ns_node *node, struct ns_attr *attr);
  * name is ENOENT; an invisible one is EACCES plus a deny event. On success
  * *out holds a new reference. */
 int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from,
-             const char *name, size_t len, struct ns_node **out, struct ns_err *err);
+             const char *name, size_t len, struct ns_node **out, struct err *err);
 /* The index-th child of dir visible to `who` (byte-sorted order), or NULL
  * past the end. No reference is taken. Asking for the same or a higher
  * index than the last call on dir, for the same principal, resumes from
@@ -148,9 +143,9 @@ struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who,
 /* Open a node: checks read/write permission for `who` and the lifecycle of
  * the node. A directory opens for reading only. */
 int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node,
-            int omode, struct ns_file **out, struct ns_err *err);
-ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_err *err);
-ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err);
+            int omode, struct ns_file **out, struct err *err);
+ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct err *err);
+ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct err *err);
 void ns_close(struct ns_file *f);
 
 /* Accessors a provider uses inside its ops. */
@@ -161,7 +156,7 @@ int ns_file_omode(const struct ns_file *f);
 void **ns_file_state(struct ns_file *f);
 /* Give the file a rendered snapshot that reads will serve (copied,
  * bounded by HIVE_SNAPSHOT_MAX). */
-int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct ns_err *err);
+int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct err *err);
 /* Emit an event through the tree's event function. */
 void ns_emit(struct ns *ns, const struct principal *who, const char *event,
              const char *path, const char *detail);
@@ -193,7 +188,7 @@ void ns_ring_free(struct ns_ring *ring);
 void ns_ring_append(struct ns_ring *ring, const void *data, size_t len);
 uint64_t ns_ring_end(const struct ns_ring *ring);  /* absolute offset of the next byte */
 uint64_t ns_ring_base(const struct ns_ring *ring); /* absolute offset of the oldest byte kept */
-ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t n, struct ns_err *err);
+ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t n, struct err *err);
 /* Serve a ring as a file. Writes by roles in perm->write append (unless
  * `writable` is 0: then only the hive appends). The ring is not owned. */
 struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *name,
@@ -209,7 +204,7 @@ struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *
  * the reply says which line failed). Reads render usage via `usage` (may
  * be NULL: then reads return nothing). */
 typedef int (*ns_ctl_fn)(void *arg, const struct principal *who, const char *line,
-                         struct ns_err *err);
+                         struct err *err);
 struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *name,
                             const struct ns_perm *perm, ns_ctl_fn line, ns_render_fn usage,
                             void *arg);

@@ -29,7 +29,7 @@ static int cas_value_ok(const char *v, size_t len)
 	return 1;
 }
 
-static int cas_open(struct ns_file *f, struct ns_err *err)
+static int cas_open(struct ns_file *f, struct err *err)
 {
 	struct cas_priv *cp = ns_node_priv(ns_file_node(f));
 	char buf[HIVE_CAS_VALUE_MAX + 2];
@@ -53,7 +53,7 @@ static const char *cas_word(const char *s, const char *end, const char **w, size
 	return s;
 }
 
-static ssize_t cas_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err)
+static ssize_t cas_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct err *err)
 {
 	struct ns_node *node = ns_file_node(f);
 	struct cas_priv *cp = ns_node_priv(node);
@@ -63,22 +63,22 @@ static ssize_t cas_write(struct ns_file *f, uint64_t off, const void *buf, size_
 	while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	if (memchr(p, '\n', (size_t)(end - p)) || memchr(p, '\0', (size_t)(end - p)))
-		return ns_fail(err, EINVAL, "usage: cas <expected> <new> (one line)");
+		return err_set(err, EINVAL, "usage: cas <expected> <new> (one line)");
 	p = cas_word(p, end, &verb, &vl);
 	p = cas_word(p, end, &exp, &el);
 	p = cas_word(p, end, &nv, &nl);
 	cas_word(p, end, &extra, &xl);
 	if (vl != 3 || memcmp(verb, "cas", 3) != 0 || el == 0 || nl == 0 || xl != 0)
-		return ns_fail(err, EINVAL, "usage: cas <expected> <new>");
+		return err_set(err, EINVAL, "usage: cas <expected> <new>");
 	if (el == 2 && memcmp(exp, "\"\"", 2) == 0)
 		el = 0;
 	if (nl == 2 && memcmp(nv, "\"\"", 2) == 0)
 		nl = 0;
 	if (!cas_value_ok(nv, nl))
-		return ns_fail(err, EINVAL, "cas: invalid value (at most %u bytes, no blanks or control bytes)",
+		return err_set(err, EINVAL, "cas: invalid value (at most %u bytes, no blanks or control bytes)",
 		               HIVE_CAS_VALUE_MAX);
 	if (strlen(cp->value) != el || memcmp(cp->value, exp, el) != 0)
-		return ns_fail(err, EBUSY, "cas failed: value is %s", cp->value[0] ? cp->value : "\"\"");
+		return err_set(err, EBUSY, "cas failed: value is %s", cp->value[0] ? cp->value : "\"\"");
 	memcpy(cp->value, nv, nl);
 	cp->value[nl] = '\0';
 	ns_node_touch(node);

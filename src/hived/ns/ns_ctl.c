@@ -21,7 +21,7 @@ struct ctl_priv {
 	void *arg;
 };
 
-static int ctl_open(struct ns_file *f, struct ns_err *err)
+static int ctl_open(struct ns_file *f, struct err *err)
 {
 	struct ctl_priv *cp = ns_node_priv(ns_file_node(f));
 
@@ -31,7 +31,7 @@ static int ctl_open(struct ns_file *f, struct ns_err *err)
 }
 
 /* Prefix err->msg with "line N: ", keeping it bounded. */
-static void ctl_err_prefix(struct ns_err *err, unsigned lineno)
+static void ctl_err_prefix(struct err *err, unsigned lineno)
 {
 	char msg[HIVE_ERRSTR_MAX];
 
@@ -39,17 +39,17 @@ static void ctl_err_prefix(struct ns_err *err, unsigned lineno)
 		return;
 	memcpy(msg, err->msg, sizeof msg);
 	msg[sizeof msg - 1] = '\0';
-	ns_fail(err, err->code, "line %u: %s", lineno, msg);
+	err_set(err, err->code, "line %u: %s", lineno, msg);
 }
 
-static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct ns_err *err)
+static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, struct err *err)
 {
 	struct ns_node *node = ns_file_node(f);
 	struct ctl_priv *cp = ns_node_priv(node);
 	char line[HIVE_CTL_LINE_MAX + 1];
 	const char *p = buf, *end = p + n;
 	unsigned lineno = 0;
-	struct ns_err lerr;
+	struct err lerr;
 	int rc;
 
 	while (p < end) {
@@ -60,10 +60,10 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if (len > HIVE_CTL_LINE_MAX)
-			return ns_fail(err, EINVAL, "line %u: line too long: %zu bytes (max %u)", lineno, len,
+			return err_set(err, EINVAL, "line %u: line too long: %zu bytes (max %u)", lineno, len,
 			               HIVE_CTL_LINE_MAX);
 		if (memchr(p, '\0', len))
-			return ns_fail(err, EINVAL, "line %u: NUL byte in command", lineno);
+			return err_set(err, EINVAL, "line %u: NUL byte in command", lineno);
 		memcpy(line, p, len);
 		line[len] = '\0';
 		p = next;
@@ -73,7 +73,7 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 		rc = cp->line(cp->arg, ns_file_who(f), line, &lerr);
 		if (rc < 0) {
 			if (lerr.code == 0)
-				ns_fail(&lerr, -rc, "command failed");
+				err_set(&lerr, -rc, "command failed");
 			ctl_err_prefix(&lerr, lineno);
 			if (err)
 				*err = lerr;

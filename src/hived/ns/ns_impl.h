@@ -46,9 +46,9 @@ void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len);
 /* Render into a fresh HIVE_SNAPSHOT_MAX buffer and hand it to the file.
  * An overflowing render is cut at its last whole line and ends with
  * "truncated\n", so a reader sees whole lines and knows it was cut. */
-int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err);
+int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct err *err);
 /* The same into a buffer of `max` bytes (a bound from limits.h). */
 int ns_file_render_max(struct ns_file *f, ns_render_fn render, void *arg, size_t max,
-                       struct ns_err *err);
+                       struct err *err);
 
 #endif

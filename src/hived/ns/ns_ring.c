@@ -98,13 +98,13 @@ uint64_t ns_ring_base(const struct ns_ring *ring)
 	return ring ? ring->base : 0;
 }
 
-ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t n, struct ns_err *err)
+ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t n, struct err *err)
 {
 	if (!ring)
-		return ns_fail(err, ENOENT, "ring is gone");
+		return err_set(err, ENOENT, "ring is gone");
 	if (off < ring->base) {
 		if (ring->policy == NS_RING_STALE)
-			return ns_fail(err, ESTALE, "offset stale: resume at %llu",
+			return err_set(err, ESTALE, "offset stale: resume at %llu",
 			               (unsigned long long)ring->base);
 		off = ring->base;
 	}
@@ -129,7 +129,7 @@ ssize_t ns_ring_read(const struct ns_ring *ring, uint64_t off, void *buf, size_t
  * onto the base, and later reads of that open follow on from there. A
  * sequential reader (cat) sees every kept byte once, then EOF.
  */
-static ssize_t ring_file_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct ns_err *err)
+static ssize_t ring_file_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct err *err)
 {
 	struct ring_srv *s = ns_node_priv(ns_file_node(f));
 	void **state = ns_file_state(f);
@@ -142,7 +142,7 @@ static ssize_t ring_file_read(struct ns_file *f, uint64_t off, void *buf, size_t
 		if (!skew) {
 			skew = calloc(1, sizeof *skew);
 			if (!skew)
-				return ns_fail(err, ENOMEM, "out of memory");
+				return err_set(err, ENOMEM, "out of memory");
 			*state = skew;
 		}
 		*skew += s->ring->base - at;
@@ -159,13 +159,13 @@ static void ring_file_close(struct ns_file *f)
 }
 
 /* One write of a line log: escaped onto one line, '\n'-terminated. */
-static ssize_t ring_line_write(struct ring_srv *s, const char *buf, size_t n, struct ns_err *err)
+static ssize_t ring_line_write(struct ring_srv *s, const char *buf, size_t n, struct err *err)
 {
 	char line[HIVE_LOG_LINE_MAX + 1];
 	size_t len = n, w;
 
 	if (n > HIVE_LOG_LINE_MAX)
-		return ns_fail(err, EINVAL, "line too long: %zu bytes (max %u)", n, HIVE_LOG_LINE_MAX);
+		return err_set(err, EINVAL, "line too long: %zu bytes (max %u)", n, HIVE_LOG_LINE_MAX);
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		len--;
 	if (len == 0)
@@ -177,12 +177,12 @@ static ssize_t ring_line_write(struct ring_srv *s, const char *buf, size_t n, st
 }
 
 static ssize_t ring_file_write(struct ns_file *f, uint64_t off, const void *buf, size_t n,
-                               struct ns_err *err)
+                               struct err *err)
 {
 	struct ring_srv *s = ns_node_priv(ns_file_node(f));
 
 	if (!s->ring)
-		return ns_fail(err, ENOENT, "ring is gone");
+		return err_set(err, ENOENT, "ring is gone");
 	if (s->writable == NS_RING_WRITE_LINE)
 		return ring_line_write(s, buf, n, err);
 	ns_ring_append(s->ring, buf, n); /* append-only: off is ignored */

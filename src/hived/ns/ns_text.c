@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_err *err)
+int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct err *err)
 {
 	return ns_file_render_max(f, render, arg, HIVE_SNAPSHOT_MAX, err);
 }
@@ -21,7 +21,7 @@ int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct ns_
 /* Render into a buffer of max + 1 bytes: one byte more than kept tells
  * an exact fit from an overflow. */
 int ns_file_render_max(struct ns_file *f, ns_render_fn render, void *arg, size_t max,
-                       struct ns_err *err)
+                       struct err *err)
 {
 	static const char cut[] = "truncated\n";
 	struct strbuf sb;
@@ -29,15 +29,15 @@ int ns_file_render_max(struct ns_file *f, ns_render_fn render, void *arg, size_t
 	int rc;
 
 	if (max < sizeof cut)
-		return ns_fail(err, EINVAL, "snapshot bound %zu is too small", max);
+		return err_set(err, EINVAL, "snapshot bound %zu is too small", max);
 	buf = malloc(max + 1);
 	if (!buf)
-		return ns_fail(err, ENOMEM, "out of memory for a snapshot");
+		return err_set(err, ENOMEM, "out of memory for a snapshot");
 	strbuf_init(&sb, buf, max + 1);
 	rc = render(arg, ns_file_who(f), &sb);
 	if (rc < 0) {
 		free(buf);
-		return ns_fail(err, -rc, "render failed: %s", strerror(-rc));
+		return err_set(err, -rc, "render failed: %s", strerror(-rc));
 	}
 	if (sb.overflow) {
 		size_t keep = sb.len > max - (sizeof cut - 1) ? max - (sizeof cut - 1) : sb.len;
@@ -58,7 +58,7 @@ struct text_priv {
 	size_t max; /* snapshot bound */
 };
 
-static int text_open(struct ns_file *f, struct ns_err *err)
+static int text_open(struct ns_file *f, struct err *err)
 {
 	struct text_priv *tp = ns_node_priv(ns_file_node(f));
 

@@ -43,7 +43,7 @@ static const char *errno_name(int code)
 
 /* Apply one lifecycle word and log the transition or the denial. */
 static int qc_lifecycle(struct hive *hive, const struct principal *who, const char *path, const char *cmd,
-                        struct ns_err *err)
+                        struct err *err)
 {
 	enum lifecycle_state old = hive->lifecycle.state;
 	const char *why;
@@ -82,7 +82,7 @@ static char *qc_trim(char *s)
 	return s;
 }
 
-int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct ns_err *err)
+int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct err *err)
 {
 	char buf[HIVE_CTL_LINE_MAX + 1];
 	char *cmd;
@@ -93,7 +93,7 @@ int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *
 		struct hive *hive = arg;
 		hive_event(hive, who, "lifecycle", qc_lc_path, "denied action=%.*s state=%s reason=invalid-command",
 		           QC_ARG_SHOWN, cmd, lifecycle_state_name(hive->lifecycle.state));
-		return ns_fail(err, EINVAL, "one lifecycle command per line (try: cordon, drain, quiesce, resume, reset)");
+		return err_set(err, EINVAL, "one lifecycle command per line (try: cordon, drain, quiesce, resume, reset)");
 	}
 	return qc_lifecycle(arg, who, qc_lc_path, cmd, err);
 }
@@ -113,33 +113,33 @@ int queenctl_lifecycle_usage(void *arg, const struct principal *who, struct strb
 /* Run one command; `arg` is the rest of the line (text form) or the
  * argument's text (JSON form), "" if none. */
 static int qc_exec(struct hive *hive, const struct principal *who, const char *verb, const char *arg,
-                   struct ns_err *err)
+                   struct err *err)
 {
 	if (strcmp(verb, "log") == 0) {
 		if (!arg[0])
-			return ns_fail(err, EINVAL, "usage: log <text>");
+			return err_set(err, EINVAL, "usage: log <text>");
 		hive_event(hive, who, "log", NULL, "%s", arg);
 		return 0;
 	}
 	if (strcmp(verb, "lifecycle") == 0) {
 		if (!arg[0] || strpbrk(arg, " \t"))
-			return ns_fail(err, EINVAL, "usage: lifecycle cordon|drain|quiesce|resume|reset");
+			return err_set(err, EINVAL, "usage: lifecycle cordon|drain|quiesce|resume|reset");
 		return qc_lifecycle(hive, who, qc_ctl_path, arg, err);
 	}
 	if (strcmp(verb, "spawn") == 0 || strcmp(verb, "grant") == 0) {
 		int rc = lifecycle_gate(&hive->lifecycle, LC_GATE_NEW_WORK, err);
 		if (rc < 0)
 			return rc;
-		return ns_fail(err, EOPNOTSUPP, "%s: agents are not built yet", verb);
+		return err_set(err, EOPNOTSUPP, "%s: agents are not built yet", verb);
 	}
 	if (strcmp(verb, "kill") == 0) {
 		if (!arg[0] || strpbrk(arg, " \t"))
-			return ns_fail(err, EINVAL, "usage: kill <aid>");
-		return ns_fail(err, EOPNOTSUPP, "kill: agents are not built yet");
+			return err_set(err, EINVAL, "usage: kill <aid>");
+		return err_set(err, EOPNOTSUPP, "kill: agents are not built yet");
 	}
 	if (strcmp(verb, "revoke") == 0)
-		return ns_fail(err, EOPNOTSUPP, "revoke: agents are not built yet");
-	return ns_fail(err, EINVAL, "unknown command '%.*s' (try: log, lifecycle, spawn, kill)", QC_ARG_SHOWN, verb);
+		return err_set(err, EOPNOTSUPP, "revoke: agents are not built yet");
+	return err_set(err, EINVAL, "unknown command '%.*s' (try: log, lifecycle, spawn, kill)", QC_ARG_SHOWN, verb);
 }
 
 static const char *const qc_verbs[] = { "log", "lifecycle", "spawn", "kill", "grant", "revoke" };
@@ -155,7 +155,7 @@ static int qc_in(const char *key, const char *const *set, size_t n)
 }
 
 /* Check a JSON command and reduce it to (verb, arg). */
-static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size_t argcap, struct ns_err *err)
+static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size_t argcap, struct err *err)
 {
 	json_error_t jerr;
 	json_t *root, *val = NULL;
@@ -164,31 +164,31 @@ static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size
 
 	root = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return ns_fail(err, EINVAL, "invalid queen command: %s at column %d", jerr.text, jerr.column);
+		return err_set(err, EINVAL, "invalid queen command: %s at column %d", jerr.text, jerr.column);
 	if (!json_is_object(root)) {
-		rc = ns_fail(err, EINVAL, "invalid queen command: not a JSON object");
+		rc = err_set(err, EINVAL, "invalid queen command: not a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, val) {
 		if (qc_in(key, qc_verbs, sizeof qc_verbs / sizeof qc_verbs[0])) {
 			if (vkey) {
-				rc = ns_fail(err, EINVAL, "invalid queen command: more than one verb ('%s', '%s')", vkey, key);
+				rc = err_set(err, EINVAL, "invalid queen command: more than one verb ('%s', '%s')", vkey, key);
 				goto out;
 			}
 			vkey = key;
 		} else if (qc_in(key, qc_spawn_fields, sizeof qc_spawn_fields / sizeof qc_spawn_fields[0])) {
 			extra = key;
 		} else {
-			rc = ns_fail(err, EINVAL, "invalid queen command: unknown field '%.*s'", QC_ARG_SHOWN, key);
+			rc = err_set(err, EINVAL, "invalid queen command: unknown field '%.*s'", QC_ARG_SHOWN, key);
 			goto out;
 		}
 	}
 	if (!vkey) {
-		rc = ns_fail(err, EINVAL, "invalid queen command: no verb (try: log, lifecycle, spawn, kill)");
+		rc = err_set(err, EINVAL, "invalid queen command: no verb (try: log, lifecycle, spawn, kill)");
 		goto out;
 	}
 	if (extra && strcmp(vkey, "spawn") != 0) {
-		rc = ns_fail(err, EINVAL, "invalid queen command: field '%s' only goes with spawn", extra);
+		rc = err_set(err, EINVAL, "invalid queen command: field '%s' only goes with spawn", extra);
 		goto out;
 	}
 	val = json_object_get(root, vkey);
@@ -197,34 +197,34 @@ static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size
 	if (json_is_string(val)) {
 		const char *s = json_string_value(val);
 		if (strpbrk(s, "\n\r")) {
-			rc = ns_fail(err, EINVAL, "invalid queen command: '%s' holds a line break", vkey);
+			rc = err_set(err, EINVAL, "invalid queen command: '%s' holds a line break", vkey);
 			goto out;
 		}
 		if (strlen(s) >= argcap) {
-			rc = ns_fail(err, EINVAL, "invalid queen command: '%s' is too long", vkey);
+			rc = err_set(err, EINVAL, "invalid queen command: '%s' is too long", vkey);
 			goto out;
 		}
 		snprintf(arg, argcap, "%s", s);
 	} else if (strcmp(vkey, "spawn") == 0 || strcmp(vkey, "grant") == 0 || strcmp(vkey, "revoke") == 0) {
 		if (!json_is_object(val)) {
-			rc = ns_fail(err, EINVAL, "invalid queen command: '%s' must be a string or an object", vkey);
+			rc = err_set(err, EINVAL, "invalid queen command: '%s' must be a string or an object", vkey);
 			goto out;
 		}
 		snprintf(arg, argcap, "{...}");
 	} else {
-		rc = ns_fail(err, EINVAL, "invalid queen command: '%s' must be a string", vkey);
+		rc = err_set(err, EINVAL, "invalid queen command: '%s' must be a string", vkey);
 	}
 out:
 	json_decref(root);
 	return rc;
 }
 
-int queenctl_line(void *arg, const struct principal *who, const char *line, struct ns_err *err)
+int queenctl_line(void *arg, const struct principal *who, const char *line, struct err *err)
 {
 	struct hive *hive = arg;
 	char buf[HIVE_CTL_LINE_MAX + 1], verb[QC_VERB_MAX + 1] = "-", *p, *rest;
 	const char *form;
-	struct ns_err local;
+	struct err local;
 	int rc;
 
 	if (!err)

@@ -9,7 +9,7 @@
 
 struct hive;
 struct ns_node;
-struct ns_err;
+struct err;
 struct principal;
 struct strbuf;
 
@@ -17,9 +17,9 @@ struct strbuf;
 int queenctl_build(struct hive *hive, struct ns_node *queen);
 
 /* One line of /queen/ctl (ns_ctl_fn; arg is the struct hive). */
-int queenctl_line(void *arg, const struct principal *who, const char *line, struct ns_err *err);
+int queenctl_line(void *arg, const struct principal *who, const char *line, struct err *err);
 /* One line of /queen/lifecycle/ctl (ns_ctl_fn). */
-int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct ns_err *err);
+int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct err *err);
 /* Usage texts served by reads of the two files (ns_render_fn). */
 int queenctl_usage(void *arg, const struct principal *who, struct strbuf *sb);
 int queenctl_lifecycle_usage(void *arg, const struct principal *who, struct strbuf *sb);

@@ -54,7 +54,7 @@ int hive_agent_visible(const struct ns_node *node, const struct principal *who)
 
 /* A fixture file's content is its own name and a newline: a client can
  * check that it read the entry it asked for. */
-static int fixture_open(struct ns_file *f, struct ns_err *err)
+static int fixture_open(struct ns_file *f, struct err *err)
 {
 	char text[HIVE_NAME_MAX + 2];
 	int n = snprintf(text, sizeof text, "%s\n", ns_node_name(ns_file_node(f)));

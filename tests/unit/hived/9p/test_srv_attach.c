@@ -195,7 +195,7 @@ TEST(tickets_at_attach)
 	CHECK_EQ_INT(attach(2, "worker-heartbeat:w-1", tk, &r), 0);
 	CHECK_EQ_INT(r.type, NINEP_RATTACH);
 	/* Worker attaches pass the lifecycle gate: refused when QUIESCED. */
-	struct ns_err err;
+	struct err err;
 	enum lifecycle_state from;
 	CHECK_EQ_INT(lifecycle_command(&H.lifecycle, "quiesce", loop_now_ms(), &from, &err), 0);
 	CHECK_EQ_INT(attach(3, "", tk, &r), 0);

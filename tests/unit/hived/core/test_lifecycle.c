@@ -45,7 +45,7 @@ TEST(transition_table_exhaustive)
 	for (int c = 0; c < 5; c++) {
 		for (int s = 0; s < 4; s++) {
 			struct lifecycle lc;
-			struct ns_err err = { 0 };
+			struct err err = { 0 };
 			enum lifecycle_state from = (enum lifecycle_state)99;
 			lifecycle_init(&lc, 1);
 			lc.state = (enum lifecycle_state)s;
@@ -74,7 +74,7 @@ TEST(transition_table_exhaustive)
 TEST(drain_waits_for_outstanding_work)
 {
 	struct lifecycle lc;
-	struct ns_err err;
+	struct err err;
 	lifecycle_init(&lc, 0);
 	lifecycle_online(&lc, 0);
 	CHECK_EQ_INT(lifecycle_command(&lc, "cordon", 1, NULL, &err), 0);
@@ -95,7 +95,7 @@ TEST(drain_waits_for_outstanding_work)
 TEST(words_case_and_unknown)
 {
 	struct lifecycle lc;
-	struct ns_err err;
+	struct err err;
 	lifecycle_init(&lc, 0);
 	lifecycle_online(&lc, 0);
 	CHECK_EQ_INT(lifecycle_command(&lc, "CoRdOn", 1, NULL, &err), 0);
@@ -116,7 +116,7 @@ TEST(gates_in_every_state)
 	static const int new_work[4] = { 0, 1, 0, 0 }, attach[4] = { 0, 1, 1, 0 };
 	for (int s = 0; s < 4; s++) {
 		struct lifecycle lc;
-		struct ns_err err = { 0 };
+		struct err err = { 0 };
 		lifecycle_init(&lc, 0);
 		lc.state = (enum lifecycle_state)s;
 		int rc = lifecycle_gate(&lc, LC_GATE_NEW_WORK, &err);

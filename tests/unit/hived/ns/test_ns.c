@@ -52,7 +52,7 @@ static const struct ns_perm rw_all = {
 
 /* Walk an absolute path as `who`; returns 0 or -code with err. */
 static int walk(struct ns *ns, const struct principal *who, const char *path, struct ns_node **out,
-                struct ns_err *err)
+                struct err *err)
 {
 	struct ns_node *cur = ns_root(ns), *next;
 	char buf[256];
@@ -200,7 +200,7 @@ TEST(views_per_role_and_walk_denial_event)
 	struct events ev = { 0 };
 	struct ns *ns = ns_new(record, &ev);
 	struct ns_node *root = ns_root(ns), *n;
-	struct ns_err err;
+	struct err err;
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL), w = P(HIVE_ROLE_WORKER, "y"),
 	                 wx = P(HIVE_ROLE_WORKER, "x"), o = P(HIVE_ROLE_OBSERVER, NULL),
 	                 none = P(HIVE_ROLE_NONE, NULL);
@@ -272,7 +272,7 @@ TEST(open_permissions)
 	struct ns *ns = ns_new(record, &ev);
 	struct ns_node *root = ns_root(ns), *f;
 	struct ns_file *file;
-	struct ns_err err;
+	struct err err;
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL), w = P(HIVE_ROLE_WORKER, "y"),
 	                 o = P(HIVE_ROLE_OBSERVER, NULL);
 	struct ns_node *cas = ns_cas_file(ns, root, "cas", &rw_queen, "1");
@@ -332,7 +332,7 @@ TEST(refcount_after_remove)
 	struct events ev = { 0 };
 	struct ns *ns = ns_new(record, &ev);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL);
-	struct ns_err err;
+	struct err err;
 	struct ns_file *f;
 	struct ns_node *n;
 	char buf[64];

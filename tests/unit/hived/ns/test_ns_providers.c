@@ -22,7 +22,7 @@ static struct principal P(enum hive_role role, const char *subject)
 /* At a nonzero offset on purpose: rings, logs, ctl and CAS files take each
  * write whole wherever the client says it lands. */
 static ssize_t put(struct ns *ns, const struct principal *who, const char *path, const char *data,
-                   struct ns_err *err)
+                   struct err *err)
 {
 	return ns_fx_write_at(ns, who, path, 12345, data, err);
 }
@@ -55,7 +55,7 @@ TEST(text_snapshot_does_not_tear)
 {
 	struct ns *ns = ns_new(NULL, NULL);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL);
-	struct ns_err err;
+	struct err err;
 	struct ns_file *f1, *f2;
 	int gen = 0;
 	struct ns_node *t = ns_text_file(ns, ns_root(ns), "t", &ro_all, counter_render, &gen);
@@ -99,7 +99,7 @@ TEST(text_snapshot_does_not_tear)
 
 TEST(ring_wrap_and_boundaries)
 {
-	struct ns_err err;
+	struct err err;
 	char buf[64];
 	struct ns_ring *r = ns_ring_new(8, NS_RING_CLAMP);
 	CHECK(ns_ring_new(0, NS_RING_CLAMP) == NULL);
@@ -155,7 +155,7 @@ TEST(ring_files_append_ignore_offset_and_touch)
 	struct ns *ns = ns_new(NULL, NULL);
 	struct ns_ring *r = ns_ring_new(64, NS_RING_STALE);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL), w = P(HIVE_ROLE_WORKER, "w");
-	struct ns_err err;
+	struct err err;
 	struct ns_attr a;
 	char buf[128];
 	struct ns_node *rw = ns_ring_file(ns, ns_root(ns), "telemetry", &rw_all, r, 1);
@@ -248,11 +248,11 @@ struct ctl_log {
 	char lines[8][64];
 };
 
-static int ctl_line(void *arg, const struct principal *who, const char *line, struct ns_err *err)
+static int ctl_line(void *arg, const struct principal *who, const char *line, struct err *err)
 {
 	struct ctl_log *log = arg;
 	if (strncmp(line, "bad", 3) == 0)
-		return ns_fail(err, EINVAL, "unknown command '%s'", line);
+		return err_set(err, EINVAL, "unknown command '%s'", line);
 	if (strcmp(line, "silent-fail") == 0)
 		return -EBUSY; /* err left unset */
 	if (log->n < 8)
@@ -272,7 +272,7 @@ TEST(ctl_lines_and_partial_failure)
 	struct ns *ns = ns_new(NULL, NULL);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL), o = P(HIVE_ROLE_OBSERVER, NULL);
 	struct ctl_log log = { 0 };
-	struct ns_err err;
+	struct err err;
 	struct ns_attr a;
 	char buf[256];
 	struct ns_node *c = ns_ctl_file(ns, ns_root(ns), "ctl", &rw_queen, ctl_line, ctl_usage, &log);
@@ -335,7 +335,7 @@ TEST(cas_success_and_failure)
 {
 	struct ns *ns = ns_new(NULL, NULL);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL);
-	struct ns_err err;
+	struct err err;
 	char buf[512];
 	struct ns_node *c = ns_cas_file(ns, ns_root(ns), "active", &rw_queen, "m1");
 	CHECK(ns_cas_file(ns, ns_root(ns), "bad", &rw_queen, "has space") == NULL && errno == EINVAL);

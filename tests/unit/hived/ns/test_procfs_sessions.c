@@ -19,7 +19,7 @@
 /* Read a whole file as `who` into a malloc'd buffer (NUL-terminated). */
 static char *slurp(struct ns *ns, const struct principal *who, const char *path, size_t *len)
 {
-	struct ns_err err;
+	struct err err;
 	struct ns_file *f;
 	struct ns_node *node = ns_lookup(ns, path);
 	size_t cap = HIVE_SESSIONS_SNAPSHOT_MAX + 1, got = 0;

@@ -26,7 +26,7 @@ static ssize_t cat(struct hive *h, const struct principal *who, const char *path
 }
 
 static ssize_t echo(struct hive *h, const struct principal *who, const char *path, const char *data,
-                    struct ns_err *err)
+                    struct err *err)
 {
 	return ns_fx_write_at(h->ns, who, path, 0, data, err);
 }
@@ -35,7 +35,7 @@ static ssize_t echo(struct hive *h, const struct principal *who, const char *pat
 static const char *last_line(struct hive *h)
 {
 	static char buf[HIVE_LOG_LINE_MAX * 4];
-	struct ns_err err;
+	struct err err;
 	uint64_t end = ns_ring_end(h->log);
 	uint64_t from = end > sizeof buf - 1 ? end - (sizeof buf - 1) : 0;
 	ssize_t n = ns_ring_read(h->log, from, buf, sizeof buf - 1, &err);
@@ -59,7 +59,7 @@ static const char *last_row(struct hive *h)
 static int rows_with(struct hive *h, const char *needle)
 {
 	static char buf[HIVE_LOG_RING_BYTES + 1];
-	struct ns_err err;
+	struct err err;
 	ssize_t n = ns_ring_read(h->log, 0, buf, sizeof buf - 1, &err);
 	int count = 0;
 	if (n < 0)
@@ -77,7 +77,7 @@ TEST(views_of_the_hive_tree)
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1), w = P(HIVE_ROLE_WORKER, "w1", 7),
 	                 o = P(HIVE_ROLE_OBSERVER, "obs", 3);
-	struct ns_err err;
+	struct err err;
 	struct ns_node *n;
 	char buf[4096];
 	CHECK(h != NULL);
@@ -311,7 +311,7 @@ TEST(queen_writes_queen_log_one_line)
 {
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
-	struct ns_err err;
+	struct err err;
 	if (!h)
 		return;
 	CHECK_EQ_INT(echo(h, &q, "/log/queen.log", "note: hello\n2024 forged row\n", &err), 28);
@@ -329,7 +329,7 @@ TEST(queenctl_words)
 {
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, "ops", 1);
-	struct ns_err err;
+	struct err err;
 	if (!h)
 		return;
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "log hello world\n", &err), 16);
@@ -377,7 +377,7 @@ TEST(queenctl_json_strict)
 {
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
-	struct ns_err err;
+	struct err err;
 	if (!h)
 		return;
 	CHECK(echo(h, &q, "/queen/ctl", "{\"log\":\"from json\"}\n", &err) > 0);
@@ -432,7 +432,7 @@ TEST(lifecycle_ctl_file)
 {
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 2), w = P(HIVE_ROLE_WORKER, "w", 3);
-	struct ns_err err;
+	struct err err;
 	char buf[512];
 	if (!h)
 		return;
@@ -465,7 +465,7 @@ TEST(tree_free_with_open_files)
 {
 	struct hive *h = hive_fx_make(1000);
 	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
-	struct ns_err err;
+	struct err err;
 	struct ns_node *n;
 	struct ns_file *f;
 	char buf[64];
