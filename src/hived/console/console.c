@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "console_int.h"
+#include "lib/fileio.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 
@@ -383,26 +384,12 @@ static void console_sweep(struct loop *loop, void *arg)
 	}
 }
 
+/* The port a client reads to find the console; world-readable, written whole. */
 static int write_port_file(const char *path, int port)
 {
-	char tmp[HIVE_PATH_MAX + 8];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	char buf[16];
 	int n = snprintf(buf, sizeof buf, "%d\n", port);
-	int rc = 0;
-	if (write(fd, buf, (size_t)n) != n)
-		rc = -EIO;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return fileio_write_atomic(path, buf, (size_t)n, 0644);
 }
 
 static int console_listen(struct console *con, char *where, size_t wlen)

@@ -24,6 +24,9 @@
 
 #include "hived/console/console.h"
 #include "hive.h"
+#include "lib/fileio.h"
+#include "lib/hostport.h"
+#include "lib/statedir.h"
 #include "lifecycle.h"
 #include "hived/net/listen.h"
 #include "loop.h"
@@ -84,97 +87,11 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-/* "ADDR:PORT", "[V6]:PORT" or "PORT" into addr/port. Returns 0 or -1. */
-static int parse_hostport(const char *s, const char *defaddr, char *addr, size_t cap, int *port)
-{
-	const char *p = s, *colon = NULL;
-	char host[64];
-	if (*s == '[') {
-		const char *end = strchr(s, ']');
-		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
-			return -1;
-		memcpy(host, s + 1, (size_t)(end - s - 1));
-		host[end - s - 1] = '\0';
-		p = end + 2;
-	} else if ((colon = strrchr(s, ':')) != NULL) {
-		if ((size_t)(colon - s) >= sizeof host)
-			return -1;
-		memcpy(host, s, (size_t)(colon - s));
-		host[colon - s] = '\0';
-		p = colon + 1;
-	} else {
-		host[0] = '\0';
-	}
-	char *end;
-	errno = 0;
-	long v = strtol(p, &end, 10);
-	if (!*p || *end || errno || v < 0 || v > 65535)
-		return -1;
-	snprintf(addr, cap, "%s", host[0] ? host : defaddr);
-	*port = (int)v;
-	return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[HIVE_PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static void default_state_dir(char *out, size_t cap)
-{
-	const char *v = getenv("HIVE_STATE");
-	if (v && *v) {
-		snprintf(out, cap, "%s", v);
-		return;
-	}
-	v = getenv("XDG_STATE_HOME");
-	if (v && *v) {
-		snprintf(out, cap, "%s/hive", v);
-		return;
-	}
-	v = getenv("HOME");
-	snprintf(out, cap, "%s/.local/state/hive", v && *v ? v : ".");
-}
-
 static void state_path(const struct hive *hive, const char *name, char *out, size_t cap)
 {
-	if (snprintf(out, cap, "%s/%s", hive->cfg.state_dir, name) >= (int)cap)
+	if (statedir_path(hive->cfg.state_dir, name, out, cap) < 0)
 		die("state path %s/%s is too long (max %zu; use a shorter --state)", hive->cfg.state_dir,
 		    name, cap - 1);
-}
-
-/* Write a small file atomically (tmp + rename), mode 0600. */
-static int write_file(const char *path, const char *text)
-{
-	char tmp[HIVE_PATH_MAX + 8];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	size_t n = strlen(text);
-	ssize_t w = write(fd, text, n);
-	int err = w == (ssize_t)n ? 0 : (w < 0 ? errno : EIO);
-	close(fd);
-	if (!err && rename(tmp, path) < 0)
-		err = errno;
-	if (err) {
-		unlink(tmp);
-		return -err;
-	}
-	return 0;
 }
 
 /* Take <state>/hived.pid with flock: one hived per state directory. */
@@ -226,7 +143,7 @@ static void console_token_load(struct hive *hive)
 		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 	snprintf(hive->cfg.console_token, sizeof hive->cfg.console_token, "%s", hex);
 	strcat(hex, "\n");
-	int rc = write_file(path, hex);
+	int rc = fileio_write_atomic(path, hex, strlen(hex), 0600);
 	if (rc < 0)
 		die("cannot write %s: %s (use --console-token T)", path, strerror(-rc));
 }
@@ -300,7 +217,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			snprintf(cfg->unix_path, sizeof cfg->unix_path, "%s", optarg);
 			break;
 		case O_TCP:
-			if (parse_hostport(optarg, "127.0.0.1", cfg->tcp_addr, sizeof cfg->tcp_addr,
+			if (hostport_parse(optarg, "127.0.0.1", cfg->tcp_addr, sizeof cfg->tcp_addr,
 			                   &cfg->tcp_port) < 0)
 				die("--tcp %s: expected ADDR:PORT (e.g. 127.0.0.1:5640, [::1]:5640)", optarg);
 			break;
@@ -308,7 +225,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			cfg->tcp_addr[0] = '\0';
 			break;
 		case O_CONSOLE:
-			if (parse_hostport(optarg, "127.0.0.1", cfg->console_addr, sizeof cfg->console_addr,
+			if (hostport_parse(optarg, "127.0.0.1", cfg->console_addr, sizeof cfg->console_addr,
 			                   &cfg->console_port) < 0)
 				die("--console %s: expected [ADDR:]PORT (e.g. 31337 or 127.0.0.1:31337)", optarg);
 			break;
@@ -358,10 +275,10 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		exit(2);
 	}
 	if (!cfg->state_dir[0])
-		default_state_dir(cfg->state_dir, sizeof cfg->state_dir - 32);
+		if (statedir_resolve(NULL, cfg->state_dir, sizeof cfg->state_dir - 32) < 0)
+			die("state directory from $HIVE_STATE, $XDG_STATE_HOME or $HOME is too long (use --state DIR)");
 	if (!cfg->unix_path[0] &&
-	    snprintf(cfg->unix_path, sizeof cfg->unix_path, "%s/%s", cfg->state_dir,
-	             HIVE_SOCKET_NAME) >= (int)sizeof cfg->unix_path)
+	    statedir_path(cfg->state_dir, HIVE_SOCKET_NAME, cfg->unix_path, sizeof cfg->unix_path) < 0)
 		die("socket path too long (use --socket PATH)");
 }
 
@@ -376,7 +293,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 
-	rc = mkdir_p(hive.cfg.state_dir, 0700);
+	rc = statedir_make(hive.cfg.state_dir, 0700);
 	if (rc < 0)
 		die("cannot create state directory %s: %s (use --state DIR)", hive.cfg.state_dir,
 		    strerror(-rc));
@@ -416,7 +333,7 @@ int main(int argc, char **argv)
 		}
 		char text[16];
 		snprintf(text, sizeof text, "%d\n", tcp_port);
-		rc = write_file(portpath, text);
+		rc = fileio_write_atomic(portpath, text, strlen(text), 0600);
 		if (rc < 0)
 			fprintf(stderr, "hived: warning: cannot write %s: %s\n", portpath, strerror(-rc));
 	}

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "lib/defaults.h"
+#include "lib/hostport.h"
+#include "lib/statedir.h"
 #include "cli.h"
 #include "mount.h"
 
@@ -70,54 +72,15 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
 };
 
-/* Split HOST:PORT (or [V6]:PORT). */
+/* HOST:PORT or [V6]:PORT; a client needs a host and a real port. */
 static int hcli_parse_tcp(struct hcli *h, const char *arg)
 {
-	const char *colon;
-	size_t hl;
-	if (arg[0] == '[') {
-		const char *rb = strchr(arg, ']');
-		if (!rb || rb[1] != ':')
-			return -EINVAL;
-		colon = rb + 1;
-		hl = (size_t)(rb - arg - 1);
-		arg++;
-	} else {
-		colon = strrchr(arg, ':');
-		if (!colon)
-			return -EINVAL;
-		hl = (size_t)(colon - arg);
-	}
-	if (hl == 0 || hl >= sizeof h->tcp_host)
-		return -EINVAL;
-	memcpy(h->tcp_host, arg, hl);
-	h->tcp_host[hl] = 0;
-	char *end;
-	errno = 0;
-	long port = strtol(colon + 1, &end, 10);
-	if (errno || *end || colon[1] == 0 || port <= 0 || port > 65535)
+	int port;
+	if (hostport_parse(arg, NULL, h->tcp_host, sizeof h->tcp_host, &port) < 0 || port == 0)
 		return -EINVAL;
 	h->o.tcp_host = h->tcp_host;
-	h->o.tcp_port = (int)port;
+	h->o.tcp_port = port;
 	return 0;
-}
-
-/* --state, else $HIVE_STATE, else $XDG_STATE_HOME/hive, else ~/.local/state/hive. */
-static int hcli_state_dir(struct hcli *h, const char *flag)
-{
-	const char *e;
-	int n;
-	if (flag)
-		n = snprintf(h->state, sizeof h->state, "%s", flag);
-	else if ((e = getenv("HIVE_STATE")) && *e)
-		n = snprintf(h->state, sizeof h->state, "%s", e);
-	else if ((e = getenv("XDG_STATE_HOME")) && *e)
-		n = snprintf(h->state, sizeof h->state, "%s/hive", e);
-	else if ((e = getenv("HOME")) && *e)
-		n = snprintf(h->state, sizeof h->state, "%s/.local/state/hive", e);
-	else
-		n = snprintf(h->state, sizeof h->state, ".");
-	return n < 0 || (size_t)n >= sizeof h->state ? -ENAMETOOLONG : 0;
 }
 
 int main(int argc, char **argv)
@@ -170,7 +133,7 @@ int main(int argc, char **argv)
 		fputs(hcli_help, stderr);
 		return HCLI_USAGE;
 	}
-	if (hcli_state_dir(&h, state) < 0)
+	if (statedir_resolve(state, h.state, sizeof h.state) < 0)
 		return hcli_usage(&h, "--state: path too long");
 	if (sock && tcp)
 		return hcli_usage(&h, "--socket and --tcp are exclusive: pick one");
