@@ -596,7 +596,8 @@ int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, in
 	}
 	if ((mode == NS_OWRITE || mode == NS_ORDWR) &&
 	    (!role_in(node->perm.write, who) || !node->ops || !node->ops->write)) {
-		ns_deny(ns, who, NS_DENY_OPEN, ns_node_path(node, path, sizeof path), "not-writable", "mode=write");
+		/* A refused open for writing is the principal refused a write. */
+		ns_deny(ns, who, NS_DENY_WRITE, ns_node_path(node, path, sizeof path), "not-writable", "mode=write");
 		return err_set(err, EACCES, "permission denied: %s is not writable by %s", path,
 		               principal_role_name(who->role));
 	}

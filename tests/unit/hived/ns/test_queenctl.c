@@ -101,7 +101,7 @@ TEST(views_of_the_hive_tree)
 	CHECK(cat(h, &w, "/log/queen.log", buf, sizeof buf) > 0);
 	CHECK_EQ_INT(echo(h, &w, "/log/queen.log", "forged\n", &err), -EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /log/queen.log is not writable by worker");
-	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/log/queen.log op=open outcome=deny "
+	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/log/queen.log op=write outcome=deny "
 	                          "reason=not-writable mode=write");
 
 	/* Observer: reads everything, writes nothing. */
