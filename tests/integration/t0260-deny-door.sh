@@ -10,6 +10,8 @@
 #   queen over the Unix socket (hive CLI): refused /queen/ctl commands (ctl)
 #   console: a worker's walk and write refusals, a queen's refused ctl
 #      command, verbs before ATTACH (verb), bad frames (a cut each)
+# Last, C1 controls (raw 0x9b, U+009B, U+0085) written by the queen reach
+# neither queen.log nor hived's stderr raw.
 . "$(dirname "$0")/lib.sh"
 HOSTILE=$HIVE_BUILD/tests/tools/hostile9p
 CONCLIENT=$HIVE_BUILD/tests/tools/conclient
@@ -107,4 +109,14 @@ check_eq "the flood cost few rows" yes "$([ "$rows" -lt 100 ] && echo yes || ech
 for op in write open remove wstat setattr; do
 	check_eq "rows of op=$op still sum to deny.$op" "$(counter "$op")" "$(logged "$op")"
 done
+
+# --- C1 controls (raw 0x9b, U+009B) never reach the log or stderr raw ----------------
+hive_cli write /queen/ctl $'log c1-raw=\x9b[31m c1-utf8=\xc2\x9b[31m nel=\xc2\x85' >/dev/null
+hive_cli write /queen/ctl $'frob\xc2\x9bnicate' >/dev/null 2>&1
+hive_cli cat /log/queen.log >"$T_DIR/log"
+check_match "a raw 0x9b is escaped in the log row" 'c1-raw=\\x9b\[31m' "$(cat "$T_DIR/log")"
+check_match "U+009B and U+0085 are escaped" 'c1-utf8=\\xc2\\x9b\[31m nel=\\xc2\\x85' "$(cat "$T_DIR/log")"
+check_match "and in a refused command's row" 'op=ctl outcome=deny .*verb=frob\\xc2\\x9bnicate' "$(cat "$T_DIR/log")"
+check_eq "no byte 0x80-0x9f in queen.log" 0 "$(LC_ALL=C grep -c $'[\x80-\x9f]' "$T_DIR/log")"
+check_eq "none in hived's stderr" 0 "$(LC_ALL=C grep -c $'[\x80-\x9f]' "$T_DIR/hived.log")"
 finish
