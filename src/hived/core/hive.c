@@ -241,8 +241,10 @@ static int hive_fold(struct hive *hive, const char *body, size_t len)
 	struct hive_deny_fold *f, *victim = NULL;
 	uint64_t now = loop_now_ms(), h = hive_row_hash(body, len);
 
-	if (!t && !(t = hive->deny_folds = calloc(1, sizeof *t)))
-		return 0; /* no table: every refusal is its own row */
+	/* No log (after hive_tree_free) or no memory: every refusal is its
+	 * own row, and nothing is left to free after shutdown. */
+	if (!t && (!hive->log || !(t = hive->deny_folds = calloc(1, sizeof *t))))
+		return 0;
 	for (uint32_t i = 0; i < HIVE_DENY_FOLD_SLOTS; i++) {
 		f = &t->slot[i];
 		if (!f->len) {
