@@ -139,6 +139,16 @@
 /* Longest line of /log/queen.log (one event row, or one queen write).
  * Longer rows are cut and end in "..."; a kernel log line is ~1 KiB too. */
 #define HIVE_LOG_LINE_MAX 1024u
+/* Window in which repeats of one refusal fold into one `count=N` row (ms):
+ * a flood of the same refusal costs a row per window, not one per request,
+ * so it cannot push the rest (the `start` row too) out of the log ring. */
+#define HIVE_DENY_FOLD_MS 1000u
+/* Rows written for one refusal within a window before its repeats fold:
+ * a person who tries twice sees two rows, a flood costs three and a count. */
+#define HIVE_DENY_FOLD_AFTER 3u
+/* Refusal kinds folded at once (~1 KiB each, allocated at the first
+ * refusal); past this the least recent one is written out and reused. */
+#define HIVE_DENY_FOLD_SLOTS 32u
 /* First size of a directory's child table; it doubles as it fills, so the
  * many 3-entry directories stay small and /agent with thousands is cheap. */
 #define HIVE_DIR_GROW 8u

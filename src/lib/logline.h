@@ -5,8 +5,11 @@
  * Shared by hive_event (rows), the line-log ring writes and /proc renderers
  * (values such as a peer "uid=1000 pid=42" that hold spaces), so every
  * reader decodes one escape grammar:
- *   \\ backslash, \n \r \t, \xHH any other byte < 0x20 or 0x7f,
+ *   \\ backslash, \n \r \t, \xHH any other byte < 0x20 or 0x7f, each
+ *   byte of a C1 control (raw 0x80-0x9f, or U+0080-U+009F as UTF-8
+ *   0xc2 0x80-0x9f) and any byte that is not part of well-formed UTF-8,
  *   and (in fields, not free text) \x20 for a space and \x3d for '='.
+ * Other UTF-8 characters pass whole, and a cut never splits one.
  */
 #ifndef HIVE_LOGLINE_H
 #define HIVE_LOGLINE_H

@@ -55,9 +55,9 @@ static void srv_conn_close(struct srv_conn *c, const char *why)
 	loop_del_fd(srv->hive->loop, c->fd);
 	close(c->fd);
 	srv_fids_clear(&c->fids, srv_fid_release, srv);
-	if (why && c->hs)
-		hive_event(srv->hive, &c->hs->who, "session", NULL, "closed id=%llu reason=%s",
-		           (unsigned long long)c->hs->id, why);
+	if (why && c->hs) /* the hive closes it for misbehaviour: a cut */
+		hive_deny(srv->hive, &c->hs->who, HIVE_PRESSURE_CUT, HIVE_DENY_CUT, NULL, why, "id=%llu",
+		          (unsigned long long)c->hs->id);
 	if (c->hs)
 		hive_session_remove(srv->hive, c->hs);
 	if (c->prev)
@@ -268,12 +268,6 @@ int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
 	if (n < 0)
 		return n;
 	return srv_send(c, buf, (size_t)n);
-}
-
-void srv_count_denial(struct srv_conn *c, int code)
-{
-	if (code == EACCES || code == EPERM)
-		c->srv->hive->pressure.policy++;
 }
 
 static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)

@@ -160,8 +160,6 @@ int srv_reply(struct srv_conn *c, const struct ninep_msg *m);
 /* Send an error for `tag`: Rerror(msg) on 9P2000, Rlerror(code) on .L. */
 int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Count a refusal for /proc/pressure (policy) when code is a denial. */
-void srv_count_denial(struct srv_conn *c, int code);
 
 /* Handle one decoded request (srv_ops.c). */
 void srv_dispatch(struct srv_conn *c, const struct ninep_msg *m);

@@ -57,10 +57,10 @@ static void srv_qid(const struct ns_node *node, struct ninep_qid *q)
 	q->path = a.qid_path;
 }
 
+/* An error from ns: its refusals already passed the deny door there. */
 static void srv_nserr(struct srv_conn *c, uint16_t tag, const struct err *err)
 {
 	int code = err->code > 0 ? err->code : EIO;
-	srv_count_denial(c, code);
 	srv_error(c, tag, code, "%s", err->msg[0] ? err->msg : strerror(code));
 }
 
@@ -208,7 +208,11 @@ static void op_open(struct srv_conn *c, const struct ninep_msg *m)
 {
 	uint8_t mode = m->u.topen.mode;
 	if (mode & NINEP_ORCLOSE) {
-		srv_count_denial(c, EPERM);
+		struct srv_fid *f = srv_fids_get(&c->fids, m->u.topen.fid);
+		char path[HIVE_PATH_MAX];
+		hive_deny(c->srv->hive, f ? &f->who : c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY,
+		          HIVE_DENY_OPEN, f && f->node ? ns_node_path(f->node, path, sizeof path) : NULL,
+		          "not-removable", "mode=orclose");
 		srv_error(c, m->tag, EPERM, "open: remove-on-close: nothing in the hive is removable");
 		return;
 	}
@@ -457,9 +461,10 @@ static void op_remove(struct srv_conn *c, const struct ninep_msg *m)
 	char path[HIVE_PATH_MAX] = "auth fid";
 	if (f->node)
 		ns_node_path(f->node, path, sizeof path);
+	hive_deny(c->srv->hive, &f->who, HIVE_PRESSURE_POLICY, HIVE_DENY_REMOVE, f->node ? path : NULL,
+	          "not-removable", NULL);
 	/* Tremove clunks the fid even when the remove fails. */
 	srv_fids_del(&c->fids, m->u.tremove.fid, srv_fid_release, c->srv);
-	srv_count_denial(c, EPERM);
 	srv_error(c, m->tag, EPERM, "remove: %s is not removable", path);
 }
 
@@ -474,6 +479,14 @@ static void op_stat(struct srv_conn *c, const struct ninep_msg *m)
 	r.tag = m->tag;
 	srv_stat_of(f->node, &r.u.rstat.stat);
 	srv_reply(c, &r);
+}
+
+/* A wstat or setattr that would change a node: through the deny door. */
+static void srv_deny_change(struct srv_conn *c, struct srv_fid *f, enum hive_deny_op op)
+{
+	char path[HIVE_PATH_MAX];
+	hive_deny(c->srv->hive, &f->who, HIVE_PRESSURE_POLICY, op, ns_node_path(f->node, path, sizeof path),
+	          "immutable", NULL);
 }
 
 /* A wstat whose every field says "don't touch" is how 9P2000 spells fsync.
@@ -502,7 +515,7 @@ static void op_wstat(struct srv_conn *c, const struct ninep_msg *m)
 		srv_rsimple(c, m->tag, NINEP_RWSTAT);
 		return;
 	}
-	srv_count_denial(c, EPERM);
+	srv_deny_change(c, f, HIVE_DENY_WSTAT);
 	srv_error(c, m->tag, EPERM, "wstat: %s cannot be changed", ns_node_name(f->node));
 }
 
@@ -553,7 +566,7 @@ static void op_setattr(struct srv_conn *c, const struct ninep_msg *m)
 		srv_rsimple(c, m->tag, NINEP_RSETATTR);
 		return;
 	}
-	srv_count_denial(c, EPERM);
+	srv_deny_change(c, f, HIVE_DENY_SETATTR);
 	srv_error(c, m->tag, EPERM, "setattr: %s cannot be changed", ns_node_name(f->node));
 }
 
@@ -602,9 +615,11 @@ static void op_getlock(struct srv_conn *c, const struct ninep_msg *m)
 	srv_reply(c, &r);
 }
 
-static void srv_refuse(struct srv_conn *c, const struct ninep_msg *m, int code, const char *what)
+static void srv_refuse(struct srv_conn *c, const struct ninep_msg *m, int code, enum hive_deny_op op,
+                       const char *what)
 {
-	srv_count_denial(c, code);
+	hive_deny(c->srv->hive, c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY, op, NULL, "synthetic-tree",
+	          "request=%s", ninep_type_name(m->type));
 	srv_error(c, m->tag, code, "%s: the hive's files are synthetic; nothing can be %s",
 	          ninep_type_name(m->type), what);
 }
@@ -660,11 +675,11 @@ static void srv_dispatch_one(struct srv_conn *c, const struct ninep_msg *m)
 	case NINEP_TLCREATE:
 	case NINEP_TMKDIR:
 	case NINEP_TSYMLINK:
-	case NINEP_TMKNOD: srv_refuse(c, m, EACCES, "created"); break;
+	case NINEP_TMKNOD: srv_refuse(c, m, EACCES, HIVE_DENY_CREATE, "created"); break;
 	case NINEP_TRENAME:
-	case NINEP_TRENAMEAT: srv_refuse(c, m, EPERM, "renamed"); break;
-	case NINEP_TUNLINKAT: srv_refuse(c, m, EPERM, "removed"); break;
-	case NINEP_TLINK: srv_refuse(c, m, EPERM, "linked"); break;
+	case NINEP_TRENAMEAT: srv_refuse(c, m, EPERM, HIVE_DENY_RENAME, "renamed"); break;
+	case NINEP_TUNLINKAT: srv_refuse(c, m, EPERM, HIVE_DENY_REMOVE, "removed"); break;
+	case NINEP_TLINK: srv_refuse(c, m, EPERM, HIVE_DENY_CREATE, "linked"); break;
 	default:
 		srv_error(c, m->tag, EOPNOTSUPP, "%s is not supported", ninep_type_name(m->type));
 		break;

@@ -66,6 +66,17 @@ static void session_watch(struct console_session *s)
 		s->events = ev;
 }
 
+/* The hive closes a misbehaving session: a cut, through the deny door
+ * (its row stands for the `session closed` row). */
+static void console_cut(struct console_session *s, const char *why)
+{
+	if (s->closing)
+		return;
+	hive_deny(s->con->hive, &s->hs->who, HIVE_PRESSURE_CUT, HIVE_DENY_CUT, NULL, why,
+	          "id=%llu transport=console peer=%s", (unsigned long long)s->hs->id, s->hs->peer);
+	console_close_after_reply(s, NULL);
+}
+
 /* Send what is queued. Returns 0, or -1 when the session is gone. */
 static int session_flush(struct console_session *s)
 {
@@ -100,7 +111,7 @@ static int session_queue(struct console_session *s, const void *payload, size_t 
 	size_t need = CONSOLE_HDR + n;
 	if (s->outlen + need > HIVE_CONSOLE_OUTQ_BYTES_MAX + HIVE_CONSOLE_REPLY_BYTES_MAX) {
 		/* Cannot happen with bounded replies; if it does, fail closed. */
-		console_close_after_reply(s, "output-overflow");
+		console_cut(s, "output-overflow");
 		return -ENOBUFS;
 	}
 	if (s->outhead + s->outlen + need > s->outcap) {
@@ -198,7 +209,7 @@ static void session_process(struct console_session *s)
 		if (rc < 0) {
 			console_refuse(s, "FRAME", "invalid-length", NULL);
 			s->rxlen = 0;
-			console_close_after_reply(s, "bad-frame-size");
+			console_cut(s, "bad-frame-size");
 			break;
 		}
 		if (rc == 0) {
@@ -377,7 +388,7 @@ static void console_sweep(struct loop *loop, void *arg)
 		} else {
 			continue;
 		}
-		console_close_after_reply(s, why);
+		console_cut(s, why);
 		if (session_flush(s) < 0)
 			continue;
 		session_watch(s);

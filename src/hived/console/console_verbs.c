@@ -105,10 +105,7 @@ static void ns_refuse(struct console_session *s, const char *verb, const char *p
 	for (char *c = m; *c; c++)
 		if (*c == ' ')
 			*c = '_';
-	/* ns already wrote the deny row (walk and open emit it); count it as
-	 * the 9P server does. */
-	if (code == EACCES || code == EPERM)
-		session_hive(s)->pressure.policy++;
+	/* A refusal here already passed the deny door inside ns. */
 	console_refuse(s, verb, "policy", "detail=%s path=%s error=%s", ns_detail(code), path, m);
 }
 
@@ -606,7 +603,8 @@ void console_dispatch(struct console_session *s, char *line, size_t len)
 		return;
 	}
 	if (s->state != CONSOLE_ATTACHED) {
-		session_hive(s)->pressure.policy++;
+		hive_deny(session_hive(s), &s->hs->who, HIVE_PRESSURE_POLICY, HIVE_DENY_VERB, NULL,
+		          "unauthenticated", "verb=%s transport=console peer=%s", verb, s->hs->peer);
 		console_refuse(s, verb, "policy", "detail=unauthenticated");
 	} else
 		console_refuse(s, verb, "policy", "detail=unknown-verb");

@@ -8,6 +8,10 @@
  * role, subject and object are escaped as fields (no blank, '=' or control
  * byte survives raw); detail is escaped as text (blanks kept). A row that
  * would be too long is cut and ends in "...".
+ *
+ * hive_deny is the deny door (hive.h): it counts, then writes its row
+ * through the same builder, folding repeats of one row into a count=N row
+ * (struct hive_deny_folds below).
  */
 #include "hive.h"
 #include "lib/logline.h"
@@ -15,6 +19,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,20 +74,51 @@ void hive_session_remove(struct hive *hive, struct hive_session *s)
 	free(s);
 }
 
-void hive_event(struct hive *hive, const struct principal *who, const char *event, const char *object,
-                const char *fmt, ...)
-{
-	char line[HIVE_LOG_LINE_MAX + 1], detail[HIVE_LOG_LINE_MAX], esc[HIVE_LOG_LINE_MAX];
-	char when[LOGLINE_TIME_LEN + 8];
-	struct strbuf sb;
-	va_list ap;
-	int n;
+/* Room a folded row keeps for " count=<u64>". */
+#define HIVE_ROW_COUNT_ROOM (sizeof " count=18446744073709551615" - 1)
 
-	logline_time(when, sizeof when);
+/*
+ * A refusal kind being folded. The key is the row itself without its time
+ * stamp (so op, reason, principal, session, object and detail all match):
+ * two refusals fold only if their rows would read the same.
+ */
+struct hive_deny_fold {
+	size_t len;        /* bytes of row; 0 = free slot */
+	uint64_t hash;     /* of row, to skip most compares */
+	uint64_t since_ms; /* when the window of this slot began */
+	uint64_t used_ms;  /* last refusal folded here (least recent is evicted) */
+	uint32_t written;  /* rows written for it in this window (up to HIVE_DENY_FOLD_AFTER) */
+	uint64_t repeats;  /* refusals counted and not yet written */
+	char row[HIVE_LOG_LINE_MAX];
+};
+
+struct hive_deny_folds {
+	uint32_t live; /* slots in use */
+	struct hive_deny_fold slot[HIVE_DENY_FOLD_SLOTS];
+};
+
+/* Length of a detail vsnprintf wanted n bytes for in cap; a detail it cut
+ * is marked as well. */
+static size_t hive_detail_len(char *detail, size_t cap, size_t n)
+{
+	size_t dl = n < cap ? n : cap - 1;
+	if (n >= cap && dl > 3)
+		memcpy(detail + dl - 3, "...", 3);
+	return dl;
+}
+
+/* The row without its time stamp into out (cap bytes with the NUL), cut
+ * with "..." if it does not fit; returns its length. */
+static size_t hive_row_body(char *out, size_t cap, const struct principal *who, const char *event,
+                            const char *object, const char *detail, size_t dl)
+{
+	char esc[HIVE_LOG_LINE_MAX];
+	struct strbuf sb;
+
 	/* Every piece is bounded by the row: the row is cut, never split. */
-	strbuf_init(&sb, line, sizeof line - 1);
-	strbuf_printf(&sb, "%s ", when);
-	logline_escape(esc, sizeof esc, event ? event : "event", strlen(event ? event : "event"), LOGLINE_FIELD);
+	strbuf_init(&sb, out, cap);
+	event = event ? event : "event";
+	logline_escape(esc, sizeof esc, event, strlen(event), LOGLINE_FIELD);
 	strbuf_printf(&sb, "%s role=%s ", esc, who ? principal_role_name(who->role) : "hive");
 	if (who && who->subject[0]) {
 		logline_escape(esc, sizeof esc, who->subject, strlen(who->subject), LOGLINE_FIELD);
@@ -95,20 +131,29 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
 		logline_escape(esc, sizeof esc, object, strlen(object), LOGLINE_FIELD);
 		strbuf_printf(&sb, " object=%s", esc);
 	}
-	va_start(ap, fmt);
-	n = vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
-	if (n > 0) {
-		size_t dl = (size_t)n < sizeof detail ? (size_t)n : sizeof detail - 1;
-		size_t room = sb.cap - sb.len;
-		if (room > 2) {
-			strbuf_append(&sb, " ", 1);
-			/* A detail cut by vsnprintf is marked as well. */
-			if ((size_t)n >= sizeof detail && dl > 3)
-				memcpy(detail + dl - 3, "...", 3);
-			sb.len += logline_escape(sb.buf + sb.len, sb.cap - sb.len, detail, dl, 0);
-		}
+	if (dl > 0 && sb.cap - sb.len > 2) {
+		strbuf_append(&sb, " ", 1);
+		sb.len += logline_escape(sb.buf + sb.len, sb.cap - sb.len, detail, dl, 0);
 	}
+	if (sb.overflow && sb.len >= 3)
+		memcpy(out + sb.len - 3, "...", 3);
+	return sb.len;
+}
+
+/* Stamp a row body with the time (and count= when count > 0) and write
+ * it to stderr and /log/queen.log. */
+static void hive_row_write(struct hive *hive, const char *body, size_t len, uint64_t count)
+{
+	char line[HIVE_LOG_LINE_MAX + 1];
+	char when[LOGLINE_TIME_LEN + 8];
+	struct strbuf sb;
+
+	logline_time(when, sizeof when);
+	strbuf_init(&sb, line, sizeof line - 1);
+	strbuf_printf(&sb, "%s ", when);
+	strbuf_append(&sb, body, len);
+	if (count)
+		strbuf_printf(&sb, " count=%llu", (unsigned long long)count);
 	if (sb.overflow && sb.len >= 3)
 		memcpy(line + sb.len - 3, "...", 3);
 	line[sb.len++] = '\n';
@@ -118,22 +163,178 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
 		ns_ring_append(hive->log, line, sb.len);
 }
 
+/* Write a slot's repeats as its count= row. */
+static void hive_fold_write(struct hive *hive, struct hive_deny_fold *f)
+{
+	uint64_t n = f->repeats;
+
+	if (!n)
+		return;
+	f->repeats = 0;
+	hive_row_write(hive, f->row, f->len, n);
+}
+
+void hive_deny_flush(struct hive *hive)
+{
+	struct hive_deny_folds *t = hive->deny_folds;
+
+	for (uint32_t i = 0; t && i < HIVE_DENY_FOLD_SLOTS; i++)
+		hive_fold_write(hive, &t->slot[i]);
+}
+
+static void hive_fold_free(struct hive_deny_folds *t, struct hive_deny_fold *f)
+{
+	f->len = 0;
+	t->live--;
+}
+
+/* The window's end: write what folded, and let go of kinds that did not
+ * repeat for a whole window; the timer stops with the last of them. */
+static void hive_fold_tick(struct loop *loop, void *arg)
+{
+	struct hive *hive = arg;
+	struct hive_deny_folds *t = hive->deny_folds;
+	uint64_t now = loop_now_ms();
+
+	for (uint32_t i = 0; t && i < HIVE_DENY_FOLD_SLOTS; i++) {
+		struct hive_deny_fold *f = &t->slot[i];
+		if (!f->len || now - f->since_ms < HIVE_DENY_FOLD_MS)
+			continue;
+		if (f->repeats) {
+			hive_fold_write(hive, f);
+			f->since_ms = now;
+		} else {
+			hive_fold_free(t, f);
+		}
+	}
+	if ((!t || !t->live) && hive->deny_fold_timer > 0) {
+		loop_del_timer(loop, hive->deny_fold_timer);
+		hive->deny_fold_timer = 0;
+	}
+}
+
+void hive_deny_close(struct hive *hive)
+{
+	hive_deny_flush(hive);
+	if (hive->deny_fold_timer > 0 && hive->loop)
+		loop_del_timer(hive->loop, hive->deny_fold_timer);
+	hive->deny_fold_timer = 0;
+	free(hive->deny_folds);
+	hive->deny_folds = NULL;
+}
+
+/* FNV-1a: only to skip compares of rows that differ. */
+static uint64_t hive_row_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Fold the refusal whose row is body, or say it must be written (0): the
+ * first HIVE_DENY_FOLD_AFTER of its kind in a window are written (a person
+ * who tries twice sees two rows), further repeats are counted. */
+static int hive_fold(struct hive *hive, const char *body, size_t len)
+{
+	struct hive_deny_folds *t = hive->deny_folds;
+	struct hive_deny_fold *f, *victim = NULL;
+	uint64_t now = loop_now_ms(), h = hive_row_hash(body, len);
+
+	/* No log (after hive_tree_free) or no memory: every refusal is its
+	 * own row, and nothing is left to free after shutdown. */
+	if (!t && (!hive->log || !(t = hive->deny_folds = calloc(1, sizeof *t))))
+		return 0;
+	for (uint32_t i = 0; i < HIVE_DENY_FOLD_SLOTS; i++) {
+		f = &t->slot[i];
+		if (!f->len) {
+			if (!victim || victim->len)
+				victim = f;
+			continue;
+		}
+		if (f->hash == h && f->len == len && memcmp(f->row, body, len) == 0) {
+			f->used_ms = now;
+			if (now - f->since_ms >= HIVE_DENY_FOLD_MS) {
+				/* Without a loop (or a late timer) the window ends here. */
+				hive_fold_write(hive, f);
+				f->since_ms = now;
+				f->written = 0;
+			}
+			if (f->written < HIVE_DENY_FOLD_AFTER) {
+				f->written++;
+				return 0;
+			}
+			f->repeats++;
+			return 1;
+		}
+		if (!victim || (victim->len && f->used_ms < victim->used_ms))
+			victim = f;
+	}
+	if (victim->len) {
+		hive_fold_write(hive, victim);
+		hive_fold_free(t, victim);
+	}
+	memcpy(victim->row, body, len);
+	victim->len = len;
+	victim->hash = h;
+	victim->since_ms = victim->used_ms = now;
+	victim->written = 1;
+	victim->repeats = 0;
+	t->live++;
+	if (hive->loop && hive->deny_fold_timer <= 0) {
+		int id = loop_add_timer(hive->loop, HIVE_DENY_FOLD_MS, hive_fold_tick, hive);
+		hive->deny_fold_timer = id > 0 ? id : 0;
+	}
+	return 0;
+}
+
+void hive_event(struct hive *hive, const struct principal *who, const char *event, const char *object,
+                const char *fmt, ...)
+{
+	char body[HIVE_LOG_LINE_MAX], detail[HIVE_LOG_LINE_MAX], when[LOGLINE_TIME_LEN + 8];
+	va_list ap;
+	size_t dl = 0, len;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		dl = hive_detail_len(detail, sizeof detail, (size_t)n);
+	/* The row keeps its place after the refusals folded before it. */
+	hive_deny_flush(hive);
+	logline_time(when, sizeof when);
+	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1, who, event, object, detail, dl);
+	hive_row_write(hive, body, len, 0);
+}
+
+/* Per op: its name (op=, /proc/pressure) and the event word of its row. */
+static const struct {
+	const char *name, *event;
+} hive_deny_ops[HIVE_DENY_OPS] = {
+	[HIVE_DENY_WALK] = { "walk", "deny" },         [HIVE_DENY_OPEN] = { "open", "deny" },
+	[HIVE_DENY_WRITE] = { "write", "deny" },       [HIVE_DENY_REMOVE] = { "remove", "deny" },
+	[HIVE_DENY_WSTAT] = { "wstat", "deny" },       [HIVE_DENY_SETATTR] = { "setattr", "deny" },
+	[HIVE_DENY_ATTACH] = { "attach", "attach" },   [HIVE_DENY_TICKET] = { "ticket", "attach" },
+	[HIVE_DENY_THROTTLE] = { "throttle", "attach" }, [HIVE_DENY_CTL] = { "ctl", "ctl" },
+	[HIVE_DENY_SESSION] = { "session", "refuse" }, [HIVE_DENY_CREATE] = { "create", "deny" },
+	[HIVE_DENY_RENAME] = { "rename", "deny" },     [HIVE_DENY_VERB] = { "verb", "deny" },
+	[HIVE_DENY_CUT] = { "cut", "session" },
+};
+
 const char *hive_deny_op_name(enum hive_deny_op op)
 {
-	static const char *const names[HIVE_DENY_OPS] = {
-		[HIVE_DENY_WALK] = "walk",       [HIVE_DENY_OPEN] = "open",         [HIVE_DENY_WRITE] = "write",
-		[HIVE_DENY_REMOVE] = "remove",   [HIVE_DENY_WSTAT] = "wstat",       [HIVE_DENY_SETATTR] = "setattr",
-		[HIVE_DENY_ATTACH] = "attach",   [HIVE_DENY_TICKET] = "ticket",     [HIVE_DENY_THROTTLE] = "throttle",
-		[HIVE_DENY_CTL] = "ctl",         [HIVE_DENY_SESSION] = "session",
-	};
-	return (unsigned)op < HIVE_DENY_OPS ? names[op] : "unknown";
+	return (unsigned)op < HIVE_DENY_OPS ? hive_deny_ops[op].name : "unknown";
 }
 
 void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
                enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
 {
-	char detail[HIVE_LOG_LINE_MAX];
+	char detail[HIVE_LOG_LINE_MAX], body[HIVE_LOG_LINE_MAX];
+	char when[LOGLINE_TIME_LEN + 8];
+	size_t dl, len;
 	va_list ap;
+	int n = 0;
 
 	switch (cls) {
 	case HIVE_PRESSURE_BUSY: hive->pressure.busy++; break;
@@ -141,14 +342,24 @@ void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressur
 	case HIVE_PRESSURE_CUT: hive->pressure.cut++; break;
 	case HIVE_PRESSURE_POLICY: hive->pressure.policy++; break;
 	}
-	if ((unsigned)op < HIVE_DENY_OPS)
+	if ((unsigned)op >= HIVE_DENY_OPS)
+		op = HIVE_DENY_OPS; /* counted by class only; named "unknown" */
+	else
 		hive->denials[op]++;
-	detail[0] = '\0';
-	if (fmt) {
+	n = snprintf(detail, sizeof detail, "op=%s outcome=deny reason=%s", hive_deny_op_name(op),
+	             reason && reason[0] ? reason : "-");
+	if (fmt && n > 0 && (size_t)n + 1 < sizeof detail) {
+		detail[n++] = ' ';
 		va_start(ap, fmt);
-		vsnprintf(detail, sizeof detail, fmt, ap);
+		int m = vsnprintf(detail + n, sizeof detail - (size_t)n, fmt, ap);
 		va_end(ap);
+		n = m > 0 ? n + m : n - 1;
 	}
-	hive_event(hive, who, hive_deny_op_name(op), object, "outcome=deny reason=%s%s%s", reason ? reason : "-",
-	           detail[0] ? " " : "", detail);
+	dl = n > 0 ? hive_detail_len(detail, sizeof detail, (size_t)n) : 0;
+	logline_time(when, sizeof when);
+	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1 - HIVE_ROW_COUNT_ROOM, who,
+	                    op < HIVE_DENY_OPS ? hive_deny_ops[op].event : "deny", object, detail, dl);
+	if (hive_fold(hive, body, len))
+		return;
+	hive_row_write(hive, body, len, 0);
 }

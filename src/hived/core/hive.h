@@ -45,6 +45,10 @@ enum hive_deny_op {
 	HIVE_DENY_WALK, HIVE_DENY_OPEN, HIVE_DENY_WRITE, HIVE_DENY_REMOVE, HIVE_DENY_WSTAT,
 	HIVE_DENY_SETATTR, HIVE_DENY_ATTACH, HIVE_DENY_TICKET, HIVE_DENY_THROTTLE, HIVE_DENY_CTL,
 	HIVE_DENY_SESSION, /* a connection refused for a full table or pool */
+	HIVE_DENY_CREATE,  /* a name made in the tree: create, mkdir, symlink, mknod, link */
+	HIVE_DENY_RENAME,  /* a name moved in the tree */
+	HIVE_DENY_VERB,    /* a request the session may not make yet (console verb before ATTACH) */
+	HIVE_DENY_CUT,     /* a session closed by the hive for misbehaviour (class cut) */
 	HIVE_DENY_OPS,
 };
 /* "walk", "open", ... as written in rows and /proc/pressure. */
@@ -82,6 +86,8 @@ struct hive {
 	struct ticket_keys keys;
 	struct hive_pressure pressure;
 	uint64_t denials[HIVE_DENY_OPS]; /* by op; their sum is pressure's sum */
+	struct hive_deny_folds *deny_folds; /* repeated refusals not yet in a row (hive.c) */
+	int deny_fold_timer;                /* loop timer id while folds are live, else 0 */
 	struct hive_9p_counts ninep;
 	uid_t owner_uid;
 	uint64_t start_ms;    /* loop_now_ms() at start */
@@ -107,13 +113,28 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
  * The one deny door: every refusal of a principal passes here, and only
  * here, so the count, the row and (once the audit chain lands) the record
  * cannot disagree. In that order: count pressure[cls] and denials[op],
- * write the row `<op-event> ... object=<object> outcome=deny reason=<reason>
- * <detail>`, append the record. who may be NULL (a peer before it has a
- * principal); object may be NULL; reason is one word.
+ * write the row, append the record. who may be NULL (a peer before it has
+ * a principal); object may be NULL; reason is one word. The row is
+ *   <event> role=.. subject=.. session=.. [object=<o>] op=<op> outcome=deny reason=<reason> [<detail>]
+ * where <event> is the op's family: "deny" for namespace ops and verbs,
+ * "attach" for attach/ticket/throttle, "ctl", "refuse" for a session
+ * refused, "session" for a cut.
+ *
+ * Repeats fold: once HIVE_DENY_FOLD_AFTER refusals with the same row (all
+ * but the time) were written within HIVE_DENY_FOLD_MS, further ones are
+ * counted, not written; they are written as that row ending in ` count=N`
+ * when the window ends (a loop timer), before any other event's row, when
+ * /proc/pressure is read, and at shutdown. A row without count= stands
+ * for one refusal, so once flushed the rows of an op sum to denials[op].
+ * HIVE_DENY_FOLD_SLOTS kinds fold at once (the least recent is evicted).
  */
 void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
                enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* Write every folded repeat as its count= row now (the books balance). */
+void hive_deny_flush(struct hive *hive);
+/* Flush and free the fold table and its timer (at shutdown; safe twice). */
+void hive_deny_close(struct hive *hive);
 
 /* Build the namespace: /proc, /log, /queen, /agent. Returns 0 or -errno. */
 int hive_tree_build(struct hive *hive);

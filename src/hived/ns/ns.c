@@ -23,6 +23,8 @@
 struct ns {
 	ns_event_fn emit;
 	void *emit_arg;
+	ns_deny_fn deny;
+	void *deny_arg;
 	struct ns_node *root;
 	size_t nnodes;     /* live nodes, including removed ones still held */
 	uint64_t next_qid; /* qid.path of the next node */
@@ -280,6 +282,7 @@ void ns_free(struct ns *ns)
 	struct ns_node *root = ns->root;
 	ns->dead = 1;
 	ns->emit = NULL;
+	ns->deny = NULL;
 	ns->root = NULL;
 	/* The last node freed frees ns: nodes still held by fids keep it
 	 * (their I/O fails with ENOENT; their emit goes nowhere). */
@@ -457,6 +460,30 @@ void ns_emit(struct ns *ns, const struct principal *who, const char *event, cons
 		ns->emit(ns->emit_arg, who, event, path, detail);
 }
 
+void ns_set_deny(struct ns *ns, ns_deny_fn deny, void *deny_arg)
+{
+	ns->deny = deny;
+	ns->deny_arg = deny_arg;
+}
+
+/* A refusal of who: to the deny function, or as a `deny` event. */
+static void ns_deny(struct ns *ns, const struct principal *who, enum ns_deny_op op, const char *path,
+                    const char *reason, const char *detail)
+{
+	static const char *const names[] = { [NS_DENY_WALK] = "walk", [NS_DENY_OPEN] = "open",
+		                             [NS_DENY_WRITE] = "write" };
+	char text[64];
+
+	if (!ns || ns->dead)
+		return;
+	if (ns->deny) {
+		ns->deny(ns->deny_arg, who, op, path, reason, detail);
+		return;
+	}
+	snprintf(text, sizeof text, "op=%s%s%s", names[op], detail[0] ? " " : "", detail);
+	ns_emit(ns, who, "deny", path, text);
+}
+
 int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, const char *name,
              size_t len, struct ns_node **out, struct err *err)
 {
@@ -486,7 +513,7 @@ int ns_walk1(struct ns *ns, const struct principal *who, struct ns_node *from, c
 		snprintf(path + pl, sizeof path - pl, "%s%.*s", pl > 1 ? "/" : "", (int)len, name);
 		if (!to)
 			return err_set(err, ENOENT, "file not found: %s", path);
-		ns_emit(ns, who, "deny", path, "op=walk");
+		ns_deny(ns, who, NS_DENY_WALK, path, "not-visible", "");
 		return err_set(err, EACCES, "permission denied: %s", path);
 	}
 	ns_node_ref(to);
@@ -557,19 +584,20 @@ int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, in
 	if (mode == 3)
 		return err_set(err, EINVAL, "invalid open mode %d: %s", omode, ns_node_path(node, path, sizeof path));
 	if (!visible(node, who)) {
-		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open");
+		ns_deny(ns, who, NS_DENY_OPEN, ns_node_path(node, path, sizeof path), "not-visible", "");
 		return err_set(err, EACCES, "permission denied: %s", path);
 	}
 	if (node->is_dir && mode != NS_OREAD)
 		return err_set(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
 	if ((mode == NS_OREAD || mode == NS_ORDWR) && !role_in(node->perm.read, who)) {
-		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=read");
+		ns_deny(ns, who, NS_DENY_OPEN, ns_node_path(node, path, sizeof path), "not-readable", "mode=read");
 		return err_set(err, EACCES, "permission denied: %s is not readable by %s", path,
 		               principal_role_name(who->role));
 	}
 	if ((mode == NS_OWRITE || mode == NS_ORDWR) &&
 	    (!role_in(node->perm.write, who) || !node->ops || !node->ops->write)) {
-		ns_emit(ns, who, "deny", ns_node_path(node, path, sizeof path), "op=open mode=write");
+		/* A refused open for writing is the principal refused a write. */
+		ns_deny(ns, who, NS_DENY_WRITE, ns_node_path(node, path, sizeof path), "not-writable", "mode=write");
 		return err_set(err, EACCES, "permission denied: %s is not writable by %s", path,
 		               principal_role_name(who->role));
 	}
@@ -626,9 +654,10 @@ ssize_t ns_write(struct ns_file *f, uint64_t off, const void *buf, size_t n, str
 		return err_set(err, EBADF, "not open for writing: %s", ns_node_path(node, path, sizeof path));
 	if (n > HIVE_WRITE_MAX)
 		return err_set(err, EMSGSIZE, "write too large: %zu bytes (max %u)", n, HIVE_WRITE_MAX);
-	if (!node->ops || !node->ops->write)
-		return err_set(err, EACCES, "permission denied: %s is not writable",
-		               ns_node_path(node, path, sizeof path));
+	if (!node->ops || !node->ops->write) {
+		ns_deny(node->ns, &f->who, NS_DENY_WRITE, ns_node_path(node, path, sizeof path), "not-writable", "");
+		return err_set(err, EACCES, "permission denied: %s is not writable", path);
+	}
 	return node->ops->write(f, off, buf, n, err);
 }
 

@@ -8,7 +8,7 @@
  *
  * Views are per principal: a node is visible to a role if its perm says
  * so (or its `visible` hook agrees); a walk into an invisible node fails
- * with EACCES and emits a `deny` event. Built-in providers cover the
+ * with EACCES and is reported as a refusal (ns_set_deny). Built-in providers cover the
  * common shapes: rendered text (snapshot at open), append-only ring
  * (logs, telemetry), ctl (one command per line), and CAS.
  *
@@ -89,11 +89,22 @@ struct ns_attr {
 
 /* --- the tree ---------------------------------------------------------- */
 
-/* Create an empty tree (just "/"). `emit` receives every deny/error event
- * (may be NULL); it is how ns reaches the log and, later, the audit chain. */
+/* Create an empty tree (just "/"). `emit` receives the events ns reports
+ * (may be NULL); it is how ns reaches the log and, later, the audit chain.
+ * Refusals go to the deny function instead once one is set. */
 typedef void (*ns_event_fn)(void *arg, const struct principal *who, const char *event,
                             const char *path, const char *detail);
 struct ns *ns_new(ns_event_fn emit, void *emit_arg);
+/* What the tree refuses a principal. */
+enum ns_deny_op { NS_DENY_WALK, NS_DENY_OPEN, NS_DENY_WRITE };
+/* Every refusal of a principal by the tree: the op, the path, a one-word
+ * reason ("not-visible", "not-readable", "not-writable") and more
+ * key=value detail ("" if none). The hive routes it to its deny door. */
+typedef void (*ns_deny_fn)(void *arg, const struct principal *who, enum ns_deny_op op, const char *path,
+                           const char *reason, const char *detail);
+/* Send refusals to deny; without one they are `deny` events to emit,
+ * detail "op=<op>[ <detail>]". */
+void ns_set_deny(struct ns *ns, ns_deny_fn deny, void *deny_arg);
 void ns_free(struct ns *ns);
 struct ns_node *ns_root(struct ns *ns);
 /* Number of live nodes (for /proc/limits and leak tests). */

@@ -67,6 +67,7 @@ static const struct {
 	LIMIT(HIVE_CONSOLE_TAIL_BYTES_MAX), LIMIT(HIVE_CONSOLE_TAIL_SCAN_MAX),
 	LIMIT(HIVE_CONSOLE_SWEEP_MS), LIMIT(HIVE_CONSOLE_LINGER_MS), LIMIT(HIVE_CONSOLE_ACCEPT_BATCH),
 	LIMIT(HIVE_CONSOLE_VERB_MAX), LIMIT(HIVE_CONSOLE_ROLE_MAX), LIMIT(HIVE_LOG_LINE_MAX),
+	LIMIT(HIVE_DENY_FOLD_MS), LIMIT(HIVE_DENY_FOLD_AFTER), LIMIT(HIVE_DENY_FOLD_SLOTS),
 	LIMIT(HIVE_DIR_GROW), LIMIT(HIVE_CLIENT_TIMEOUT_MS), LIMIT(HIVE_TAIL_POLL_MS),
 	LIMIT(HIVE_SHELL_LINE_MAX), LIMIT(HIVE_MOUNT_ATTR_TIMEOUT_S), LIMIT(HIVE_MOUNT_PING_MS),
 	LIMIT(HIVE_MOUNT_OPEN_MAX), LIMIT(HIVE_TICKETS_CONF_MAX), LIMIT(HIVE_TICKET_SECRET_RANDOM),
@@ -131,9 +132,14 @@ int procfs_render_sessions(void *arg, const struct principal *who, struct strbuf
 int procfs_render_pressure(void *arg, const struct principal *who, struct strbuf *sb)
 {
 	struct hive *hive = arg;
+	/* Whoever reads the counters finds every refusal they count in the
+	 * log as well: folded repeats are written first. */
+	hive_deny_flush(hive);
 	strbuf_printf(sb, "busy=%llu\nquota=%llu\ncut=%llu\npolicy=%llu\n",
 	              (unsigned long long)hive->pressure.busy, (unsigned long long)hive->pressure.quota,
 	              (unsigned long long)hive->pressure.cut, (unsigned long long)hive->pressure.policy);
+	for (unsigned op = 0; op < HIVE_DENY_OPS; op++)
+		strbuf_printf(sb, "deny.%s=%llu\n", hive_deny_op_name(op), (unsigned long long)hive->denials[op]);
 	return 0;
 }
 

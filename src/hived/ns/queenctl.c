@@ -249,9 +249,10 @@ int queenctl_line(void *arg, const struct principal *who, const char *line, stru
 	}
 	if (rc == 0)
 		hive_event(hive, who, "ctl", qc_ctl_path, "result=ok form=%s verb=%s", form, verb);
-	else
-		hive_event(hive, who, "ctl", qc_ctl_path, "result=refused form=%s verb=%s errno=%s msg=%s", form, verb,
-		           errno_name(err->code), err->msg);
+	else /* the lifecycle gate and outstanding work say "later", the rest "no" */
+		hive_deny(hive, who, rc == -EAGAIN || rc == -EBUSY ? HIVE_PRESSURE_BUSY : HIVE_PRESSURE_POLICY,
+		          HIVE_DENY_CTL, qc_ctl_path, rc == -EAGAIN || rc == -EBUSY ? "busy" : "refused",
+		          "result=refused form=%s verb=%s errno=%s msg=%s", form, verb, errno_name(err->code), err->msg);
 	return rc;
 }
 

@@ -13,8 +13,8 @@
  *                         files for client conformance tests (a directory
  *                         larger than one readdir reply)
  *
- * Events from the tree (walk and open denials) go through hive_event, so
- * they land in queen.log with the rest.
+ * Refusals by the tree (walk, open, write) go through the deny door,
+ * hive_deny, so they are counted and land in queen.log with the rest.
  */
 #include "hived/core/hive.h"
 #include "procfs.h"
@@ -32,6 +32,14 @@ static void tree_emit(void *arg, const struct principal *who, const char *event,
                       const char *detail)
 {
 	hive_event(arg, who, event, path, "%s", detail ? detail : "");
+}
+
+static void tree_deny(void *arg, const struct principal *who, enum ns_deny_op op, const char *path,
+                      const char *reason, const char *detail)
+{
+	static const enum hive_deny_op ops[] = { [NS_DENY_WALK] = HIVE_DENY_WALK, [NS_DENY_OPEN] = HIVE_DENY_OPEN,
+		                                 [NS_DENY_WRITE] = HIVE_DENY_WRITE };
+	hive_deny(arg, who, HIVE_PRESSURE_POLICY, ops[op], path, reason, "%s", detail);
 }
 
 int hive_agent_visible(const struct ns_node *node, const struct principal *who)
@@ -93,6 +101,8 @@ static int tree_build_fixtures(struct hive *hive, struct ns_node *root)
 
 void hive_tree_free(struct hive *hive)
 {
+	/* Folded refusals reach the log before it goes. */
+	hive_deny_close(hive);
 	ns_free(hive->ns);
 	hive->ns = NULL;
 	ns_ring_free(hive->log);
@@ -118,6 +128,7 @@ int hive_tree_build(struct hive *hive)
 	hive->ns = ns_new(tree_emit, hive);
 	if (!hive->ns)
 		goto fail;
+	ns_set_deny(hive->ns, tree_deny, hive);
 	root = ns_root(hive->ns);
 
 	if (!(dir = ns_mkdir(hive->ns, root, "proc", &all_dir)))

@@ -19,6 +19,7 @@
  *   scenarios_io.c         counts, writes, opens, tree changes, plain 9P2000
  *   scenarios_auth.c       afids and tickets over TCP
  *   scenarios_resources.c  idle timeout, non-readers, fid and session limits
+ *   scenarios_deny.c       K refusals of each kind as a worker (t0260)
  */
 #ifndef HOSTILE9P_H
 #define HOSTILE9P_H
@@ -202,6 +203,8 @@ int sc_write_count_lies(const void *arg);
 int sc_write_readonly(const void *arg);
 int sc_open_dir_write(const void *arg);
 int sc_modify_refused(const void *arg);
+/* scenarios_deny.c */
+int sc_deny_door(const void *arg);
 int sc_dialect_9p2000(const void *arg);
 int sc_dir_read_offsets(const void *arg);
 

@@ -111,6 +111,7 @@ static const struct scenario {
 	{ "write_readonly_file", sc_write_readonly, NULL },
 	{ "open_dir_for_write", sc_open_dir_write, NULL },
 	{ "modify_ops_refused", sc_modify_refused, NULL },
+	{ "deny_door", sc_deny_door, NULL },
 	{ "truncated_frames", sc_truncated, NULL },
 	{ "garbage_bytes", sc_garbage, NULL },
 	{ "bad_message_types", sc_bad_types, NULL },

@@ -40,6 +40,41 @@ TEST(cut_on_escape_boundary)
 	CHECK_EQ_INT(logline_escape(tiny, 0, "abc", 3, 0), 0);
 }
 
+/* C1 controls in both spellings are escaped in text and in fields; other
+ * UTF-8 passes whole, and stray high bytes are escaped one by one. */
+TEST(escape_c1_controls)
+{
+	char out[64];
+	/* 0x9b raw is an 8-bit terminal's CSI; 0x85 is NEL (a line break). */
+	logline_escape(out, sizeof out, "a\x9b" "31mb\x85" "c", 8, 0);
+	CHECK_EQ_STR(out, "a\\x9b31mb\\x85c");
+	logline_escape(out, sizeof out, "\x80\x9f", 2, LOGLINE_FIELD);
+	CHECK_EQ_STR(out, "\\x80\\x9f");
+	/* U+009B and U+0085 as UTF-8 (0xc2 0x9b, 0xc2 0x85). */
+	logline_escape(out, sizeof out, "x\xc2\x9b" "1m\xc2\x85y", 8, 0);
+	CHECK_EQ_STR(out, "x\\xc2\\x9b1m\\xc2\\x85y");
+	logline_escape(out, sizeof out, "\xc2\x80", 2, LOGLINE_FIELD);
+	CHECK_EQ_STR(out, "\\xc2\\x80");
+	/* U+00A0 and later pass: é, €, and a 4-byte emoji. */
+	logline_escape(out, sizeof out, "\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\x9d", 11, LOGLINE_FIELD);
+	CHECK_EQ_STR(out, "\xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x90\x9d");
+	/* Not UTF-8: a lone lead, an overlong '/', a surrogate, Latin-1. */
+	logline_escape(out, sizeof out, "\xc2", 1, 0);
+	CHECK_EQ_STR(out, "\\xc2");
+	logline_escape(out, sizeof out, "\xc0\xaf", 2, 0);
+	CHECK_EQ_STR(out, "\\xc0\\xaf");
+	logline_escape(out, sizeof out, "\xed\xa0\x80", 3, 0);
+	CHECK_EQ_STR(out, "\\xed\\xa0\\x80");
+	logline_escape(out, sizeof out, "caf\xe9", 4, 0);
+	CHECK_EQ_STR(out, "caf\\xe9");
+	/* A cut keeps a character or an escaped C1 whole. */
+	char small[8];
+	logline_escape(small, sizeof small, "ab\xe2\x82\xac" "cdef", 9, 0);
+	CHECK_EQ_STR(small, "ab...");
+	logline_escape(small, sizeof small, "a\xc2\x9b" "bcdefgh", 10, 0);
+	CHECK_EQ_STR(small, "a...");
+}
+
 TEST(time_format)
 {
 	char t[LOGLINE_TIME_LEN + 8];
@@ -53,6 +88,7 @@ int main(void)
 {
 	RUN(escape_grammar);
 	RUN(cut_on_escape_boundary);
+	RUN(escape_c1_controls);
 	RUN(time_format);
 	return test_done();
 }

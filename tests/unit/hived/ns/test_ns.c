@@ -282,7 +282,7 @@ TEST(open_permissions)
 	CHECK_EQ_INT(ns_open(ns, &o, cas, NS_OWRITE, &file, &err), -EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /cas is not writable by observer");
 	CHECK_EQ_STR(ev.last_event, "deny");
-	CHECK_EQ_STR(ev.last_detail, "op=open mode=write");
+	CHECK_EQ_STR(ev.last_detail, "op=write mode=write");
 	CHECK_EQ_INT(ns_open(ns, &w, cas, NS_ORDWR, &file, &err), -EACCES);
 	CHECK_EQ_INT(ns_open(ns, &o, cas, NS_OREAD | NS_OTRUNC, &file, &err), 0);
 	ns_close(file);

@@ -96,12 +96,13 @@ TEST(views_of_the_hive_tree)
 	/* Worker: /queen is a denial with a row. */
 	CHECK_EQ_INT(ns_fx_walk(h->ns, &w, "/queen/ctl", &n, &err), -EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /queen");
-	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/queen op=walk");
+	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/queen op=walk outcome=deny reason=not-visible");
 	CHECK_EQ_INT(cat(h, &w, "/proc/version", buf, sizeof buf), 45);
 	CHECK(cat(h, &w, "/log/queen.log", buf, sizeof buf) > 0);
 	CHECK_EQ_INT(echo(h, &w, "/log/queen.log", "forged\n", &err), -EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /log/queen.log is not writable by worker");
-	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/log/queen.log op=open mode=write");
+	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/log/queen.log op=write outcome=deny "
+	                          "reason=not-writable mode=write");
 
 	/* Observer: reads everything, writes nothing. */
 	CHECK(cat(h, &o, "/queen/ctl", buf, sizeof buf) > 0);
@@ -127,7 +128,7 @@ TEST(views_of_the_hive_tree)
 	ns_cas_file(h->ns, a2, "state", &agent_file, "running");
 	CHECK_EQ_INT(cat(h, &w, "/agent/w1/state", buf, sizeof buf), 8);
 	CHECK_EQ_INT(cat(h, &w, "/agent/w2/state", buf, sizeof buf), -EACCES);
-	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/agent/w2 op=walk");
+	CHECK_EQ_STR(last_row(h), "deny role=worker subject=w1 session=7 object=/agent/w2 op=walk outcome=deny reason=not-visible");
 	CHECK_EQ_STR(ns_node_name(ns_dir_child(h->ns, &w, agents, 0)), "w1");
 	CHECK(ns_dir_child(h->ns, &w, agents, 1) == NULL);
 	CHECK_EQ_STR(ns_node_name(ns_dir_child(h->ns, &o, agents, 1)), "w2");
@@ -191,7 +192,8 @@ TEST(proc_formats)
 	h->pressure.busy = 1;
 	h->pressure.policy = 4;
 	CHECK(cat(h, &w, "/proc/pressure", buf, sizeof buf) > 0);
-	CHECK_EQ_STR(buf, "busy=1\nquota=0\ncut=0\npolicy=4\n");
+	CHECK(strncmp(buf, "busy=1\nquota=0\ncut=0\npolicy=4\ndeny.walk=0\ndeny.open=0\n", 54) == 0);
+	CHECK(strstr(buf, "\ndeny.ctl=0\n") != NULL && strstr(buf, "\ndeny.cut=0\n") != NULL);
 
 	CHECK(cat(h, &w, "/proc/lifecycle/state", buf, sizeof buf) > 0);
 	CHECK_EQ_STR(buf, "state=ONLINE\n");
@@ -341,7 +343,8 @@ TEST(queenctl_words)
 
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "frobnicate now\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: unknown command 'frobnicate' (try: log, lifecycle, spawn, kill)");
-	CHECK_EQ_STR(last_row(h), "ctl role=queen subject=ops session=1 object=/queen/ctl result=refused form=text "
+	CHECK_EQ_STR(last_row(h), "ctl role=queen subject=ops session=1 object=/queen/ctl op=ctl outcome=deny reason=refused "
+	                          "result=refused form=text "
 	                          "verb=frobnicate errno=EINVAL msg=unknown command 'frobnicate' (try: log, lifecycle, spawn, kill)");
 
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "spawn examples/x.json\n", &err), -EOPNOTSUPP);
