@@ -70,15 +70,19 @@ static int sigkey_line(const char *text, const char *tag, const char **b64, size
 	return 0;
 }
 
-/* Decode exactly want bytes from a base64 field. */
+/* Decode exactly want bytes from a base64 field, which must be the one
+ * canonical encoding of them: a key or signature has a single spelling. */
 static int sigkey_b64(const char *b64, size_t n, uint8_t *out, size_t want)
 {
+	char again[sodium_base64_ENCODED_LEN(SIGKEY_SIG_LEN, B64_VARIANT)];
 	size_t got = 0;
 	const char *end = NULL;
-	if (sodium_base642bin(out, want, b64, n, NULL, &got, &end, B64_VARIANT) != 0 || got != want ||
+	if (want > SIGKEY_SIG_LEN ||
+	    sodium_base642bin(out, want, b64, n, NULL, &got, &end, B64_VARIANT) != 0 || got != want ||
 	    end != b64 + n)
 		return -EBADMSG;
-	return 0;
+	sodium_bin2base64(again, sizeof again, out, want, B64_VARIANT);
+	return strlen(again) == n && !memcmp(again, b64, n) ? 0 : -EBADMSG;
 }
 
 static int sigkey_set_comment(char *dst, const char *c, size_t n, struct err *err)

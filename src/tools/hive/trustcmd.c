@@ -71,7 +71,7 @@ static int hcli_operator_path(struct hcli *h, const char *ext, char *out, size_t
 /* Parse the options of a sub-verb (argv[0] is the sub-verb). */
 static int hcli_subopts(int argc, char **argv, const struct option *lo, int *opt)
 {
-	*opt = getopt_long(argc, argv, "+h", lo, NULL);
+	*opt = getopt_long(argc, argv, "h", lo, NULL); /* options may follow FILE */
 	return *opt;
 }
 
