@@ -46,6 +46,13 @@ check_eq "verify prints one line" 1 "$(printf '%s\n' "$OUT" | wc -l)"
 check_match "names signer and agent count" "^ok: .*team.json signed by $KEYID .*31 agents .*curious=1" "$OUT"
 run h --json manifest verify "$W/team.json"
 check_match "--json verdict" '"verdict":"ok".*"agents":31' "$OUT"
+if command -v openssl >/dev/null 2>&1; then
+	# An independent oracle: OpenSSL checks our signature over the same bytes.
+	{ printf '\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00'; cut -d' ' -f2 "$S/keys/operator.pub" | base64 -d; } >"$W/pub.der"
+	cut -d' ' -f3 "$W/team.json.sig" | base64 -d >"$W/sig.bin"
+	check "OpenSSL verifies the signature" sh -c "openssl pkey -pubin -inform DER -in '$W/pub.der' -out '$W/pub.pem' &&
+		openssl pkeyutl -verify -pubin -inkey '$W/pub.pem' -rawin -in '$W/team.json' -sigfile '$W/sig.bin'"
+fi
 
 # One byte changed after signing.
 sed 's/"count": 10,/"count": 11,/' "$W/team.json" >"$W/tampered.json"
