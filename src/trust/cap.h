@@ -44,8 +44,8 @@ struct cap {
 	char *arg;      /* fs.*: the path; infer: the model; else NULL (owned) */
 };
 
-/* Parse text (NUL-terminated, at most HIVE_PATH_MAX + 32 bytes) into c.
- * On success c->arg is allocated; free it with cap_clear. */
+/* Parse text into c. On success c->arg may be allocated: free it with
+ * cap_clear. On failure nothing is held and err says why and the fix. */
 int cap_parse(struct cap *c, const char *text, struct err *err);
 void cap_clear(struct cap *c);
 /* The text form of c into out. Returns its length or -ENOSPC. */

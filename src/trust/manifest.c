@@ -120,28 +120,25 @@ static int mf_argv(struct manifest_class *c, json_t *v, const char *where, struc
 		return err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		char field[32];
-		const char *s;
-		snprintf(field, sizeof field, "argv[%zu]", i);
+		const char *s = "";
 		json_t *e = json_array_get(v, i);
-		/* An empty argument is legitimate ("" to a program); only argv[0] is a path. */
-		if (i > 0 && json_is_string(e) && json_string_length(e) == 0)
-			s = "";
-		else if (i == 0) {
-			int rc = mf_path(e, where, field, &c->argv[0], err);
-			if (rc < 0)
-				return rc;
-			c->argc = 1;
-			bytes += strlen(c->argv[0]) + 1;
-			continue;
-		} else if (mf_str(e, where, field, HIVE_MANIFEST_ARGV_BYTES_MAX, &s, err) < 0)
-			return -EINVAL;
-		bytes += strlen(s) + 1;
+		int rc = 0;
+		snprintf(field, sizeof field, "argv[%zu]", i);
+		/* argv[0] is the program, a path; later entries are any text,
+		 * "" included (an empty argument is legitimate). */
+		if (i == 0)
+			rc = mf_path(e, where, field, &c->argv[0], err);
+		else if (!json_is_string(e) || json_string_length(e) > 0)
+			rc = mf_str(e, where, field, HIVE_MANIFEST_ARGV_BYTES_MAX, &s, err);
+		if (rc < 0)
+			return rc;
+		if (i > 0 && !(c->argv[i] = strdup(s)))
+			return err_set(err, ENOMEM, "out of memory");
+		c->argc = (uint32_t)i + 1;
+		bytes += strlen(c->argv[i]) + 1;
 		if (bytes > HIVE_MANIFEST_ARGV_BYTES_MAX)
 			return err_set(err, EINVAL, "%sargv: more than %u bytes in all", where,
 			               HIVE_MANIFEST_ARGV_BYTES_MAX);
-		if (!(c->argv[i] = strdup(s)))
-			return err_set(err, ENOMEM, "out of memory");
-		c->argc = (uint32_t)i + 1;
 	}
 	return 0;
 }
@@ -159,8 +156,9 @@ static int mf_env(struct manifest_class *c, json_t *v, const char *where, struct
 		char field[32];
 		const char *s;
 		snprintf(field, sizeof field, "env[%zu]", i);
-		if (mf_str(json_array_get(v, i), where, field, HIVE_MANIFEST_ENV_NAME_MAX, &s, err) < 0)
-			return -EINVAL;
+		int rc = mf_str(json_array_get(v, i), where, field, HIVE_MANIFEST_ENV_NAME_MAX, &s, err);
+		if (rc < 0)
+			return rc;
 		for (size_t k = 0; s[k]; k++) {
 			char ch = s[k];
 			if (!(ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
@@ -191,9 +189,10 @@ static int mf_caps(struct manifest_class *c, json_t *v, const char *where, struc
 		const char *s;
 		struct err why = { 0 };
 		snprintf(field, sizeof field, "caps[%zu]", i);
-		if (mf_str(json_array_get(v, i), where, field, HIVE_PATH_MAX + 32, &s, err) < 0)
-			return -EINVAL;
-		int rc = cap_parse(&c->caps[i], s, &why);
+		int rc = mf_str(json_array_get(v, i), where, field, HIVE_PATH_MAX + 32, &s, err);
+		if (rc < 0)
+			return rc;
+		rc = cap_parse(&c->caps[i], s, &why);
 		if (rc < 0)
 			return err_set(err, -rc, "%s%s: %s", where, field, why.msg);
 		c->ncaps = (uint32_t)i + 1;

@@ -125,12 +125,35 @@ int sigkey_pub_format(const struct sigkey_pub *p, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
+/* The secret goes through keypath.tmp: in a directory others can write,
+ * they could have made that file first and read what we write into it. */
+static int sigkey_private_dir(const char *keypath, struct err *err)
+{
+	char dir[HIVE_PATH_MAX];
+	struct stat st;
+	const char *slash = strrchr(keypath, '/');
+	int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - keypath), keypath) :
+	                snprintf(dir, sizeof dir, ".");
+	if (n < 0 || (size_t)n >= sizeof dir)
+		return err_set(err, ENAMETOOLONG, "%s: path too long", keypath);
+	if (!dir[0])
+		snprintf(dir, sizeof dir, "/");
+	if (stat(dir, &st) < 0)
+		return err_set(err, errno, "%s: %s", dir, strerror(errno));
+	if (st.st_mode & 022)
+		return err_set(err, EACCES, "%s: others can write this directory; keep secret keys in a "
+		               "private one (chmod 700, or the default <state>/keys)", dir);
+	return 0;
+}
+
 int sigkey_save(const struct sigkey *k, const char *keypath, const char *pubpath, struct err *err)
 {
 	char line[HIVE_KEY_FILE_MAX];
 	char b64[sodium_base64_ENCODED_LEN(SIGKEY_SEED_LEN, B64_VARIANT)];
 	int rc = 0, n;
 
+	if (keypath && (rc = sigkey_private_dir(keypath, err)) < 0)
+		return rc;
 	if (keypath) {
 		sodium_bin2base64(b64, sizeof b64, k->seed, SIGKEY_SEED_LEN, B64_VARIANT);
 		n = snprintf(line, sizeof line, "%s %s%s%s\n", SIGKEY_KEY_TAG, b64,

@@ -410,6 +410,13 @@ TEST(key_files_round_trip)
 	memset(buf, 'x', sizeof buf);
 	CHECK(fileio_write_atomic(pp, buf, sizeof buf, 0644) == 0);
 	CHECK_EQ_INT(sigkey_pub_load(&pub, pp, &e), -EBADMSG);
+	/* A directory others can write could hold a planted key.tmp: refused. */
+	char shared[128], sk[160];
+	snprintf(shared, sizeof shared, "%s/shared", tmpdir);
+	snprintf(sk, sizeof sk, "%s/op.key", shared);
+	CHECK(mkdir(shared, 0700) == 0 && chmod(shared, 0777) == 0);
+	CHECK_EQ_INT(sigkey_save(&k, sk, NULL, &e), -EACCES);
+	CHECK(strstr(e.msg, "others can write") != NULL && access(sk, F_OK) < 0);
 	CHECK(sigkey_generate(&k, "bad\ncomment", &e) < 0);
 	sigkey_wipe(&k);
 	sigkey_wipe(&back);
