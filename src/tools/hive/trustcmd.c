@@ -25,7 +25,8 @@
 	"  new   make an Ed25519 signing key: DIR/NAME.key (secret, mode 0600) and\n"        \
 	"        DIR/NAME.pub; default <state>/keys/operator.{key,pub}; an existing key\n"    \
 	"        is kept unless --force\n"                                                   \
-	"  show  print the key id, comment and public key line (default the operator's)\n"
+	"  show  print the key id, comment and public key line (default the operator's)\n" \
+	"  (global --json before the verb: one JSON object)\n"
 #define MANIFEST_USAGE                                                                      \
 	"usage: hive manifest sign FILE [--key KEYFILE]\n"                                   \
 	"       hive manifest verify FILE [--sig SIGFILE]\n"                                 \
@@ -34,10 +35,11 @@
 	"  verify  check FILE.sig (or SIGFILE) against the trust store <state>/trust and\n"  \
 	"          that FILE parses; print the signer and what FILE would spawn.\n"          \
 	"          Exit 4 when unsigned, tampered or untrusted; 1 when malformed\n"          \
-	"  (schema: docs/manifest.md)\n"
+	"  (schema: docs/manifest.md; global --json before the verb: verify prints JSON)\n"
 #define TRUST_USAGE                                                                         \
 	"usage: hive trust add PUBFILE | hive trust ls | hive trust rm KEYID\n"              \
-	"  the signer keys whose manifests this hive accepts, in <state>/trust\n"
+	"  the signer keys whose manifests this hive accepts, in <state>/trust\n"        \
+	"  (global --json before the verb: ls prints a JSON list)\n"
 
 static int hcli_is_help(const char *s)
 {
