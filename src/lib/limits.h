@@ -224,4 +224,44 @@
  * HIVE_SNAPSHOT_MAX). A render only keeps the bytes it used. */
 #define HIVE_SESSIONS_SNAPSHOT_MAX (HIVE_SESSIONS_MAX * HIVE_SESSIONS_LINE_MAX)
 
+/* --- manifests and trust (h6, issue 12: src/trust) ---------------------- */
+
+/* Largest manifest file: the 31-agent example is ~3 KiB; 64 KiB is twenty
+ * times that and still fits one 9P message, so a spawn can carry it whole. */
+#define HIVE_MANIFEST_BYTES_MAX 65536u
+/* argv entries of one class, and their bytes together: far below the
+ * kernel's ARG_MAX, so an exec never fails for size after we accepted it. */
+#define HIVE_MANIFEST_ARGV_MAX 256u
+#define HIVE_MANIFEST_ARGV_BYTES_MAX 32768u
+/* Environment names a class may keep (names only: values come from the
+ * hive's environment at spawn), and the longest name. */
+#define HIVE_MANIFEST_ENV_MAX 64u
+#define HIVE_MANIFEST_ENV_NAME_MAX 128u
+/* Capabilities of one class: each fs/net one becomes a Landlock rule and a
+ * supervisor check, so the bundle stays small enough to check per call. */
+#define HIVE_MANIFEST_CAPS_MAX 64u
+/* Classes in one workload, agents of one class, agents of one workload:
+ * a workload is a team, not a fleet; 1024 agents is ~1000 cgroups. */
+#define HIVE_MANIFEST_CLASSES_MAX 16u
+#define HIVE_MANIFEST_CLASS_COUNT_MAX 256u
+#define HIVE_WORKLOAD_AGENTS_MAX 1024u
+/* Class, tenant and workload names: they become path and cgroup names. */
+#define HIVE_MANIFEST_NAME_MAX 64u
+/* Model name of an infer: capability. */
+#define HIVE_MODEL_NAME_MAX 128u
+/* Quota ranges: cgroup v2 cpu.weight is 1..10000; a memory.max under
+ * 1 MiB cannot start a dynamic binary; pids.max and tokens per minute are
+ * capped so a typo cannot ask for an unbounded share. */
+#define HIVE_QUOTA_CPU_WEIGHT_MAX 10000u
+#define HIVE_QUOTA_MEMORY_MIN (1024u * 1024u)
+#define HIVE_QUOTA_PIDS_MAX 32768u
+#define HIVE_QUOTA_TOKENS_PER_MINUTE_MAX 100000000u
+/* Key, public key and signature files are one short line; anything
+ * bigger is not ours and is refused before it is parsed. */
+#define HIVE_KEY_FILE_MAX 512u
+/* Free-text comment of a key (who it belongs to), shown by trust ls. */
+#define HIVE_KEY_COMMENT_MAX 64u
+/* Signer keys a trust store lists: an operator or a few, not a PKI. */
+#define HIVE_TRUST_KEYS_MAX 256u
+
 #endif

@@ -16,6 +16,7 @@
 #include "lib/statedir.h"
 #include "cli.h"
 #include "mount.h"
+#include "trustcmd.h"
 
 static const char hcli_help[] =
 	"usage: hive [GLOBAL FLAGS] VERB [ARGS...]\n"
@@ -35,6 +36,10 @@ static const char hcli_help[] =
 	"  ticket mint --role ROLE [--subject S] --ttl SECONDS [--state DIR] [--issued-at MS]\n"
 	"                             mint a ticket from <state>/tickets.conf (ttl 0 = no expiry;\n"
 	"                             roles: queen worker worker-gpu worker-bus worker-lora observer)\n"
+	"  key new|show               make or show an Ed25519 signing key (hive key --help)\n"
+	"  manifest sign|verify FILE  sign a manifest, or check its signature against the trust\n"
+	"                             store (hive manifest --help; schema: docs/manifest.md)\n"
+	"  trust add|ls|rm            the signer keys this hive trusts (hive trust --help)\n"
 	"  ping                       connect, attach and one round trip; prints the latency\n"
 	"  mount [-f] DIR | -u DIR    the namespace as a FUSE directory (-f: foreground;\n"
 	"                             -u: unmount)\n"
@@ -70,6 +75,7 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "ls", hcli_ls },       { "cat", hcli_cat },   { "tail", hcli_tail },
 	{ "write", hcli_write }, { "stat", hcli_stat }, { "sh", hcli_sh },
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
+	{ "key", hcli_key },     { "manifest", hcli_manifest }, { "trust", hcli_trust },
 };
 
 /* HOST:PORT or [V6]:PORT; a client needs a host and a real port. */
