@@ -16,7 +16,11 @@ int fileio_write_atomic(const char *path, const void *buf, size_t n, mode_t mode
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	/* A stale .tmp (a crash, or a plant in a shared directory) is removed and
+	 * the new one made with O_EXCL, so the file written is ours with our mode. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -errno;
 	while (n > 0) {
