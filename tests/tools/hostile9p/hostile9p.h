@@ -65,6 +65,7 @@ extern struct h9_options opt;
 /* Set by the TCP scenarios: sock_connect then dials opt.tcp (the health
  * check always uses the Unix socket). */
 extern int via_tcp;                        /* in wire.c; the two below in main.c */
+extern uint32_t via_bind;                  /* in wire.c: TCP source address, set per scenario */
 extern char why[H9_WHY_MAX];               /* first failure of the running scenario */
 extern char last_err[HIVE_ERRSTR_MAX];     /* last error reply, for notes */
 

@@ -189,6 +189,7 @@ int main(int argc, char **argv)
 			continue;
 		why[0] = 0;
 		last_err[0] = 0;
+		via_bind = 0x7f000000u | (uint32_t)(10 + i % 240); /* 127.0.0.(10+i) */
 		int rc = s->fn(s->arg);
 		num++;
 		if (rc > 0) {
