@@ -158,6 +158,23 @@ EOF
 )
 check_match "other peers are not locked out" 'OK ATTACH role=queen subject=op' "$out"
 
+# --- the throttle is keyed on who the peer is, not its address -------------
+# Every local user connects from 127.0.0.1: nobody locking itself out there
+# must not lock out root on the same address (the uid owning the peer's
+# socket names it, net/peer.h).
+if [ "$(id -u)" = 0 ]; then
+	nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	for pause in 0 0.3 0.6; do
+		sleep "$pause"
+		nobody "$CONCLIENT" --port "$CON_PORT" --bind 127.0.0.1 <<<"AUTH wrong-token" >/dev/null
+	done
+	out=$(nobody "$CONCLIENT" --port "$CON_PORT" --bind 127.0.0.1 <<<"AUTH $TOK")
+	check_match "nobody's third bad AUTH locks nobody out" '^ERR AUTH reason=quota detail=rate-limited' "$out"
+	out=$(printf 'AUTH %s\nATTACH queen %s\n' "$TOK" "$QT" | con --bind 127.0.0.1)
+	check_match "root on the same address is not locked out" 'OK ATTACH role=queen subject=op' "$out"
+	check_match "nobody's refusals are attach rows" 'attach role=none .*outcome=deny reason=invalid-token transport=console peer=127.0.0.1:' "$(qtail /log/queen.log)"
+fi
+
 # --- a worker: expired ticket, then its view and a denial -------------------
 out=$(con --bind 127.0.0.4 <<EOF
 AUTH $TOK

@@ -19,6 +19,7 @@
  *   scenarios_io.c         counts, writes, opens, tree changes, plain 9P2000
  *   scenarios_auth.c       afids and tickets over TCP
  *   scenarios_resources.c  idle timeout, non-readers, fid and session limits
+ *   scenarios_strangers.c  attach floods, lockout per uid, the pre-auth pool
  */
 #ifndef HOSTILE9P_H
 #define HOSTILE9P_H
@@ -211,6 +212,13 @@ int sc_attach_afid(const void *arg);
 int sc_tcp_no_ticket(const void *arg);
 int sc_tcp_auth_fids_max(const void *arg);
 int sc_tcp_auth_fid_flood(const void *arg);
+/* A 9P2000.L connection over --tcp past Tversion, or NULL (reported). */
+struct conn *tcp_versioned(void);
+
+/* scenarios_strangers.c */
+int sc_tcp_attach_flood(const void *arg);
+int sc_stranger_lockout(const void *arg);
+int sc_stranger_holds_pool(const void *arg);
 
 /* scenarios_resources.c */
 int sc_idle_timeout(const void *arg);

@@ -126,6 +126,9 @@ static const struct scenario {
 	{ "fid_exhaustion", sc_fid_exhaustion, NULL },
 	{ "idle_1000", sc_idle_1000, NULL },
 	{ "sessions_over_max", sc_sessions_over_max, NULL },
+	{ "tcp_attach_flood", sc_tcp_attach_flood, NULL },
+	{ "stranger_lockout", sc_stranger_lockout, NULL },
+	{ "stranger_holds_pool", sc_stranger_holds_pool, NULL },
 };
 
 static int selected(const char *name)
