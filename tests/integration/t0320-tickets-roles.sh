@@ -129,6 +129,15 @@ run notabs "$W" ls /queen
 check_eq "a good ticket's denial stays permission denied (4)" 4 "$RC"
 if printf '%s' "$ERR" | grep -Eq 'ticket (expired|rejected)'; then not_ok "a walk denial is not called a ticket refusal"; else ok "a walk denial is not called a ticket refusal"; fi
 
+# Identity comes from the ticket alone: a worker ticket naming no subject
+# would let the client pick one (uname), so the hive refuses it.
+NS=$(mint --role worker --ttl 60)
+run by 8 tcp "$NS" ls /proc
+check_eq "a worker ticket without a subject: refused with exit 4" 4 "$RC"
+check_match "a worker ticket without a subject: says ticket rejected" 'ticket rejected' "$ERR"
+run hive_cli cat /log/queen.log
+check_match "a worker ticket without a subject: the hive logged why" 'attach role=worker subject=- .*outcome=deny reason=no-subject transport=tcp' "$OUT"
+
 run env -u HIVE_TICKET "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /
 check_eq "TCP without a ticket: refused locally as usage (2)" 2 "$RC"
 check_match "TCP without a ticket: says how to get one" 'needs a ticket.*hive ticket mint' "$ERR"
