@@ -24,7 +24,6 @@
 #include <string.h>
 
 #include "hived/core/hive.h"
-#include "hived/core/lifecycle.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/ticket.h"
@@ -131,12 +130,6 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 	srv_reply(c, &r);
 }
 
-/* Refuse an attach the policy (auth.c) has already counted and logged. */
-static void srv_attach_refused(struct srv_conn *c, uint16_t tag, const struct auth_verdict *v)
-{
-	srv_error(c, tag, v->code, "%s", v->msg);
-}
-
 /* Strip surrounding whitespace of a ticket written to an auth fid. */
 static const char *srv_trim(char *s)
 {
@@ -200,17 +193,14 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 		return;
 	}
 
+	/* Refusals below are counted and logged by the policy (auth.c). */
 	struct auth_verdict v;
-	if (!c->hs) {
-		srv_error(c, tag, EIO, "attach: session not registered");
-		return;
-	}
 	if (token) {
 		char subject[HIVE_ATTACH_STR_MAX];
 		enum hive_role claim = srv_uname_claim(uname, subject, sizeof subject);
 		if (auth_gate(hive, c->hs, &v) < 0 ||
 		    auth_ticket(hive, c->hs, token, claim, subject, &who, &v) < 0) {
-			srv_attach_refused(c, tag, &v);
+			srv_error(c, tag, v.code, "%s", v.msg);
 			return;
 		}
 	} else if (srv_is_owner(c)) {
@@ -218,7 +208,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 		snprintf(who.subject, sizeof who.subject, "uid:%lld", c->peer_uid);
 	} else {
 		if (auth_gate(hive, c->hs, &v) < 0) {
-			srv_attach_refused(c, tag, &v);
+			srv_error(c, tag, v.code, "%s", v.msg);
 			return;
 		}
 		auth_refuse(hive, c->hs, "ticket-required", &v);
