@@ -175,11 +175,19 @@ void peer_describe(int fd, int is_unix, struct peer *out)
 	unmap(&local);
 	unmap(&remote);
 	uid_t uid;
-	if (is_loopback(&remote) && peer_tcp_uid(&local, &remote, &uid) == 0) {
-		out->uid = (long long)uid;
-		snprintf(out->id, sizeof out->id, "uid=%u", (unsigned)uid);
-		snprintf(out->key, sizeof out->key, "uid=%u@%s", (unsigned)uid, host);
-		return;
+	if (is_loopback(&remote)) {
+		int rc = peer_tcp_uid(&local, &remote, &uid);
+		if (rc == 0) {
+			out->uid = (long long)uid;
+			snprintf(out->id, sizeof out->id, "uid=%u", (unsigned)uid);
+			snprintf(out->key, sizeof out->key, "uid=%u@%s", (unsigned)uid, host);
+			return;
+		}
+		/* Loud once: without it local users share one throttle per address. */
+		static int warned;
+		if (!warned++)
+			fprintf(stderr, "hived: cannot name loopback peers by uid (sock_diag: %s); "
+			        "they are told apart by address only\n", strerror(-rc));
 	}
 	snprintf(out->id, sizeof out->id, "ip=%s", host);
 	snprintf(out->key, sizeof out->key, "%s", out->id);
