@@ -115,7 +115,8 @@
 #define HIVE_CONSOLE_LINE_MAX 1024u
 /* Lines a console CAT/TAIL may return before it says `truncated`. */
 #define HIVE_CONSOLE_LINES_MAX 256u
-/* Failed attaches before a peer is locked out (Cohesix: 3 in 60 s
+/* The attach throttle of both transports (net/auth.c).
+ * Failed attaches before a peer is locked out (Cohesix: 3 in 60 s
  * gives a 90 s lockout; back-off 250 ms * 2^n, n <= 8). */
 #define HIVE_ATTACH_FAILS_MAX 3u
 #define HIVE_ATTACH_FAIL_WINDOW_MS 60000u
@@ -127,16 +128,16 @@
  * fails this often within the window over all its addresses is locked out
  * whole, so walking 127/8 does not buy more guesses. */
 #define HIVE_ATTACH_ID_FAILS_MAX 12u
-/* Console sessions must AUTH/ATTACH within this time (ms). */
-#define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
-
-/* --- console sessions (h6: console.c) ----------------------------------- */
-
 /* Peers the attach throttle (9P and console) remembers. Past this the
  * entry whose back-off ended longest ago is reused, so a flood of
  * addresses cannot grow memory; 256 covers every client a single host
  * realistically sees. */
 #define HIVE_AUTH_PEERS_MAX 256u
+/* Console sessions must AUTH/ATTACH within this time (ms). */
+#define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
+
+/* --- console sessions (h6: console.c) ----------------------------------- */
+
 /* Output queued for a console client that does not read: past this we
  * stop reading its frames (back-pressure), as the 9P server does. */
 #define HIVE_CONSOLE_OUTQ_BYTES_MAX (64u * 1024u)
