@@ -324,7 +324,7 @@ static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* Out of fds: stop watching the listener until the next sweep
 			 * rather than spin on a level-triggered event. */
-			con->hive->pressure.busy++;
+			hive_session_refused(con->hive, "console", errno);
 			loop_mod_fd(loop, fd, 0);
 		}
 		break;

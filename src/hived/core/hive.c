@@ -120,6 +120,16 @@ struct hive_session *hive_session_add(struct hive *hive, const char *transport, 
 	return hive_session_admit(hive, transport, peer, "", 1, 0);
 }
 
+void hive_session_refused(struct hive *hive, const char *transport, int err)
+{
+	char detail[96];
+	snprintf(detail, sizeof detail, "transport=%s errno=%d", transport ? transport : "-", err);
+	hive->sessions_refused++;
+	/* No peer is known before accept(2) returns: all such refusals fold together. */
+	fold_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, "accept", "out-of-fds", detail,
+	          loop_now_ms());
+}
+
 void hive_session_authed(struct hive *hive, struct hive_session *s)
 {
 	if (!s || !s->pending)

@@ -112,6 +112,9 @@ struct hive {
  */
 struct hive_session *hive_session_admit(struct hive *hive, const char *transport, const char *peer,
                                         const char *peer_key, int owner, int pending);
+/* accept(2) failed for lack of fds or memory (err): a connection refused
+ * before it had a peer; counted and logged as hive_session_admit does. */
+void hive_session_refused(struct hive *hive, const char *transport, int err);
 /* The session authenticated: it leaves the pre-auth pool. */
 void hive_session_authed(struct hive *hive, struct hive_session *s);
 /* Register / unregister a live session (for /proc/sessions and limits).

@@ -3,9 +3,9 @@
  *
  * Accepts a bounded batch per wake-up, names the peer (peer.h: its uid
  * from SO_PEERCRED or, on loopback TCP, from sock_diag) and hands the
- * socket to srv, which applies the session table and pre-auth pool. When accept fails for lack of file
- * descriptors the listener pauses briefly instead of spinning, and the
- * refusal counts as pressure (busy).
+ * socket to srv, which applies the session table and pre-auth pool. When
+ * accept fails for lack of file descriptors the listener pauses briefly
+ * instead of spinning, and the refusal is a session deny row (busy).
  */
 #include "listen.h"
 
@@ -66,8 +66,7 @@ static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				l->hive->pressure.busy++;
-				l->hive->sessions_refused++;
+				hive_session_refused(l->hive, l->is_unix ? "unix" : "tcp", errno);
 				listen_pause(l);
 			}
 			return; /* EAGAIN, ECONNABORTED, ...: wait for the next wake-up */

@@ -126,6 +126,13 @@ TEST(refusal_rows_fold)
 	int same = 0;
 	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=preauth-per-peer limit=32 transport=tcp peer=a count=", &same), K);
 	CHECK_EQ_INT(same, rows);
+	/* accept(2) failing for lack of fds: the same counter, rows and door. */
+	for (int i = 0; i < 3; i++)
+		hive_session_refused(h, "tcp", EMFILE);
+	CHECK_EQ_INT(h->sessions_refused, K + 3);
+	fold_flush(h, loop_now_ms() + HIVE_DENY_FOLD_MS);
+	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=out-of-fds transport=tcp errno=24", &same), 3);
+	CHECK_EQ_INT(count_sum(h, "session role=hive", &same), K + 3);
 	hive_fx_destroy(h);
 }
 
