@@ -54,6 +54,24 @@
 /* Initial receive buffer of a session; it grows per frame up to msize and
  * shrinks back when idle, so idle sessions stay small. */
 #define HIVE_RXBUF_INITIAL 512u
+/* Sessions that have not authenticated yet (TCP and console peers before
+ * their attach) share this small pool instead of the table: 1100
+ * strangers reconnecting would otherwise hold every slot. 128 covers a
+ * burst of honest clients connecting at once; the handshake timeout
+ * empties it within 10 s. */
+#define HIVE_PREAUTH_SESSIONS_MAX 128u
+/* Of that pool, what one peer (one uid, or one remote address) may hold,
+ * so a single stranger cannot fill it for the others. */
+#define HIVE_PREAUTH_PER_PEER_MAX 32u
+/* Slots of the table only the hive owner's Unix socket may take: however
+ * many ticketed sessions are live, the queen still gets in. */
+#define HIVE_OWNER_SESSIONS_RESERVE 64u
+/* A peer's identity as text: "uid=4294967295" or "ip=" and an IPv6 literal (46). */
+#define HIVE_PEER_ID_MAX 64u
+/* Peers whose folded connection refusals and throttled attaches are
+ * remembered at once (one row per peer and kind per HIVE_DENY_FOLD_MS);
+ * past this the quietest one's pending count is written out, slot reused. */
+#define HIVE_PEER_FOLD_SLOTS 64u
 
 /* --- namespace --------------------------------------------------------- */
 
@@ -94,22 +112,29 @@
 #define HIVE_CONSOLE_LINE_MAX 1024u
 /* Lines a console CAT/TAIL may return before it says `truncated`. */
 #define HIVE_CONSOLE_LINES_MAX 256u
-/* Failed attaches before a peer address is locked out (Cohesix: 3 in 60 s
+/* The attach throttle of both transports (net/auth.c).
+ * Failed attaches before a peer is locked out (Cohesix: 3 in 60 s
  * gives a 90 s lockout; back-off 250 ms * 2^n, n <= 8). */
 #define HIVE_ATTACH_FAILS_MAX 3u
 #define HIVE_ATTACH_FAIL_WINDOW_MS 60000u
 #define HIVE_ATTACH_LOCKOUT_MS 90000u
 #define HIVE_ATTACH_BACKOFF_BASE_MS 250u
 #define HIVE_ATTACH_BACKOFF_SHIFT_MAX 8u
+/* The throttle keys a local peer on its uid and source address (a typo on
+ * one address does not stall the same user's other clients); a uid that
+ * fails this often within the window over all its addresses is locked out
+ * whole, so walking 127/8 does not buy more guesses. */
+#define HIVE_ATTACH_ID_FAILS_MAX 12u
+/* Peers the attach throttle (9P and console) remembers. Past this the
+ * entry whose back-off ended longest ago is reused, so a flood of
+ * addresses cannot grow memory; 256 covers every client a single host
+ * realistically sees. */
+#define HIVE_AUTH_PEERS_MAX 256u
 /* Console sessions must AUTH/ATTACH within this time (ms). */
 #define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
 
 /* --- console sessions (h6: console.c) ----------------------------------- */
 
-/* Peer addresses the attach throttle remembers. Past this the entry whose
- * back-off ended longest ago is reused, so a flood of addresses cannot grow
- * memory; 256 covers every client a single host realistically sees. */
-#define HIVE_CONSOLE_PEERS_MAX 256u
 /* Output queued for a console client that does not read: past this we
  * stop reading its frames (back-pressure), as the 9P server does. */
 #define HIVE_CONSOLE_OUTQ_BYTES_MAX (64u * 1024u)

@@ -16,9 +16,20 @@ check_match "mint without tickets.conf says how to fix it" 'tickets.conf.*hived 
 
 hive_start
 mint() { "$HIVE" ticket mint --state "$HIVE_STATE" "$@"; }
+# Each refused client below runs as its own uid (`by UID cmd...`): a peer's
+# refusals back it off and lock it out, never another peer (net/auth.h).
+BY=
+by() {
+	local u=$1; shift
+	[ "$(id -u)" = 0 ] && BY="setpriv --reuid=$u --regid=$u --clear-groups"
+	local rc=0
+	"$@" || rc=$?
+	BY=
+	return "$rc"
+}
 tcp() { # TICKET, hive args...
 	local t=$1; shift
-	"$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$HIVE_STATE" "$@"
+	$BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$HIVE_STATE" "$@"
 }
 
 run mint --role frob --ttl 60
@@ -79,7 +90,7 @@ check_match "queen ticket: ping over TCP" '^pong: ' "$OUT"
 # refusals
 past=$(( ($(date +%s) - 3600) * 1000 ))
 E=$(mint --role worker --subject w-old --ttl 60 --issued-at "$past")
-run tcp "$E" ls /
+run by 1 tcp "$E" ls /
 check_eq "expired ticket: refused with exit 4" 4 "$RC"
 check_match "expired ticket: the message says expired" 'expired' "$ERR"
 run hive_cli cat /log/queen.log
@@ -88,12 +99,12 @@ check_match "expired ticket: the hive logged why" 'outcome=deny reason=expired' 
 last=${W: -1}
 if [ "$last" = a ]; then flip=b; else flip=a; fi
 F=${W%?}$flip
-run tcp "$F" ls /
+run by 2 tcp "$F" ls /
 check_eq "forged ticket: refused with exit 4" 4 "$RC"
 check_match "forged ticket: the message says forged" 'forged' "$ERR"
 if printf '%s' "$ERR" | grep -q expired; then not_ok "forged ticket: not called expired"; else ok "forged ticket: not called expired"; fi
 
-run tcp "cohesix-ticket-zz.yy" ls /
+run by 3 tcp "cohesix-ticket-zz.yy" ls /
 check_eq "garbage ticket: refused with exit 4" 4 "$RC"
 
 check_match "garbage ticket: the message says rejected" 'ticket rejected' "$ERR"
@@ -102,26 +113,35 @@ check_match "garbage ticket: the message says rejected" 'ticket rejected' "$ERR"
 # tickets.conf to tell expired from forged.
 notabs() { # TICKET, hive args...: a client whose state dir holds no secrets
 	local t=$1; shift
-	"$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$T_DIR/empty" "$@"
+	$BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$T_DIR/empty" "$@"
 }
-run notabs "$E" ls /
+run by 4 notabs "$E" ls /
 check_eq "expired ticket, no tickets.conf here: exit 4" 4 "$RC"
 check_match "expired ticket, no tickets.conf here: says ticket expired" 'ticket expired' "$ERR"
-run notabs "$F" ls /
+run by 5 notabs "$F" ls /
 check_eq "forged ticket, no tickets.conf here: exit 4" 4 "$RC"
 check_match "forged ticket, no tickets.conf here: says ticket rejected" 'ticket rejected' "$ERR"
 if printf '%s' "$ERR" | grep -q expired; then not_ok "forged ticket, no tickets.conf: not called expired"; else ok "forged ticket, no tickets.conf: not called expired"; fi
-run notabs "cohesix-ticket-zz.yy" ls /
+run by 6 notabs "cohesix-ticket-zz.yy" ls /
 check_eq "malformed ticket, no tickets.conf here: exit 4" 4 "$RC"
 check_match "malformed ticket, no tickets.conf here: says ticket rejected" 'ticket rejected' "$ERR"
 run notabs "$W" ls /queen
 check_eq "a good ticket's denial stays permission denied (4)" 4 "$RC"
 if printf '%s' "$ERR" | grep -Eq 'ticket (expired|rejected)'; then not_ok "a walk denial is not called a ticket refusal"; else ok "a walk denial is not called a ticket refusal"; fi
 
+# Identity comes from the ticket alone: a worker ticket naming no subject
+# would let the client pick one (uname), so the hive refuses it.
+NS=$(mint --role worker --ttl 60)
+run by 8 tcp "$NS" ls /proc
+check_eq "a worker ticket without a subject: refused with exit 4" 4 "$RC"
+check_match "a worker ticket without a subject: says ticket rejected" 'ticket rejected' "$ERR"
+run hive_cli cat /log/queen.log
+check_match "a worker ticket without a subject: the hive logged why" 'attach role=worker subject=- .*outcome=deny reason=no-subject transport=tcp' "$OUT"
+
 run env -u HIVE_TICKET "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /
 check_eq "TCP without a ticket: refused locally as usage (2)" 2 "$RC"
 check_match "TCP without a ticket: says how to get one" 'needs a ticket.*hive ticket mint' "$ERR"
-run "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket '' ls /
+run by 7 tcp '' ls /
 check_eq "TCP with an empty ticket: the hive refuses (4)" 4 "$RC"
 check_match "TCP with an empty ticket: says a ticket is needed" 'TCP needs a ticket' "$ERR"
 run env HIVE_TICKET="$W" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /proc

@@ -32,6 +32,7 @@
 
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 
 static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg);
@@ -547,14 +548,16 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	srv_conn_events(c);
 }
 
-int srv_accept(struct srv *srv, int fd, const char *transport, const char *peer, long long peer_uid)
+int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
 {
 	struct hive *hive = srv->hive;
-	struct hive_session *hs = hive_session_add(hive, transport, peer);
-	if (!hs) {
-		hive->pressure.busy++;
-		return -EBUSY;
-	}
+	long long peer_uid = strcmp(transport, "unix") == 0 ? peer->uid : -1;
+	/* The owner's Unix peer is known by its credentials: it skips the
+	 * pre-auth pool and may use the table's reserve. */
+	int owner = peer_uid >= 0 && (uid_t)peer_uid == hive->owner_uid;
+	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, peer->key, owner, !owner);
+	if (!hs)
+		return -EBUSY; /* counted and logged by the admission */
 	struct srv_conn *c = calloc(1, sizeof *c);
 	if (!c) {
 		hive_session_remove(hive, hs);
@@ -588,6 +591,7 @@ static void srv_sweep(struct loop *loop, void *arg)
 	uint32_t idle = srv->hive->cfg.idle_timeout_ms;
 	struct srv_conn *next;
 	srv_reap(srv);
+	auth_sweep(srv->hive);
 	for (struct srv_conn *c = srv->conns; c; c = next) {
 		next = c->next;
 		if (!c->attached && srv->handshake_ms && now - c->since_ms > srv->handshake_ms) {

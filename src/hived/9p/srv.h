@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "lib/limits.h"
+#include "hived/net/peer.h"
 #include "ninep/ninep.h"
 #include "trust/principal.h"
 
@@ -27,12 +28,13 @@ struct srv *srv_new(struct hive *hive);
 void srv_free(struct srv *srv);
 
 /*
- * Take an accepted, nonblocking socket. `peer` describes it for
- * /proc/sessions; `peer_uid` is the SO_PEERCRED uid of a Unix peer or -1
- * (TCP). Returns 0, or -EBUSY when HIVE_SESSIONS_MAX are live (counted as
- * pressure busy) or -errno; on failure the caller still owns fd.
+ * Take an accepted, nonblocking socket. `peer` (peer.h) says who it is:
+ * its name for /proc/sessions, its uid (the owner's Unix peer is queen)
+ * and its key for the pre-auth pool and the throttle. Returns 0, or
+ * -EBUSY when the table or the pool refuses it (counted and logged) or
+ * -errno; on failure the caller still owns fd.
  */
-int srv_accept(struct srv *srv, int fd, const char *transport, const char *peer, long long peer_uid);
+int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer);
 /* Live 9P sessions. */
 uint32_t srv_count(const struct srv *srv);
 /* Time a session has from connect to its first attach (ms; 0 = no limit;

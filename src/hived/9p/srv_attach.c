@@ -5,8 +5,9 @@
  * Cohesix clients send it) or is written to an auth fid (Tauth). Without
  * one, only the hive's owner on the Unix socket (SO_PEERCRED) gets in, as
  * queen; every other peer, and every TCP peer, is refused "ticket
- * required". Each attach, allowed or refused, is a hive event, and each
- * refusal counts in /proc/pressure.
+ * required". Who a ticket makes a session, the throttle and the rows
+ * are the one attach policy of net/auth.h, shared with the console; uname
+ * may only repeat what the ticket says.
  *
  * 9P2000.L carries only an errno, so refusals use distinct ones a client
  * can act on: EKEYEXPIRED (mint a fresh ticket), EKEYREJECTED (forged,
@@ -21,10 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hived/core/hive.h"
-#include "hived/core/lifecycle.h"
+#include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/ticket.h"
 
@@ -130,29 +130,6 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 	srv_reply(c, &r);
 }
 
-static uint64_t srv_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Refuse an attach: event, pressure, error. `reason` is one word. */
-static void srv_attach_deny(struct srv_conn *c, uint16_t tag, const struct principal *who,
-                            const char *reason, int code, int quota, const char *msg)
-{
-	struct hive *hive = c->srv->hive;
-	if (quota)
-		hive->pressure.quota++;
-	else if (code == EAGAIN)
-		hive->pressure.busy++;
-	else
-		hive->pressure.policy++;
-	hive_event(hive, who, "attach", "/", "outcome=deny reason=%s transport=%s peer=%s", reason,
-	           c->hs ? c->hs->transport : "?", c->hs ? c->hs->peer : "?");
-	srv_error(c, tag, code, "%s", msg);
-}
-
 /* Strip surrounding whitespace of a ticket written to an auth fid. */
 static const char *srv_trim(char *s)
 {
@@ -164,54 +141,19 @@ static const char *srv_trim(char *s)
 	return s;
 }
 
-/* Fill `who` from a ticket and the uname; 0, or -1 after answering. */
-static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token,
-                             const char *uname, struct principal *who)
+/* What uname claims: `role` or `role:subject` (Cohesix). A uname that
+ * names no role (v9fs sends the user's name) claims nothing; one that
+ * does must agree with the ticket, and never adds to it. */
+static enum hive_role srv_uname_claim(const char *uname, char *subject, size_t cap)
 {
-	struct hive *hive = c->srv->hive;
-	char msg[HIVE_ERRSTR_MAX];
-	struct ticket t;
-	const char *why = "malformed";
-	if (ticket_verify(token, &hive->keys, &t, &why) < 0) {
-		snprintf(msg, sizeof msg, "ticket refused: %s", why ? why : "invalid");
-		srv_attach_deny(c, tag, who, why ? why : "invalid", EKEYREJECTED, 0, msg);
-		return -1;
-	}
-	/* From here on, refusals name who the ticket claims to be. */
-	uint64_t sid = who->session_id;
-	const char *transport = who->transport;
-	ticket_principal(&t, who);
-	who->session_id = sid;
-	who->transport = transport;
-	if (ticket_expired(&t, srv_wall_ms())) {
-		srv_attach_deny(c, tag, who, "expired", EKEYEXPIRED, 1, "ticket expired");
-		return -1;
-	}
-	/* uname may say `role` or `role:id` (Cohesix); when it names a role
-	 * or an id, it must agree with the ticket. */
 	char role[HIVE_ATTACH_STR_MAX];
 	snprintf(role, sizeof role, "%s", uname);
 	char *id = strchr(role, ':');
 	if (id)
 		*id++ = '\0';
-	enum hive_role ur = principal_role_parse(role);
-	if (ur != HIVE_ROLE_NONE && ur != who->role) {
-		snprintf(msg, sizeof msg, "ticket role mismatch: uname says %.64s, ticket says %s", role,
-		         principal_role_name(who->role));
-		srv_attach_deny(c, tag, who, "role-mismatch", EACCES, 0, msg);
-		return -1;
-	}
-	if (ur != HIVE_ROLE_NONE && id && *id) {
-		if (who->subject[0] && strcmp(who->subject, id) != 0) {
-			snprintf(msg, sizeof msg, "ticket subject mismatch: uname says %.64s, ticket says %s",
-			         id, who->subject);
-			srv_attach_deny(c, tag, who, "subject-mismatch", EACCES, 0, msg);
-			return -1;
-		}
-		if (!who->subject[0])
-			snprintf(who->subject, sizeof who->subject, "%s", id);
-	}
-	return 0;
+	enum hive_role r = principal_role_parse(role);
+	snprintf(subject, cap, "%s", r != HIVE_ROLE_NONE && id ? id : "");
+	return r;
 }
 
 void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
@@ -232,8 +174,6 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	}
 	struct principal who;
 	memset(&who, 0, sizeof who);
-	who.session_id = c->hs ? c->hs->id : 0;
-	who.transport = c->hs ? c->hs->transport : "unix";
 
 	const char *token = NULL;
 	if (afid != NINEP_NOFID) {
@@ -253,29 +193,31 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 		return;
 	}
 
+	/* Refusals below are counted and logged by the policy (auth.c). */
+	struct auth_verdict v;
 	if (token) {
-		if (srv_attach_ticket(c, tag, token, uname, &who) < 0)
+		char subject[HIVE_ATTACH_STR_MAX];
+		enum hive_role claim = srv_uname_claim(uname, subject, sizeof subject);
+		if (auth_gate(hive, c->hs, &v) < 0 ||
+		    auth_ticket(hive, c->hs, token, claim, subject, &who, &v) < 0) {
+			srv_error(c, tag, v.code, "%s", v.msg);
 			return;
+		}
 	} else if (srv_is_owner(c)) {
 		who.role = HIVE_ROLE_QUEEN;
 		snprintf(who.subject, sizeof who.subject, "uid:%lld", c->peer_uid);
 	} else {
-		srv_attach_deny(c, tag, &who, "ticket-required", EACCES, 0,
-		                c->is_unix ? "ticket required: this uid does not own the hive"
-		                           : "ticket required");
-		return;
-	}
-	who.session_id = c->hs ? c->hs->id : 0;
-	who.transport = c->hs ? c->hs->transport : "unix";
-
-	if (who.role == HIVE_ROLE_WORKER) {
-		struct err err = { 0 };
-		if (lifecycle_gate(&hive->lifecycle, LC_GATE_ATTACH, &err) < 0) {
-			srv_attach_deny(c, tag, &who, "lifecycle", err.code > 0 ? err.code : EAGAIN, 0,
-			                err.msg[0] ? err.msg : "refused: hive is not accepting workers");
+		if (auth_gate(hive, c->hs, &v) < 0) {
+			srv_error(c, tag, v.code, "%s", v.msg);
 			return;
 		}
+		auth_refuse(hive, c->hs, "ticket-required", &v);
+		srv_error(c, tag, EACCES, "%s",
+		          c->is_unix ? "ticket required: this uid does not own the hive" : "ticket required");
+		return;
 	}
+	who.session_id = c->hs->id;
+	who.transport = c->hs->transport;
 
 	struct srv_fid *f;
 	int rc = srv_fids_add(&c->fids, fid, &f);
@@ -288,12 +230,10 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	f->who = who;
 	f->depth = 0;
 	c->attached = 1;
-	if (c->hs) {
-		c->hs->who = who;
-		c->hs->fids = c->fids.n;
-	}
-	hive_event(hive, &who, "attach", "/", "outcome=allow transport=%s peer=%s uname=%.64s",
-	           c->hs ? c->hs->transport : "?", c->hs ? c->hs->peer : "?", uname);
+	c->hs->fids = c->fids.n;
+	/* uname is not logged: it decides nothing, and a client's text in the
+	 * row could pass for a field of it. */
+	auth_allow(hive, c->hs, &who);
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
 	r.type = NINEP_RATTACH;

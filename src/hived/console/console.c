@@ -29,6 +29,8 @@
 #include "lib/fileio.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "hived/net/auth.h"
+#include "hived/net/peer.h"
 
 /* hived runs one hive per process; the console keeps its state here. */
 static struct console *console_g;
@@ -273,36 +275,22 @@ static void session_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	session_watch(s);
 }
 
-static void peer_names(const struct sockaddr_storage *ss, socklen_t sl, char *ip, size_t iplen,
-                       char *peer, size_t peerlen)
-{
-	/* Numeric forms fit: an IPv6 literal is at most 45 characters. */
-	char host[NI_MAXHOST] = "?", serv[NI_MAXSERV] = "?";
-	if (getnameinfo((const struct sockaddr *)ss, sl, host, sizeof host, serv, sizeof serv,
-	                NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(host, sizeof host, "?");
-	snprintf(ip, iplen, "%.48s", host);
-	if (ss->ss_family == AF_INET6)
-		snprintf(peer, peerlen, "[%.48s]:%.7s", host, serv);
-	else
-		snprintf(peer, peerlen, "%.48s:%.7s", host, serv);
-}
-
-static void session_new(struct console *con, int fd, const struct sockaddr_storage *ss, socklen_t sl)
+static void session_new(struct console *con, int fd)
 {
 	struct hive *hive = con->hive;
-	char ip[64], peer[sizeof ((struct hive_session *)0)->peer];
-	peer_names(ss, sl, ip, sizeof ip, peer, sizeof peer);
-	struct hive_session *hs = hive_session_add(hive, "console", peer);
+	struct peer peer;
+	peer_describe(fd, 0, &peer);
+	/* Every console peer needs AUTH and a ticket: it waits in the pre-auth pool. */
+	struct hive_session *hs = hive_session_admit(hive, "console", peer.name, peer.key, 0, 1);
 	if (!hs) {
-		/* Best effort: one frame, then close; the socket is fresh, so it fits. */
+		/* Counted and logged by the admission. Best effort: one frame,
+		 * then close; the socket is fresh, so it fits. */
 		static const char msg[] = "ERR CONSOLE reason=busy detail=sessions-full";
 		uint8_t frame[CONSOLE_HDR + sizeof msg];
 		console_frame_header(frame, sizeof msg - 1);
 		memcpy(frame + CONSOLE_HDR, msg, sizeof msg - 1);
 		ssize_t w = send(fd, frame, CONSOLE_HDR + sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)w;
-		hive->pressure.busy++;
 		close(fd);
 		return;
 	}
@@ -314,7 +302,6 @@ static void session_new(struct console *con, int fd, const struct sockaddr_stora
 	s->fd = fd;
 	s->state = CONSOLE_NEW;
 	s->accept_ms = loop_now_ms();
-	snprintf(s->ip, sizeof s->ip, "%s", ip);
 	snprintf(hs->dialect, sizeof hs->dialect, "console");
 	hs->who.role = HIVE_ROLE_NONE;
 	hs->who.subject[0] = '\0';
@@ -339,11 +326,9 @@ static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg
 {
 	struct console *con = arg;
 	for (unsigned i = 0; i < HIVE_CONSOLE_ACCEPT_BATCH; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		int c = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (c >= 0) {
-			session_new(con, c, &ss, sl);
+			session_new(con, c);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -351,7 +336,7 @@ static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 			/* Out of fds: stop watching the listener until the next sweep
 			 * rather than spin on a level-triggered event. */
-			con->hive->pressure.busy++;
+			hive_session_refused(con->hive, "console", errno);
 			loop_mod_fd(loop, fd, 0);
 		}
 		break;
@@ -364,6 +349,7 @@ static void console_sweep(struct loop *loop, void *arg)
 	uint64_t now = loop_now_ms();
 	uint32_t idle = con->hive->cfg.idle_timeout_ms;
 	loop_mod_fd(loop, con->lfd, EPOLLIN);
+	auth_sweep(con->hive);
 	struct console_session *next;
 	for (struct console_session *s = con->sessions; s; s = next) {
 		next = s->next;

@@ -1,10 +1,11 @@
 /*
  * console_int.h — what the console's files share: the session, the
- * listener state, the pure wire helpers and the attach throttle.
+ * listener state and the pure wire helpers (the attach policy and its
+ * throttle are net/auth.h's, shared with 9P).
  *
  * Private to console*.c and their unit tests; the rest of hived sees only
- * console.h. The wire helpers and the throttle take no hive and no clock
- * of their own (time is passed in), so tests drive them directly.
+ * console.h. The wire helpers take no hive and no clock, so tests drive
+ * them directly.
  */
 #ifndef HIVE_CONSOLE_INT_H
 #define HIVE_CONSOLE_INT_H
@@ -45,37 +46,6 @@ size_t console_utf8_cut(const uint8_t *p, size_t n, size_t max);
  * control characters other than tab become '?'. */
 void console_sanitize(uint8_t *p, size_t n);
 
-/* --- attach throttle (console_throttle.c) ------------------------------- */
-
-struct console_peer {
-	char key[64];            /* peer address without port; "" = free slot */
-	uint64_t last_fail_ms;
-	uint64_t window_start_ms; /* first failure of the current window */
-	uint64_t next_ok_ms;      /* back-off: attempts before this are throttled */
-	uint64_t locked_until_ms; /* lockout: attempts before this are rate-limited */
-	uint32_t fails;           /* failures in the current window */
-	uint32_t shift;           /* back-off exponent for the next failure */
-};
-
-struct console_throttle {
-	struct console_peer peers[HIVE_CONSOLE_PEERS_MAX];
-};
-
-enum console_gate {
-	CONSOLE_GATE_OPEN = 0,
-	CONSOLE_GATE_THROTTLED, /* inside the back-off after a failure */
-	CONSOLE_GATE_LOCKED,    /* too many failures in the window */
-};
-
-/* May `key` try now? Sets *delay_ms to the time left when not open. */
-enum console_gate console_throttle_check(const struct console_throttle *t, const char *key,
-                                         uint64_t now_ms, uint64_t *delay_ms);
-/* Record a failed attempt: back-off 250 ms * 2^n (n <= 8), and a lockout
- * after HIVE_ATTACH_FAILS_MAX failures within the window. */
-void console_throttle_fail(struct console_throttle *t, const char *key, uint64_t now_ms);
-/* A successful attach forgets the peer's failures. */
-void console_throttle_ok(struct console_throttle *t, const char *key);
-
 /* --- sessions (console.c) ------------------------------------------------- */
 
 enum console_state { CONSOLE_NEW, CONSOLE_AUTHED, CONSOLE_ATTACHED };
@@ -95,7 +65,6 @@ struct console_session {
 	uint64_t accept_ms;
 	uint64_t frame_ms;  /* first byte of a partial frame; 0 if none */
 	uint64_t close_ms;  /* when closing began */
-	char ip[64];        /* throttle key */
 	uint8_t rx[CONSOLE_FRAME_MAX];
 	size_t rxlen;
 	uint8_t *out;       /* queued reply frames, allocated while non-empty */
@@ -107,7 +76,6 @@ struct console {
 	int lfd;
 	int timer;
 	struct console_session *sessions;
-	struct console_throttle throttle;
 	char portfile[HIVE_PATH_MAX];
 };
 

@@ -14,11 +14,11 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "console_int.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "hived/net/auth.h"
 
 struct verb {
 	const char *name;
@@ -58,13 +58,6 @@ static int rest_is_empty(const char *p)
 	while (p && *p == ' ')
 		p++;
 	return !p || !*p;
-}
-
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* --- namespace errors ------------------------------------------------------ */
@@ -239,30 +232,15 @@ static long next_line(const char *buf, size_t len, size_t *pos, size_t *start)
 
 /* --- verbs ------------------------------------------------------------------ */
 
-/* A failed attach: counts toward the peer's back-off, an event row in
- * the same shape srv_attach writes, and policy pressure. */
-static void attach_refused(struct console_session *s, const char *detail, const char *why)
-{
-	struct hive *hive = session_hive(s);
-	console_throttle_fail(&s->con->throttle, s->ip, loop_now_ms());
-	hive->pressure.policy++;
-	hive_event(hive, &s->hs->who, "attach", "/",
-	           "outcome=deny reason=%s transport=console peer=%s%s%s", detail, s->hs->peer,
-	           why ? " why=" : "", why ? why : "");
-	console_refuse(s, "ATTACH", "policy", "detail=%s", detail);
-}
-
-/* Throttled or locked out: refuse without trying. Returns 1 if refused. */
+/* Throttled or locked out (auth.c counted and logged it): refuse without
+ * trying. Returns 1 if refused. */
 static int throttled(struct console_session *s, const char *verb)
 {
-	uint64_t delay = 0;
-	enum console_gate g = console_throttle_check(&s->con->throttle, s->ip, loop_now_ms(), &delay);
-	if (g == CONSOLE_GATE_OPEN)
+	struct auth_verdict v;
+	if (auth_gate(session_hive(s), s->hs, &v) == 0)
 		return 0;
-	session_hive(s)->pressure.quota++;
-	console_refuse(s, verb, "quota", "detail=%s delay_ms=%llu",
-	               g == CONSOLE_GATE_LOCKED ? "rate-limited" : "throttled",
-	               (unsigned long long)delay);
+	console_refuse(s, verb, "quota", "detail=%s delay_ms=%llu", v.detail,
+	               (unsigned long long)v.delay_ms);
 	return 1;
 }
 
@@ -282,11 +260,9 @@ static void verb_auth(struct console_session *s, const char *verb, char *args)
 	size_t n = strlen(want);
 	/* Length first (it is not secret), then a constant-time compare. */
 	if (n == 0 || strlen(got) != n || sodium_memcmp(got, want, n) != 0) {
-		console_throttle_fail(&s->con->throttle, s->ip, loop_now_ms());
-		hive->pressure.policy++;
+		struct auth_verdict v;
+		auth_refuse(hive, s->hs, "invalid-token", &v);
 		console_reply(s, "ERR AUTH reason=invalid-token");
-		hive_event(hive, &s->hs->who, "attach", "/",
-		           "outcome=deny reason=invalid-token transport=console peer=%s", s->hs->peer);
 		console_close_after_reply(s, "invalid-token");
 		return;
 	}
@@ -316,46 +292,27 @@ static void verb_attach(struct console_session *s, const char *verb, char *args)
 	}
 	if (throttled(s, verb))
 		return;
+	struct auth_verdict v;
 	/* TCP has no peer credentials: every role, queen included, needs a ticket. */
 	if (!token) {
-		attach_refused(s, "ticket-required", NULL);
+		auth_refuse(hive, s->hs, "ticket-required", &v);
+		console_refuse(s, verb, "policy", "detail=ticket-required");
 		return;
 	}
-	struct ticket t;
-	const char *why = "malformed";
-	if (strlen(token) > HIVE_TICKET_TOKEN_MAX || ticket_verify(token, &hive->keys, &t, &why) < 0) {
-		attach_refused(s, "invalid-ticket", why);
+	struct principal who;
+	if (auth_ticket(hive, s->hs, token, role, NULL, &who, &v) < 0) {
+		console_refuse(s, verb, "policy", "detail=%s", v.detail);
 		return;
 	}
-	if (ticket_hive_role(t.role_code) != role) {
-		attach_refused(s, "role-mismatch", ticket_role_code_name(t.role_code));
-		return;
-	}
-	if (ticket_expired(&t, wall_ms())) {
-		attach_refused(s, "expired", NULL);
-		return;
-	}
-	if (role == HIVE_ROLE_WORKER) {
-		struct err err = { 0 };
-		if (lifecycle_gate(&hive->lifecycle, LC_GATE_ATTACH, &err) < 0) {
-			ns_refuse(s, verb, "/", err.code ? err.code : EAGAIN, err.msg);
-			return;
-		}
-	}
-	struct principal *who = &s->hs->who;
-	ticket_principal(&t, who);
-	who->session_id = s->hs->id;
-	who->transport = "console";
+	s->state = CONSOLE_ATTACHED;
+	auth_allow(hive, s->hs, &who);
 	/* The subject is MAC'd by the hive, but keep the reply one clean line. */
-	for (char *c = who->subject; *c; c++)
+	char subject[HIVE_SUBJECT_MAX + 1];
+	snprintf(subject, sizeof subject, "%s", who.subject[0] ? who.subject : "-");
+	for (char *c = subject; *c; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7F)
 			*c = '_';
-	s->state = CONSOLE_ATTACHED;
-	console_throttle_ok(&s->con->throttle, s->ip);
-	const char *subject = who->subject[0] ? who->subject : "-";
-	console_reply(s, "OK ATTACH role=%s subject=%s", principal_role_name(who->role), subject);
-	hive_event(hive, who, "attach", "/", "outcome=allow transport=console peer=%s",
-	           s->hs->peer);
+	console_reply(s, "OK ATTACH role=%s subject=%s", principal_role_name(who.role), subject);
 }
 
 static void verb_ping(struct console_session *s, const char *verb, char *args)

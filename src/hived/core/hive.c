@@ -1,6 +1,7 @@
 /*
- * hive.c — the table of live sessions and hive_event, the one place an
- * event becomes a row of /log/queen.log (and, later, of the audit chain).
+ * hive.c — the table of live sessions (with the owner's reserve and the
+ * pre-auth pool) and hive_event, the one place an event becomes a row of
+ * /log/queen.log (and, later, of the audit chain).
  *
  * Row format (docs/namespace.md, "queen.log"), one line, at most
  * HIVE_LOG_LINE_MAX bytes:
@@ -24,16 +25,71 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct hive_session *hive_session_add(struct hive *hive, const char *transport, const char *peer)
+/* The pool's key of a session: its peer id, the key up to '@'. */
+static size_t peer_id_len(const char *key)
+{
+	const char *at = strchr(key, '@');
+	return at ? (size_t)(at - key) : strlen(key);
+}
+
+/* Pending sessions of the peer id that `key` names. */
+static uint32_t pending_of(const struct hive *hive, const char *key)
+{
+	size_t n = peer_id_len(key);
+	uint32_t k = 0;
+	for (const struct hive_session *s = hive->sessions; s; s = s->next)
+		if (s->pending && peer_id_len(s->peer_key) == n && memcmp(s->peer_key, key, n) == 0)
+			k++;
+	return k;
+}
+
+/* Why a connection cannot be admitted now (NULL: it can), with errno and limit. */
+static const char *admit_refusal(const struct hive *hive, const char *key, int owner, int pending,
+                                 int *err, unsigned *limit)
+{
+	if (hive->nsessions >= HIVE_SESSIONS_MAX) {
+		*err = EMFILE;
+		*limit = HIVE_SESSIONS_MAX;
+		return "sessions-max";
+	}
+	if (!owner && hive->nsessions - hive->nowner >= HIVE_SESSIONS_MAX - HIVE_OWNER_SESSIONS_RESERVE) {
+		*err = EMFILE;
+		*limit = HIVE_SESSIONS_MAX - HIVE_OWNER_SESSIONS_RESERVE;
+		return "sessions-max";
+	}
+	if (!pending)
+		return NULL;
+	if (hive->npending >= HIVE_PREAUTH_SESSIONS_MAX) {
+		*err = EUSERS;
+		*limit = HIVE_PREAUTH_SESSIONS_MAX;
+		return "preauth-pool";
+	}
+	if (key[0] && pending_of(hive, key) >= HIVE_PREAUTH_PER_PEER_MAX) {
+		*err = EAGAIN;
+		*limit = HIVE_PREAUTH_PER_PEER_MAX;
+		return "preauth-per-peer";
+	}
+	return NULL;
+}
+
+struct hive_session *hive_session_admit(struct hive *hive, const char *transport, const char *peer,
+                                        const char *peer_key, int owner, int pending)
 {
 	struct hive_session *s;
+	const char *key = peer_key ? peer_key : "";
+	int err = 0;
+	unsigned limit = 0;
+	const char *why = admit_refusal(hive, key, owner, pending, &err, &limit);
 
-	if (hive->nsessions >= HIVE_SESSIONS_MAX) {
-		/* The caller counts pressure.busy: it knows the transport. */
+	if (why) {
+		char id[HIVE_PEER_ID_MAX], detail[160];
+		size_t n = peer_id_len(key);
+		snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), key);
+		snprintf(detail, sizeof detail, "limit=%u transport=%s peer=%s", limit,
+		         transport ? transport : "-", peer && peer[0] ? peer : "-");
 		hive->sessions_refused++;
-		hive_event(hive, NULL, "refuse", NULL, "reason=sessions-max limit=%u transport=%s",
-		           HIVE_SESSIONS_MAX, transport ? transport : "-");
-		errno = EMFILE;
+		fold_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, id, why, detail, loop_now_ms());
+		errno = err;
 		return NULL;
 	}
 	s = calloc(1, sizeof *s);
@@ -46,6 +102,9 @@ struct hive_session *hive_session_add(struct hive *hive, const char *transport, 
 	s->id = hive->next_session_id++;
 	s->transport = transport ? transport : "unknown";
 	snprintf(s->peer, sizeof s->peer, "%s", peer ? peer : "");
+	snprintf(s->peer_key, sizeof s->peer_key, "%s", key);
+	s->owner = owner;
+	s->pending = pending;
 	s->who.role = HIVE_ROLE_NONE;
 	s->who.session_id = s->id;
 	s->who.transport = s->transport;
@@ -55,8 +114,33 @@ struct hive_session *hive_session_add(struct hive *hive, const char *transport, 
 		hive->sessions->prev = s;
 	hive->sessions = s;
 	hive->nsessions++;
+	hive->npending += pending ? 1u : 0u;
+	hive->nowner += owner ? 1u : 0u;
 	hive->sessions_total++;
 	return s;
+}
+
+struct hive_session *hive_session_add(struct hive *hive, const char *transport, const char *peer)
+{
+	return hive_session_admit(hive, transport, peer, "", 1, 0);
+}
+
+void hive_session_refused(struct hive *hive, const char *transport, int err)
+{
+	char detail[96];
+	snprintf(detail, sizeof detail, "transport=%s errno=%d", transport ? transport : "-", err);
+	hive->sessions_refused++;
+	/* No peer is known before accept(2) returns: all such refusals fold together. */
+	fold_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, "accept", "out-of-fds", detail,
+	          loop_now_ms());
+}
+
+void hive_session_authed(struct hive *hive, struct hive_session *s)
+{
+	if (!s || !s->pending)
+		return;
+	s->pending = 0;
+	hive->npending--;
 }
 
 void hive_session_remove(struct hive *hive, struct hive_session *s)
@@ -71,6 +155,10 @@ void hive_session_remove(struct hive *hive, struct hive_session *s)
 		s->next->prev = s->prev;
 	if (hive->nsessions > 0)
 		hive->nsessions--;
+	if (s->pending && hive->npending > 0)
+		hive->npending--;
+	if (s->owner && hive->nowner > 0)
+		hive->nowner--;
 	free(s);
 }
 

@@ -13,7 +13,9 @@
 #include <sys/types.h>
 
 #include "lib/defaults.h"
+#include "fold.h"
 #include "lifecycle.h"
+#include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/principal.h"
 #include "trust/ticket.h"
@@ -69,6 +71,11 @@ struct hive_session {
 	uint64_t id;
 	const char *transport; /* "unix", "tcp", "console" */
 	char peer[64];         /* "uid=1000 pid=42" or "127.0.0.1:51234" */
+	/* Who the peer is (peer.h): "uid=0@127.0.0.3", "uid=1000", "ip=10.1.2.3";
+	 * the throttle's key, and up to '@' the pre-auth pool's. "" = untracked. */
+	char peer_key[2 * HIVE_PEER_ID_MAX];
+	int pending;           /* in the pre-auth pool: not authenticated yet */
+	int owner;             /* the hive owner's Unix socket: may use the reserve */
 	char dialect[16];      /* "9P2000.L", "9P2000", "console", "" before version */
 	struct principal who;
 	uint64_t since_ms;     /* loop_now_ms() at accept */
@@ -96,10 +103,29 @@ struct hive {
 	struct hive_session *sessions;
 	uint32_t nsessions;
 	uint64_t sessions_total, sessions_refused;
+	uint32_t npending, nowner; /* of nsessions: in the pre-auth pool; the owner's */
+	struct auth_throttle throttle; /* attach back-off and lockout, both transports */
+	struct fold fold;              /* rate-limited refusal rows */
 };
 
+/*
+ * Admit a connection. The hive owner's Unix socket (owner) may fill the
+ * whole table; everyone else leaves it HIVE_OWNER_SESSIONS_RESERVE slots,
+ * and a peer not yet authenticated (pending) takes a slot of the pre-auth
+ * pool, at most HIVE_PREAUTH_PER_PEER_MAX per peer id. Returns NULL with
+ * errno EMFILE (table), EUSERS (pool) or EAGAIN (this peer's share) after
+ * the refusal (sessions_refused, a folded `session` deny row).
+ */
+struct hive_session *hive_session_admit(struct hive *hive, const char *transport, const char *peer,
+                                        const char *peer_key, int owner, int pending);
+/* accept(2) failed for lack of fds or memory (err): a connection refused
+ * before it had a peer; counted and logged as hive_session_admit does. */
+void hive_session_refused(struct hive *hive, const char *transport, int err);
+/* The session authenticated: it leaves the pre-auth pool. */
+void hive_session_authed(struct hive *hive, struct hive_session *s);
 /* Register / unregister a live session (for /proc/sessions and limits).
- * hive_session_add returns NULL when HIVE_SESSIONS_MAX are live. */
+ * hive_session_add admits an owner session (no pool): NULL when
+ * HIVE_SESSIONS_MAX are live. */
 struct hive_session *hive_session_add(struct hive *hive, const char *transport, const char *peer);
 void hive_session_remove(struct hive *hive, struct hive_session *s);
 

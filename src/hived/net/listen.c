@@ -1,11 +1,11 @@
 /*
  * listen.c — Unix and TCP listeners for 9P.
  *
- * Accepts a bounded batch per wake-up, describes the peer (SO_PEERCRED on
- * the Unix socket, address:port on TCP) and hands the socket to srv,
- * which applies the session limit. When accept fails for lack of file
- * descriptors the listener pauses briefly instead of spinning, and the
- * refusal counts as pressure (busy).
+ * Accepts a bounded batch per wake-up, names the peer (peer.h: its uid
+ * from SO_PEERCRED or, on loopback TCP, from sock_diag) and hands the
+ * socket to srv, which applies the session table and pre-auth pool. When
+ * accept fails for lack of file descriptors the listener pauses briefly
+ * instead of spinning, and the refusal is a session deny row (busy).
  */
 #include "listen.h"
 
@@ -27,6 +27,7 @@
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 #include "hived/9p/srv.h"
+#include "peer.h"
 
 struct listener {
 	struct hive *hive;
@@ -56,40 +57,6 @@ static void listen_pause(struct listener *l)
 	loop_mod_fd(l->hive->loop, l->fd, 0);
 }
 
-static void listen_peer(struct listener *l, int fd, const struct sockaddr_storage *ss,
-                        char *peer, size_t cap, long long *uid)
-{
-	*uid = -1;
-	if (l->is_unix) {
-		struct ucred cr;
-		socklen_t len = sizeof cr;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
-			*uid = (long long)cr.uid;
-			snprintf(peer, cap, "uid=%u pid=%d", (unsigned)cr.uid, (int)cr.pid);
-		} else {
-			snprintf(peer, cap, "uid=? pid=?");
-		}
-		return;
-	}
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		port = ntohs(in->sin_port);
-		snprintf(peer, cap, "%s:%d", host, port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		port = ntohs(in6->sin6_port);
-		snprintf(peer, cap, "[%s]:%d", host, port);
-	} else {
-		snprintf(peer, cap, "?");
-	}
-	int one = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 {
 	struct listener *l = arg;
@@ -99,16 +66,18 @@ static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				l->hive->pressure.busy++;
-				l->hive->sessions_refused++;
+				hive_session_refused(l->hive, l->is_unix ? "unix" : "tcp", errno);
 				listen_pause(l);
 			}
 			return; /* EAGAIN, ECONNABORTED, ...: wait for the next wake-up */
 		}
-		char peer[64];
-		long long uid;
-		listen_peer(l, fd, &ss, peer, sizeof peer, &uid);
-		if (srv_accept(l->srv, fd, l->is_unix ? "unix" : "tcp", peer, uid) < 0)
+		struct peer peer;
+		peer_describe(fd, l->is_unix, &peer);
+		if (!l->is_unix) {
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		}
+		if (srv_accept(l->srv, fd, l->is_unix ? "unix" : "tcp", &peer) < 0)
 			close(fd);
 	}
 }

@@ -20,6 +20,7 @@
  *   scenarios_auth.c       afids and tickets over TCP
  *   scenarios_resources.c  idle timeout, non-readers, fid and session limits
  *   scenarios_deny.c       K refusals of each kind as a worker (t0260)
+ *   scenarios_strangers.c  attach floods, lockout per uid, the pre-auth pool
  */
 #ifndef HOSTILE9P_H
 #define HOSTILE9P_H
@@ -66,6 +67,7 @@ extern struct h9_options opt;
 /* Set by the TCP scenarios: sock_connect then dials opt.tcp (the health
  * check always uses the Unix socket). */
 extern int via_tcp;                        /* in wire.c; the two below in main.c */
+extern uint32_t via_bind;                  /* in wire.c: TCP source address, set per scenario */
 extern char why[H9_WHY_MAX];               /* first failure of the running scenario */
 extern char last_err[HIVE_ERRSTR_MAX];     /* last error reply, for notes */
 
@@ -213,6 +215,13 @@ int sc_attach_afid(const void *arg);
 int sc_tcp_no_ticket(const void *arg);
 int sc_tcp_auth_fids_max(const void *arg);
 int sc_tcp_auth_fid_flood(const void *arg);
+/* A 9P2000.L connection over --tcp past Tversion, or NULL (reported). */
+struct conn *tcp_versioned(void);
+
+/* scenarios_strangers.c */
+int sc_tcp_attach_flood(const void *arg);
+int sc_stranger_lockout(const void *arg);
+int sc_stranger_holds_pool(const void *arg);
 
 /* scenarios_resources.c */
 int sc_idle_timeout(const void *arg);

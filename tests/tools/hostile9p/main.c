@@ -127,6 +127,9 @@ static const struct scenario {
 	{ "fid_exhaustion", sc_fid_exhaustion, NULL },
 	{ "idle_1000", sc_idle_1000, NULL },
 	{ "sessions_over_max", sc_sessions_over_max, NULL },
+	{ "tcp_attach_flood", sc_tcp_attach_flood, NULL },
+	{ "stranger_lockout", sc_stranger_lockout, NULL },
+	{ "stranger_holds_pool", sc_stranger_holds_pool, NULL },
 };
 
 static int selected(const char *name)
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
 			continue;
 		why[0] = 0;
 		last_err[0] = 0;
+		via_bind = 0x7f000000u | (uint32_t)(10 + i % 240); /* 127.0.0.(10+i) */
 		int rc = s->fn(s->arg);
 		num++;
 		if (rc > 0) {

@@ -37,8 +37,7 @@ out:
 
 /* --- scenarios: TCP, where a ticket is required ---------------------------------- */
 
-/* A 9P2000.L connection over --tcp past Tversion, or NULL (reported). */
-static struct conn *tcp_versioned(void)
+struct conn *tcp_versioned(void)
 {
 	struct conn *c;
 

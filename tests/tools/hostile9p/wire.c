@@ -23,6 +23,11 @@
 /* Set by the TCP scenarios: sock_connect then dials opt.tcp (the health
  * check always uses the Unix socket). */
 int via_tcp;
+/* Source address of TCP connections (host order; 0 = any): the runner
+ * gives each scenario its own 127.0.0.x, since the attach throttle backs
+ * off a peer by uid and address and one row's refusals must not stall
+ * the next row. */
+uint32_t via_bind;
 
 int64_t now_ms(void)
 {
@@ -75,6 +80,14 @@ int sock_connect(int nonblock)
 	fd = socket(via_tcp ? AF_INET : AF_UNIX, flags, 0);
 	if (fd < 0)
 		return -errno;
+	if (via_tcp && via_bind) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(via_bind) };
+		if (bind(fd, (struct sockaddr *)&src, sizeof src) < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+	}
 	for (int64_t dl = now_ms() + H9_CLOSE_MS;;) {
 		if (via_tcp ? connect(fd, (struct sockaddr *)&in, sizeof in) == 0
 		            : connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)

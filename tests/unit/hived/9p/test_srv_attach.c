@@ -6,6 +6,7 @@
  * handshake timeout (harness: srv_harness.h).
  */
 #include "srv_harness.h"
+#include "hived/net/auth.h"
 
 TEST(version_negotiation)
 {
@@ -238,6 +239,102 @@ TEST(handshake_timeout)
 }
 
 
+/* The whole of queen.log, for the row checks below. */
+static const char *log_text(void)
+{
+	static char buf[HIVE_LOG_RING_BYTES + 1];
+	struct err err;
+	ssize_t n = ns_ring_read(H.log, 0, buf, sizeof buf - 1, &err);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* Identity comes from the ticket alone: a worker ticket without a subject
+ * is refused, uname cannot add a subject the ticket lacks, and uname's
+ * text never reaches the row. */
+TEST(subject_from_the_ticket_only)
+{
+	struct ninep_msg r;
+	char tk[512];
+	setup(-1);
+	for (int code = 0; code < TICKET_ROLE_CODES; code++)
+		ticket_keys_set(&H.keys, (enum ticket_role_code)code, "test-secret");
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	mint(TICKET_ROLE_WORKER_HEARTBEAT, NULL, wall_ms(), 600, tk, sizeof tk);
+	CHECK_EQ_INT(attach(1, "worker:victim-agent", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
+	CHECK_EQ_INT(attach(1, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
+	CHECK(strstr(log_text(), "outcome=deny reason=no-subject transport=unix") != NULL);
+	/* A queen ticket naming no subject: uname may not name one for it. */
+	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 600, tk, sizeof tk);
+	CHECK_EQ_INT(attach(1, "queen:alice", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EACCES);
+	CHECK_EQ_INT(attach(1, "queen", tk, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	CHECK_EQ_STR(S->conns->hs->who.subject, "");
+	/* A uname with blanks and '=' cannot forge a field of the allow row. */
+	mint(TICKET_ROLE_WORKER_HEARTBEAT, "w-1", wall_ms(), 600, tk, sizeof tk);
+	CHECK_EQ_INT(attach(2, "w role=queen subject=boss", tk, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	const char *row = strstr(log_text(), "attach role=worker subject=w-1");
+	CHECK(row != NULL);
+	if (row) {
+		const char *end = strchr(row, '\n');
+		size_t n = end ? (size_t)(end - row) : strlen(row);
+		CHECK(memmem(row, n, "role=queen", 10) == NULL);
+		CHECK(memmem(row, n, "subject=boss", 12) == NULL);
+	}
+	teardown();
+}
+
+/* 9P has the console's throttle: a failure backs the peer off (EAGAIN,
+ * without checking the ticket), three lock it out, a good ticket is
+ * refused meanwhile, other peers are not, and the refusals are rows. */
+TEST(attach_throttle)
+{
+	struct ninep_msg r;
+	char tk[512], good[512];
+	setup(-1);
+	snprintf(S->conns->hs->peer_key, sizeof S->conns->hs->peer_key, "uid=65534@127.0.0.1");
+	for (int code = 0; code < TICKET_ROLE_CODES; code++)
+		ticket_keys_set(&H.keys, (enum ticket_role_code)code, "test-secret");
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	mint(TICKET_ROLE_QUEEN, NULL, wall_ms(), 0, good, sizeof good);
+	snprintf(tk, sizeof tk, "%s", good);
+	tk[strlen(tk) - 1] = tk[strlen(tk) - 1] == 'a' ? 'b' : 'a';
+	CHECK_EQ_INT(attach(1, "", tk, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
+	CHECK_EQ_INT(attach(1, "", good, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EAGAIN); /* backed off: not even checked */
+	CHECK_EQ_INT(H.denials[HIVE_DENY_THROTTLE], 1);
+	/* Three failures in the window lock the peer out. */
+	for (int i = 0; i < 2; i++) {
+		H.throttle.peers[0].next_ok_ms = 0; /* skip the back-off, not the count */
+		CHECK_EQ_INT(attach(1, "", tk, &r), 0);
+		CHECK_EQ_INT(rerr(&r), EKEYREJECTED);
+	}
+	uint64_t d = 0;
+	CHECK_EQ_INT(auth_throttle_check(&H.throttle, "uid=65534@127.0.0.1", loop_now_ms(), &d), AUTH_GATE_LOCKED);
+	CHECK_EQ_INT(attach(1, "", good, &r), 0);
+	CHECK_EQ_INT(rerr(&r), EAGAIN);
+	/* The first throttle row is written at once; the next one waits for
+	 * the end of its interval, and carries how many refusals it stands for. */
+	CHECK(strstr(log_text(), "attach role=none subject=- session=1 op=throttle outcome=deny reason=throttled "
+	                         "transport=unix peer=test count=1") != NULL);
+	CHECK(strstr(log_text(), "reason=rate-limited") == NULL);
+	fold_flush(&H, loop_now_ms() + HIVE_DENY_FOLD_MS);
+	CHECK(strstr(log_text(), "attach role=hive subject=- session=0 op=throttle outcome=deny reason=rate-limited "
+	                         "transport=unix peer=test count=1") != NULL);
+	CHECK_EQ_INT(H.denials[HIVE_DENY_THROTTLE], 2);
+	/* Another uid on the same address is another peer. */
+	snprintf(S->conns->hs->peer_key, sizeof S->conns->hs->peer_key, "uid=0@127.0.0.1");
+	CHECK_EQ_INT(attach(1, "", good, &r), 0);
+	CHECK_EQ_INT(r.type, NINEP_RATTACH);
+	teardown();
+}
+
+
 int main(void)
 {
 	RUN(version_negotiation);
@@ -246,5 +343,7 @@ int main(void)
 	RUN(auth_fids_bounded);
 	RUN(tickets_at_attach);
 	RUN(handshake_timeout);
+	RUN(subject_from_the_ticket_only);
+	RUN(attach_throttle);
 	return test_done();
 }

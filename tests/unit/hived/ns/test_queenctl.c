@@ -254,7 +254,7 @@ TEST(session_table_is_bounded)
 	CHECK_EQ_INT(errno, EMFILE);
 	CHECK_EQ_INT(h->sessions_refused, 1);
 	CHECK_EQ_INT(h->sessions_total, HIVE_SESSIONS_MAX);
-	CHECK_EQ_STR(last_row(h), "refuse role=hive subject=- session=0 reason=sessions-max limit=1024 transport=tcp");
+	CHECK_EQ_STR(last_row(h), "refuse role=hive subject=- session=0 op=session outcome=deny reason=sessions-max limit=1024 transport=tcp peer=y count=1");
 	/* Remove from the middle, the head and the tail. */
 	struct hive_session *head = h->sessions, *mid = head->next->next, *tail = head;
 	while (tail->next)
