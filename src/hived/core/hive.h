@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "lib/defaults.h"
+#include "kernel.h"
 #include "lifecycle.h"
 #include "hived/ns/ns.h"
 #include "trust/principal.h"
@@ -90,6 +91,7 @@ struct hive {
 	struct hive_session *sessions;
 	uint32_t nsessions;
 	uint64_t sessions_total, sessions_refused;
+	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
 };
 
 /* Register / unregister a live session (for /proc/sessions and limits).

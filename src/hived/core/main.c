@@ -396,6 +396,10 @@ int main(int argc, char **argv)
 	struct spin *spin = NULL;
 	if (busy_poll_us && !(spin = spin_attach(hive.loop, busy_poll_us)))
 		die("cannot set up --busy-poll-us: %s", strerror(errno));
+	kernel_probe(&hive.kernel);
+	char kdesc[512];
+	kernel_describe(&hive.kernel, kdesc, sizeof kdesc);
+	fprintf(stderr, "hived: kernel: %s\n", kdesc);
 	hive.owner_uid = geteuid();
 	hive.start_ms = loop_now_ms();
 	hive.start_wall = (int64_t)time(NULL);
