@@ -316,6 +316,8 @@ static int qc_parse(const char *line, struct qc_cmd *cmd, struct err *err)
 		queenctl_hint(hint, sizeof hint);
 		return err_set(err, EINVAL, "unknown command '%.*s' %s", QC_ARG_SHOWN, p, hint);
 	}
+	if (strlen(rest) >= cmd->argcap)
+		return err_set(err, EINVAL, "%s: argument too long", cmd->verb->name);
 	snprintf(cmd->arg, cmd->argcap, "%s", rest);
 	return 0;
 }

@@ -525,6 +525,13 @@ TEST(queenctl_table)
 	}
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "drain now\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: one lifecycle command per line (try: cordon, drain, quiesce, resume, reset)");
+	/* An argument is never cut to fit. */
+	char small[4];
+	CHECK_EQ_INT(queenctl_parse("log abcd", &lcv, small, sizeof small, &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "log: argument too long");
+	CHECK(lcv == NULL);
+	CHECK_EQ_INT(queenctl_parse("{\"log\":\"abcd\"}", &lcv, small, sizeof small, &err), -EINVAL);
+	CHECK(lcv == NULL);
 	/* A parse that fails names no verb. */
 	CHECK_EQ_INT(queenctl_parse("{\"log\":7}", &lcv, line, sizeof line, &err), -EINVAL);
 	CHECK(lcv == NULL);
