@@ -154,19 +154,24 @@ static const char *const qc_spawn_fields[] = { "ticks", "budget", "lease", NULL 
  * what already runs, so a draining hive can still stop or shrink it. The
  * lifecycle usage lists lifecycle.c's words (a unit test keeps them equal). */
 static const struct queenctl_verb qc_verbs[] = {
-	{ "log", QUEENCTL_UNGATED, QUEENCTL_JSON_STRING, NULL, QUEENCTL_ARGS_TEXT, qc_log, "log <text>", NULL },
-	{ "lifecycle", QUEENCTL_UNGATED, QUEENCTL_JSON_STRING, NULL, QUEENCTL_ARGS_WORD, qc_lifecycle_verb,
-	  "lifecycle cordon|drain|quiesce|resume|reset", NULL },
-	{ "spawn", LC_GATE_NEW_WORK, QUEENCTL_JSON_STRING_OR_OBJECT, qc_spawn_fields, QUEENCTL_ARGS_ANY,
-	  qc_not_built, "spawn <manifest>", "agents are not built yet" },
-	{ "kill", QUEENCTL_UNGATED, QUEENCTL_JSON_STRING, NULL, QUEENCTL_ARGS_WORD, qc_not_built, "kill <aid>",
-	  "agents are not built yet" },
-	{ "grant", LC_GATE_NEW_WORK, QUEENCTL_JSON_STRING_OR_OBJECT, NULL, QUEENCTL_ARGS_ANY, qc_not_built,
-	  "grant <aid> <cap>", "agents are not built yet" },
-	{ "revoke", QUEENCTL_UNGATED, QUEENCTL_JSON_STRING_OR_OBJECT, NULL, QUEENCTL_ARGS_ANY, qc_not_built,
-	  "revoke <aid> <cap>", "agents are not built yet" },
-	{ "quota", QUEENCTL_UNGATED, QUEENCTL_JSON_STRING_OR_OBJECT, NULL, QUEENCTL_ARGS_ANY, qc_not_built,
-	  "quota <aid> <key>=<value>", "agents are not built yet" },
+	{ .name = "log", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_TEXT,
+	  .run = qc_log, .usage = "log <text>" },
+	{ .name = "lifecycle", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_lifecycle_verb, .usage = "lifecycle cordon|drain|quiesce|resume|reset" },
+	{ .name = "spawn", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .fields = qc_spawn_fields, .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "spawn <manifest>",
+	  .note = "agents are not built yet" },
+	{ .name = "kill", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_not_built, .usage = "kill <aid>", .note = "agents are not built yet" },
+	{ .name = "grant", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "grant <aid> <cap>",
+	  .note = "agents are not built yet" },
+	{ .name = "revoke", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "revoke <aid> <cap>",
+	  .note = "agents are not built yet" },
+	{ .name = "quota", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "quota <aid> <key>=<value>",
+	  .note = "agents are not built yet" },
 };
 #define QC_NVERBS (sizeof qc_verbs / sizeof qc_verbs[0])
 
