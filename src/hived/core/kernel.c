@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -115,10 +116,17 @@ static unsigned ctrl_bit(const char *name, size_t len)
 }
 
 /* root + the formatted rest into buf; 0, or -1 if it does not fit. */
-static int path_of(char *buf, size_t cap, const char *root, const char *fmt, const char *a, const char *b)
+static int path_of(char *buf, size_t cap, const char *root, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int path_of(char *buf, size_t cap, const char *root, const char *fmt, ...)
 {
 	char rest[HIVE_PATH_MAX];
-	int n = snprintf(rest, sizeof rest, fmt, a, b);
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rest, sizeof rest, fmt, ap);
+	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof rest)
 		return -1;
 	n = snprintf(buf, cap, "%s%s", root, rest);
@@ -145,7 +153,7 @@ static unsigned enabled_ctrls(const char *root)
 	int hier, num, enabled;
 	FILE *fp;
 
-	if (path_of(path, sizeof path, root, "/proc/cgroups%s%s", "", "") < 0 || !(fp = fopen(path, "re")))
+	if (path_of(path, sizeof path, root, "/proc/cgroups") < 0 || !(fp = fopen(path, "re")))
 		return KERNEL_CG_ALL;
 	while (fgets(line, sizeof line, fp))
 		if (sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 && enabled)
@@ -166,7 +174,7 @@ static unsigned v2_ctrls(const char *dir)
 	if (snprintf(path, sizeof path, "%s/cgroup.controllers", dir) >= (int)sizeof path || !(fp = fopen(path, "re")))
 		return 0;
 	if (fgets(words, sizeof words, fp))
-		for (char *w = strtok(words, " \n"); w; w = strtok(NULL, " \n"))
+		for (char *save, *w = strtok_r(words, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
 			bits |= ctrl_bit(w, strlen(w));
 	fclose(fp);
 	return bits;
@@ -184,7 +192,7 @@ static void probe_cgroup(struct kernel *k, const char *root)
 	k->cgroup = KERNEL_CGROUP_NONE;
 	k->cgroup_ctrls = 0;
 	k->cgroup_v2_seen = 0;
-	if (path_of(path, sizeof path, root, "/proc/self/cgroup%s%s", "", "") < 0 || !(fp = fopen(path, "re")))
+	if (path_of(path, sizeof path, root, "/proc/self/cgroup") < 0 || !(fp = fopen(path, "re")))
 		return;
 	/* "id:controllers:path"; v2 is "0::path". A line too long for the
 	 * buffer names a path we could not use anyway: skipped whole. */
@@ -225,9 +233,9 @@ static void probe_cgroup(struct kernel *k, const char *root)
 
 	/* The v2 hierarchy: all of /sys/fs/cgroup (unified), or beside v1
 	 * in /sys/fs/cgroup/unified (hybrid). */
-	if (path_of(path, sizeof path, root, "/sys/fs/cgroup/cgroup.controllers%s%s", "", "") == 0 && exists(path))
+	if (path_of(path, sizeof path, root, "/sys/fs/cgroup/cgroup.controllers") == 0 && exists(path))
 		mount = "/sys/fs/cgroup";
-	else if (path_of(path, sizeof path, root, "/sys/fs/cgroup/unified/cgroup.controllers%s%s", "", "") == 0 &&
+	else if (path_of(path, sizeof path, root, "/sys/fs/cgroup/unified/cgroup.controllers") == 0 &&
 	         exists(path))
 		mount = "/sys/fs/cgroup/unified";
 	if (mount && v2path[0] == '/' && path_of(dir, sizeof dir, root, "%s%s", mount, v2path) == 0) {
@@ -259,7 +267,7 @@ static int probe_fuse(const char *root)
 	char path[HIVE_PATH_MAX + 64];
 	int fd;
 
-	if (path_of(path, sizeof path, root, "/dev/fuse%s%s", "", "") < 0)
+	if (path_of(path, sizeof path, root, "/dev/fuse") < 0)
 		return 0;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
