@@ -243,7 +243,9 @@ static void probe_cgroup(struct kernel *k, const char *root)
 		if (snprintf(path, sizeof path, "%s/cgroup.subtree_control", dir) < (int)sizeof path &&
 		    writable_dir(dir) && access(path, W_OK) == 0) {
 			v2_delegated = 1;
-			v2 = v2_ctrls(dir) & enabled;
+			/* /proc/cgroups lists the v1 freezer subsystem, not
+			 * v2's core one. */
+			v2 = v2_ctrls(dir) & (enabled | KERNEL_CG_FREEZER);
 		}
 	}
 

@@ -144,6 +144,13 @@ TEST(cgroup_v2_delegated)
 	kernel_probe_files(&k, root);
 	CHECK_EQ_STR(degraded(&k), "none");
 
+	/* The v2 freezer is core: a kernel without the v1 freezer
+	 * subsystem (absent from /proc/cgroups) still has it. */
+	put("proc/cgroups", "#h\ncpu\t0\t1\t1\nmemory\t0\t1\t1\npids\t0\t1\t1\n");
+	kernel_probe_files(&k, root);
+	CHECK_EQ_STR(degraded(&k), "none");
+	put("proc/cgroups", proc_cgroups);
+
 	/* Delegated without the memory controller: v2 is still chosen only
 	 * with cpu, memory and pids; without them and without v1, what v2
 	 * has is used and the rest named. */
