@@ -5,9 +5,12 @@
  *
  * These parse bytes a client writes, so any input must be refused or
  * applied cleanly. Checked invariants: an error always carries a code and
- * a message, every queen.log row stays one bounded line, and the hive
- * stays in a valid lifecycle state. The first input byte picks the file.
+ * a message, every queen.log row stays one bounded line, the hive stays
+ * in a valid lifecycle state, and the /queen/ctl parser names a verb of
+ * its table exactly when it accepts a line. The first input byte picks
+ * the file.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "hived/ns/queenctl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -73,6 +77,27 @@ static void check_log(uint64_t from)
 		__builtin_trap(); /* a row without its newline */
 }
 
+/* The first line of a /queen/ctl input, parsed alone: accepted iff it
+ * names a row of the table, refused with EINVAL and a message otherwise. */
+static void check_parse(const uint8_t *data, size_t size)
+{
+	char line[HIVE_CTL_LINE_MAX + 1], arg[HIVE_CTL_LINE_MAX + 1];
+	const struct queenctl_verb *verb, *table;
+	struct err err = { 0 };
+	size_t len = 0, n;
+
+	while (len < size && len < HIVE_CTL_LINE_MAX && data[len] != '\n' && data[len] != '\0')
+		len++;
+	memcpy(line, data, len);
+	line[len] = '\0';
+	int rc = queenctl_parse(line, &verb, arg, sizeof arg, &err);
+	table = queenctl_verbs(&n);
+	if (rc == 0 && (!verb || verb < table || verb >= table + n || strlen(arg) >= sizeof arg))
+		__builtin_trap();
+	if (rc < 0 && (verb || rc != -EINVAL || err.code != EINVAL || !err.msg[0]))
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const paths[] = { "/queen/ctl", "/queen/lifecycle/ctl", "/log/queen.log", "/cas" };
@@ -84,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1 || size > HIVE_WRITE_MAX)
 		return 0;
+	if (data[0] % 4 == 0)
+		check_parse(data + 1, size - 1);
 	struct ns_node *node = ns_lookup(hive->ns, paths[data[0] % 4]);
 	if (!node || ns_open(hive->ns, &who, node, NS_ORDWR, &f, &err) < 0)
 		__builtin_trap();

@@ -21,6 +21,11 @@ static inline struct hive *hive_fx_make(uid_t owner_uid)
 		return NULL;
 	h->start_ms = loop_now_ms();
 	h->owner_uid = owner_uid;
+	/* The best case a kernel offers, so /proc/status says degraded=none;
+	 * test_kernel.c covers the probe itself. */
+	h->kernel = (struct kernel){ .probed = 1, .landlock_abi = KERNEL_LANDLOCK_ABI_WANT, .seccomp_notify = 1,
+		                     .seccomp_sync_wakeup = 1, .seccomp_wait_killable = 1, .cgroup = KERNEL_CGROUP_V2,
+		                     .cgroup_ctrls = KERNEL_CG_ALL, .cgroup_v2_seen = 1, .fuse = 1 };
 	lifecycle_init(&h->lifecycle, loop_now_ms());
 	lifecycle_online(&h->lifecycle, loop_now_ms());
 	if (hive_tree_build(h) < 0) {

@@ -14,6 +14,7 @@
 
 #include "lib/defaults.h"
 #include "fold.h"
+#include "kernel.h"
 #include "lifecycle.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
@@ -106,6 +107,7 @@ struct hive {
 	uint32_t npending, nowner; /* of nsessions: in the pre-auth pool; the owner's */
 	struct auth_throttle throttle; /* attach back-off and lockout, both transports */
 	struct fold fold;              /* rate-limited refusal rows */
+	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
 };
 
 /*

@@ -58,32 +58,57 @@ static const struct {
 	{ "reset", LC_BIT(LC_ONLINE) | LC_BIT(LC_DRAINING) | LC_BIT(LC_QUIESCED), LC_BOOTING },
 };
 
-int lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
-                      enum lifecycle_state *from, struct err *err)
+/* The hint of an unknown word; lifecycle_command_word lists the same. */
+#define LC_HINT "(try: cordon, drain, quiesce, resume, reset)"
+
+const char *lifecycle_command_word(unsigned i)
+{
+	return i < sizeof lc_table / sizeof lc_table[0] ? lc_table[i].cmd : NULL;
+}
+
+int lifecycle_result_errno(enum lifecycle_result r)
+{
+	switch (r) {
+	case LC_OK: return 0;
+	case LC_BUSY: return EBUSY;
+	case LC_INVALID_TRANSITION: return EINVAL;
+	case LC_UNKNOWN_COMMAND: return EINVAL;
+	}
+	return EINVAL;
+}
+
+enum lifecycle_result lifecycle_command(struct lifecycle *lc, const char *cmd, uint64_t now_ms,
+                                        enum lifecycle_state *from, struct err *err)
 {
 	char word[16];
 	size_t len = cmd ? strlen(cmd) : 0;
 
-	if (len == 0 || len >= sizeof word)
-		return err_set(err, EINVAL, "unknown lifecycle command '%.*s' (try: cordon, drain, quiesce, resume, reset)",
-		               (int)(len < 32 ? len : 32), cmd ? cmd : "");
+	if (len == 0 || len >= sizeof word) {
+		err_set(err, EINVAL, "unknown lifecycle command '%.*s' " LC_HINT, (int)(len < 32 ? len : 32),
+		        cmd ? cmd : "");
+		return LC_UNKNOWN_COMMAND;
+	}
 	for (size_t i = 0; i <= len; i++)
 		word[i] = (char)tolower((unsigned char)cmd[i]);
 	for (size_t i = 0; i < sizeof lc_table / sizeof lc_table[0]; i++) {
 		if (strcmp(word, lc_table[i].cmd) != 0)
 			continue;
-		if (!(lc_table[i].from & LC_BIT(lc->state)))
-			return err_set(err, EINVAL, "invalid transition: %s from %s", word,
-			               lifecycle_state_name(lc->state));
+		if (!(lc_table[i].from & LC_BIT(lc->state))) {
+			err_set(err, EINVAL, "invalid transition: %s from %s", word, lifecycle_state_name(lc->state));
+			return LC_INVALID_TRANSITION;
+		}
 		if (lc_table[i].to == LC_QUIESCED && lc->state == LC_DRAINING &&
-		    strcmp(word, "drain") == 0 && lc->outstanding > 0)
-			return err_set(err, EBUSY, "drain refused: %u outstanding", lc->outstanding);
+		    strcmp(word, "drain") == 0 && lc->outstanding > 0) {
+			err_set(err, EBUSY, "drain refused: %u outstanding", lc->outstanding);
+			return LC_BUSY;
+		}
 		if (from)
 			*from = lc->state;
 		lc_set(lc, lc_table[i].to, word, now_ms);
-		return 0;
+		return LC_OK;
 	}
-	return err_set(err, EINVAL, "unknown lifecycle command '%s' (try: cordon, drain, quiesce, resume, reset)", cmd);
+	err_set(err, EINVAL, "unknown lifecycle command '%s' " LC_HINT, cmd);
+	return LC_UNKNOWN_COMMAND;
 }
 
 int lifecycle_gate(const struct lifecycle *lc, enum lifecycle_gate gate, struct err *err)

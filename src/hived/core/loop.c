@@ -11,12 +11,10 @@
  * Timers are few (a handful of sweeps), so a sorted list is enough; the
  * epoll_wait timeout comes from the nearest one.
  *
- * After a turn that had events the loop busy-polls briefly before it
- * blocks (see loop.h): for a request/reply peer the next request usually
- * lands within that window, and catching it awake is far cheaper than
- * being woken from an idle (halted) CPU. The spin yields between polls so
- * a runnable peer on the same CPU is not held off, and its budget adapts
- * to the gaps seen, so spinning that does not pay stops.
+ * Whether to poll before sleeping is policy, not the loop's: two hooks
+ * around the wait (loop.h) let a policy such as spin.c's adaptive
+ * busy-poll ask for a poll deadline and see what each wait brought. The
+ * loop only does the polling, yielding the CPU between polls.
  */
 #include "loop.h"
 
@@ -69,10 +67,9 @@ struct loop {
 	int next_timer_id;
 	int sigfd;
 	sigset_t sigmask;
-	uint32_t spin_max_us; /* busy-poll budget bound, 0 = never spin */
-	uint32_t spin_us;     /* the current (adapted) budget */
-	int busy;             /* the last turn handled events: spin first */
-	uint64_t idle_ns;     /* when the last turn with events ended */
+	loop_before_wait_fn before_wait; /* the wait hooks (loop_set_wait_hooks) */
+	loop_after_wait_fn after_wait;
+	void *wait_arg;
 	struct loop_sig sigs[LOOP_SIGNALS_MAX + 1];
 };
 
@@ -95,7 +92,6 @@ struct loop *loop_new(void)
 	}
 	loop->sigfd = -1;
 	loop->next_timer_id = 1;
-	loop->spin_max_us = LOOP_SPIN_US_DEFAULT;
 	sigemptyset(&loop->sigmask);
 	return loop;
 }
@@ -307,53 +303,31 @@ static int loop_run_timers(struct loop *loop)
 	return wait > 60000 ? 60000 : (int)wait;
 }
 
-void loop_set_spin(struct loop *loop, uint32_t us)
+void loop_set_wait_hooks(struct loop *loop, loop_before_wait_fn before, loop_after_wait_fn after, void *arg)
 {
-	loop->spin_max_us = us > LOOP_SPIN_US_MAX ? LOOP_SPIN_US_MAX : us;
-	if (loop->spin_us > loop->spin_max_us)
-		loop->spin_us = loop->spin_max_us;
+	loop->before_wait = before;
+	loop->after_wait = after;
+	loop->wait_arg = arg;
 }
 
-uint32_t loop_spin_budget(const struct loop *loop)
-{
-	return loop->spin_us;
-}
-
-static uint64_t loop_now_ns(void)
+uint64_t loop_now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Poll without sleeping until the budget since idle_ns is spent. Returns
- * what epoll_wait does, 0 if nothing came in time. */
-static int loop_spin(struct loop *loop, struct epoll_event *evs)
+/* Poll without sleeping until the deadline. Returns what epoll_wait does,
+ * 0 if nothing came in time. */
+static int loop_poll_until(struct loop *loop, struct epoll_event *evs, uint64_t until_ns)
 {
-	uint64_t end = loop->idle_ns + (uint64_t)loop->spin_us * 1000u;
 	for (;;) {
 		int n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, 0);
-		if (n != 0 || loop_now_ns() >= end)
+		if (n != 0 || loop_now_ns() >= until_ns)
 			return n;
 		/* Let anything runnable here (perhaps the very peer we wait
 		 * for) have the CPU: we only want it not to go idle. */
 		sched_yield();
-	}
-}
-
-/* Events ended an idle gap that began at idle_ns: adapt the budget. A gap
- * the budget covered needs nothing; one a bigger budget would have covered
- * grows it; one longer than the maximum shrinks it (spinning was waste). */
-static void loop_spin_adapt(struct loop *loop)
-{
-	uint64_t gap_us = (loop_now_ns() - loop->idle_ns) / 1000u;
-	if (gap_us <= loop->spin_us)
-		return;
-	if (gap_us <= loop->spin_max_us) {
-		uint32_t us = loop->spin_us ? loop->spin_us * 2 : LOOP_SPIN_US_START;
-		loop->spin_us = us > loop->spin_max_us ? loop->spin_max_us : us;
-	} else {
-		loop->spin_us /= 2;
 	}
 }
 
@@ -365,24 +339,18 @@ int loop_run(struct loop *loop)
 		int timeout = loop_run_timers(loop);
 		if (loop->stop)
 			break;
-		int n;
-		if (loop->busy && loop->spin_us && timeout != 0) {
-			n = loop_spin(loop, evs);
-			if (n == 0) {
-				/* Quiet: recompute the timers, then sleep. */
-				loop->busy = 0;
-				continue;
-			}
-		} else {
-			n = epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, timeout);
-		}
+		uint64_t until = loop->before_wait ? loop->before_wait(loop, timeout, loop->wait_arg) : 0;
+		int n = until ? loop_poll_until(loop, evs, until)
+		              : epoll_wait(loop->epfd, evs, (int)HIVE_LOOP_EVENTS_MAX, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (n > 0 && loop->spin_max_us && loop->idle_ns)
-			loop_spin_adapt(loop);
+		if (loop->after_wait)
+			loop->after_wait(loop, n, loop->wait_arg);
+		if (until && n == 0)
+			continue; /* a quiet poll: recompute the timers, then wait */
 		for (int i = 0; i < n && !loop->stop; i++) {
 			struct loop_fd *e = evs[i].data.ptr;
 			if (e->dead)
@@ -390,10 +358,6 @@ int loop_run(struct loop *loop)
 			e->fn(loop, e->fd, evs[i].events, e->arg);
 		}
 		loop_reap(loop);
-		if (n > 0) {
-			loop->busy = 1;
-			loop->idle_ns = loop->spin_max_us ? loop_now_ns() : 0;
-		}
 	}
 	loop_reap(loop);
 	return 0;

@@ -34,30 +34,23 @@ void loop_del_timer(struct loop *loop, int id);
 int loop_add_signal(struct loop *loop, int signo, loop_signal_fn fn, void *arg);
 
 /*
- * Busy-polling before sleeping: after a turn that handled events, the next
- * wait first polls (epoll_wait with no timeout, yielding the CPU between
- * polls) for a while before it blocks. A peer doing request/reply sends its
- * next request some tens of microseconds after our reply; if the loop slept
- * in between, waking it is a cross-CPU wake-up, which on a virtual machine
- * whose idle vCPUs halt costs several times the handling of the request.
- * The budget adapts per idle gap, as the kernel's haltpoll does: it grows
- * (from LOOP_SPIN_US_START, doubling) while gaps end within the maximum and
- * halves whenever a gap outlasts the maximum, so a peer that is slower than
- * the maximum soon costs no spinning at all, and an idle daemon sleeps.
+ * Hooks around the wait for events, as Redis keeps policy out of ae.c with
+ * beforeSleep/afterSleep: the loop only offers the mechanism, a policy
+ * (spin.h's adaptive busy-poll) decides.
+ *
+ * before runs ahead of every wait with the timeout the loop would block
+ * for (ms; -1 = none, 0 = a timer is due). It returns a deadline on the
+ * loop_now_ns() clock until which the loop polls without sleeping
+ * (epoll_wait with no timeout, yielding the CPU between polls), or 0 to
+ * wait as usual. A poll that reaches its deadline with nothing is a quiet
+ * wait: the loop runs its timers again and then waits as usual. after
+ * runs once the wait (or the poll) returned, with its count of events
+ * (0 when nothing came), before they are handled.
  */
-/* Off by default: the design keeps the loop free of busy waiting, and a
- * daemon that burns a CPU per chatty client is a surprise. `hived
- * --busy-poll-us N` turns it on where latency is worth the CPU. */
-#define LOOP_SPIN_US_DEFAULT 0u
-/* First budget once gaps show spinning would have paid (us). */
-#define LOOP_SPIN_US_START 10u
-/* Upper bound for loop_set_spin: past this, sleeping is cheaper. */
-#define LOOP_SPIN_US_MAX 1000u
-/* Set the maximum busy-poll budget (us, at most LOOP_SPIN_US_MAX; 0 = never
- * spin). The default is LOOP_SPIN_US_DEFAULT. */
-void loop_set_spin(struct loop *loop, uint32_t us);
-/* The current adapted budget (us): 0 while spinning would not pay. */
-uint32_t loop_spin_budget(const struct loop *loop);
+typedef uint64_t (*loop_before_wait_fn)(struct loop *loop, int timeout_ms, void *arg);
+typedef void (*loop_after_wait_fn)(struct loop *loop, int nevents, void *arg);
+/* Install the hooks (either may be NULL; both NULL removes them). */
+void loop_set_wait_hooks(struct loop *loop, loop_before_wait_fn before, loop_after_wait_fn after, void *arg);
 
 /* Run until loop_stop(). Returns 0 or -errno on a fatal epoll error. */
 int loop_run(struct loop *loop);
@@ -65,5 +58,7 @@ void loop_stop(struct loop *loop);
 
 /* Monotonic milliseconds, as the loop sees time. */
 uint64_t loop_now_ms(void);
+/* The same clock in nanoseconds (the wait hooks' deadlines). */
+uint64_t loop_now_ns(void);
 
 #endif

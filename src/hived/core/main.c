@@ -32,6 +32,7 @@
 #include "loop.h"
 #include "hived/ns/ns.h"
 #include "hived/9p/srv.h"
+#include "spin.h"
 #include "trust/ticket.h"
 
 /* File descriptors wanted: every session, the listeners, the console and
@@ -173,7 +174,7 @@ static void on_stop_signal(struct loop *loop, int signo, void *arg)
 
 /* Not in hive_config: only srv and the loop use them. */
 static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
-static uint32_t busy_poll_us = LOOP_SPIN_US_DEFAULT;
+static uint32_t busy_poll_us = SPIN_US_DEFAULT;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
@@ -251,9 +252,9 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		case O_BUSY_POLL:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || errno || v < 0 || v > (long)LOOP_SPIN_US_MAX)
+			if (!*optarg || *end || errno || v < 0 || v > (long)SPIN_US_MAX)
 				die("--busy-poll-us %s: expected microseconds from 0 (never) to %u", optarg,
-				    LOOP_SPIN_US_MAX);
+				    SPIN_US_MAX);
 			busy_poll_us = (uint32_t)v;
 			break;
 		case O_TEST_FIXTURES:
@@ -309,7 +310,13 @@ int main(int argc, char **argv)
 	hive.loop = loop_new();
 	if (!hive.loop)
 		die("cannot create the event loop: %s", strerror(errno));
-	loop_set_spin(hive.loop, busy_poll_us);
+	struct spin *spin = NULL;
+	if (busy_poll_us && !(spin = spin_attach(hive.loop, busy_poll_us)))
+		die("cannot set up --busy-poll-us: %s", strerror(errno));
+	kernel_probe(&hive.kernel);
+	char kdesc[512];
+	kernel_describe(&hive.kernel, kdesc, sizeof kdesc);
+	fprintf(stderr, "hived: kernel: %s\n", kdesc);
 	hive.owner_uid = geteuid();
 	hive.start_ms = loop_now_ms();
 	hive.start_wall = (int64_t)time(NULL);
@@ -376,6 +383,7 @@ int main(int argc, char **argv)
 	listen_close(lunix);
 	srv_free(srv);
 	hive_tree_free(&hive);
+	spin_detach(spin);
 	loop_free(hive.loop);
 	hive.loop = NULL;
 	if (ltcp)

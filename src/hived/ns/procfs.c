@@ -40,8 +40,8 @@ int procfs_render_status(void *arg, const struct principal *who, struct strbuf *
 	strbuf_printf(sb, "sessions=%u\nsessions_total=%llu\nsessions_refused=%llu\nnodes=%zu\n",
 	              hive->nsessions, (unsigned long long)hive->sessions_total,
 	              (unsigned long long)hive->sessions_refused, ns_node_count(hive->ns));
-	strbuf_printf(sb, "pid=%ld\nowner_uid=%lu\ndegraded=none\n", (long)getpid(),
-	              (unsigned long)hive->owner_uid);
+	strbuf_printf(sb, "pid=%ld\nowner_uid=%lu\n", (long)getpid(), (unsigned long)hive->owner_uid);
+	kernel_status(&hive->kernel, sb);
 	return 0;
 }
 

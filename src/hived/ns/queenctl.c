@@ -5,15 +5,16 @@
  * (`lifecycle cordon`) or as one Cohesix-style JSON object
  * ({"lifecycle":"cordon"}) with strict field checking: an unknown field
  * is an error, never ignored, so a typo cannot silently do less than the
- * queen meant. Both forms reduce to (verb, argument) and run the same
- * code. Every command, accepted or refused, leaves a "ctl" row; lifecycle
+ * queen meant. Both forms reduce to (verb row, argument) and run the same
+ * checks and handler. The verbs are one table, qc_verbs: both parsers,
+ * the usage text and the hints are made from it, so they cannot drift.
+ * Every command, accepted or refused, leaves a "ctl" row; lifecycle
  * commands also leave a "lifecycle" row with old/new state or the denial.
  */
 #include "queenctl.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 #define QC_VERB_MAX 16 /* longest verb word kept for a row ("lifecycle" is 9) */
 #define QC_ARG_SHOWN 32 /* bytes of an unknown word quoted back in an error */
+#define QC_HINT_MAX 128 /* "(try: ...)" with every verb */
 
 static const char qc_ctl_path[] = "/queen/ctl";
 static const char qc_lc_path[] = "/queen/lifecycle/ctl";
@@ -39,6 +41,17 @@ static const char *errno_name(int code)
 	}
 }
 
+/* Join the lifecycle words with sep ("cordon, drain, ..."). */
+static void qc_lc_words(char *buf, size_t cap, const char *sep)
+{
+	struct strbuf sb;
+	const char *w;
+
+	strbuf_init(&sb, buf, cap);
+	for (unsigned i = 0; (w = lifecycle_command_word(i)); i++)
+		strbuf_printf(&sb, "%s%s", i ? sep : "", w);
+}
+
 /* --- lifecycle ------------------------------------------------------------ */
 
 /* Apply one lifecycle word and log the transition or the denial. */
@@ -46,29 +59,31 @@ static int qc_lifecycle(struct hive *hive, const struct principal *who, const ch
                         struct err *err)
 {
 	enum lifecycle_state old = hive->lifecycle.state;
-	const char *why;
-	int rc;
+	enum lifecycle_result res;
+	const char *state;
 
-	rc = lifecycle_command(&hive->lifecycle, cmd, loop_now_ms(), &old, err);
-	if (rc == 0) {
-		hive_event(hive, who, "lifecycle", path, "old=%s new=%s reason=%s", lifecycle_state_name(old),
-		           lifecycle_state_name(hive->lifecycle.state), hive->lifecycle.reason);
+	res = lifecycle_command(&hive->lifecycle, cmd, loop_now_ms(), &old, err);
+	state = lifecycle_state_name(hive->lifecycle.state);
+	switch (res) {
+	case LC_OK:
+		hive_event(hive, who, "lifecycle", path, "old=%s new=%s reason=%s", lifecycle_state_name(old), state,
+		           hive->lifecycle.reason);
 		return 0;
+	case LC_BUSY:
+		hive_event(hive, who, "lifecycle", path,
+		           "denied action=%.*s state=%s reason=outstanding-work outstanding=%u", QC_ARG_SHOWN, cmd,
+		           state, hive->lifecycle.outstanding);
+		break;
+	case LC_INVALID_TRANSITION:
+		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=invalid-transition",
+		           QC_ARG_SHOWN, cmd, state);
+		break;
+	case LC_UNKNOWN_COMMAND:
+		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=invalid-command",
+		           QC_ARG_SHOWN, cmd, state);
+		break;
 	}
-	if (rc == -EBUSY)
-		why = "outstanding-work";
-	else if (err && strncmp(err->msg, "invalid transition", 18) == 0)
-		why = "invalid-transition";
-	else
-		why = "invalid-command";
-	if (rc == -EBUSY)
-		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=%s outstanding=%u",
-		           QC_ARG_SHOWN, cmd, lifecycle_state_name(hive->lifecycle.state), why,
-		           hive->lifecycle.outstanding);
-	else
-		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=%s", QC_ARG_SHOWN, cmd,
-		           lifecycle_state_name(hive->lifecycle.state), why);
-	return rc;
+	return -lifecycle_result_errno(res);
 }
 
 /* Trim blanks at both ends in place; returns the start. */
@@ -84,7 +99,7 @@ static char *qc_trim(char *s)
 
 int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct err *err)
 {
-	char buf[HIVE_CTL_LINE_MAX + 1];
+	char buf[HIVE_CTL_LINE_MAX + 1], words[QC_HINT_MAX];
 	char *cmd;
 
 	snprintf(buf, sizeof buf, "%s", line);
@@ -93,7 +108,8 @@ int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *
 		struct hive *hive = arg;
 		hive_event(hive, who, "lifecycle", qc_lc_path, "denied action=%.*s state=%s reason=invalid-command",
 		           QC_ARG_SHOWN, cmd, lifecycle_state_name(hive->lifecycle.state));
-		return err_set(err, EINVAL, "one lifecycle command per line (try: cordon, drain, quiesce, resume, reset)");
+		qc_lc_words(words, sizeof words, ", ");
+		return err_set(err, EINVAL, "one lifecycle command per line (try: %s)", words);
 	}
 	return qc_lifecycle(arg, who, qc_lc_path, cmd, err);
 }
@@ -101,65 +117,118 @@ int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *
 int queenctl_lifecycle_usage(void *arg, const struct principal *who, struct strbuf *sb)
 {
 	struct hive *hive = arg;
-	strbuf_printf(sb,
-	              "usage: one command per line: cordon | drain | quiesce | resume | reset\n"
-	              "state=%s\n",
+	char words[QC_HINT_MAX];
+
+	qc_lc_words(words, sizeof words, " | ");
+	strbuf_printf(sb, "usage: one command per line: %s\nstate=%s\n", words,
 	              lifecycle_state_name(hive->lifecycle.state));
 	return 0;
 }
 
-/* --- /queen/ctl ----------------------------------------------------------- */
+/* --- the verbs of /queen/ctl ---------------------------------------------- */
 
-/* Run one command; `arg` is the rest of the line (text form) or the
- * argument's text (JSON form), "" if none. */
-static int qc_exec(struct hive *hive, const struct principal *who, const char *verb, const char *arg,
-                   struct err *err)
+static int qc_log(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                  const char *arg, struct err *err)
 {
-	if (strcmp(verb, "log") == 0) {
-		if (!arg[0])
-			return err_set(err, EINVAL, "usage: log <text>");
-		hive_event(hive, who, "log", NULL, "%s", arg);
-		return 0;
-	}
-	if (strcmp(verb, "lifecycle") == 0) {
-		if (!arg[0] || strpbrk(arg, " \t"))
-			return err_set(err, EINVAL, "usage: lifecycle cordon|drain|quiesce|resume|reset");
-		return qc_lifecycle(hive, who, qc_ctl_path, arg, err);
-	}
-	if (strcmp(verb, "spawn") == 0 || strcmp(verb, "grant") == 0) {
-		int rc = lifecycle_gate(&hive->lifecycle, LC_GATE_NEW_WORK, err);
-		if (rc < 0)
-			return rc;
-		return err_set(err, EOPNOTSUPP, "%s: agents are not built yet", verb);
-	}
-	if (strcmp(verb, "kill") == 0) {
-		if (!arg[0] || strpbrk(arg, " \t"))
-			return err_set(err, EINVAL, "usage: kill <aid>");
-		return err_set(err, EOPNOTSUPP, "kill: agents are not built yet");
-	}
-	if (strcmp(verb, "revoke") == 0)
-		return err_set(err, EOPNOTSUPP, "revoke: agents are not built yet");
-	return err_set(err, EINVAL, "unknown command '%.*s' (try: log, lifecycle, spawn, kill)", QC_ARG_SHOWN, verb);
-}
-
-static const char *const qc_verbs[] = { "log", "lifecycle", "spawn", "kill", "grant", "revoke" };
-/* Fields that may ride along with spawn (Cohesix's spawn carries them). */
-static const char *const qc_spawn_fields[] = { "ticks", "budget", "lease" };
-
-static int qc_in(const char *key, const char *const *set, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(key, set[i]) == 0)
-			return 1;
+	hive_event(hive, who, "log", NULL, "%s", arg);
 	return 0;
 }
 
-/* Check a JSON command and reduce it to (verb, arg). */
-static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size_t argcap, struct err *err)
+static int qc_lifecycle_verb(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                             const char *arg, struct err *err)
 {
+	return qc_lifecycle(hive, who, qc_ctl_path, arg, err);
+}
+
+/* The agent verbs are rows already; the agents issue fills in handlers. */
+static int qc_not_built(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                        const char *arg, struct err *err)
+{
+	return err_set(err, EOPNOTSUPP, "%s: agents are not built yet", verb->name);
+}
+
+/* Fields that may ride along with spawn (Cohesix's spawn carries them). */
+static const char *const qc_spawn_fields[] = { "ticks", "budget", "lease", NULL };
+
+/* New work (spawn, grant) waits for ONLINE; kill, revoke and quota act on
+ * what already runs, so a draining hive can still stop or shrink it. The
+ * lifecycle usage lists lifecycle.c's words (a unit test keeps them equal). */
+static const struct queenctl_verb qc_verbs[] = {
+	{ .name = "log", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_TEXT,
+	  .run = qc_log, .usage = "log <text>" },
+	{ .name = "lifecycle", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_lifecycle_verb, .usage = "lifecycle cordon|drain|quiesce|resume|reset" },
+	{ .name = "spawn", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .fields = qc_spawn_fields, .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "spawn <manifest>",
+	  .note = "agents are not built yet" },
+	{ .name = "kill", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_not_built, .usage = "kill <aid>", .note = "agents are not built yet" },
+	{ .name = "grant", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "grant <aid> <cap>",
+	  .note = "agents are not built yet" },
+	{ .name = "revoke", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "revoke <aid> <cap>",
+	  .note = "agents are not built yet" },
+	{ .name = "quota", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
+	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "quota <aid> <key>=<value>",
+	  .note = "agents are not built yet" },
+};
+#define QC_NVERBS (sizeof qc_verbs / sizeof qc_verbs[0])
+
+const struct queenctl_verb *queenctl_verbs(size_t *n)
+{
+	*n = QC_NVERBS;
+	return qc_verbs;
+}
+
+void queenctl_hint(char *buf, size_t cap)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, buf, cap);
+	strbuf_printf(&sb, "(try:");
+	for (size_t i = 0; i < QC_NVERBS; i++)
+		strbuf_printf(&sb, "%s %s", i ? "," : "", qc_verbs[i].name);
+	strbuf_printf(&sb, ")");
+}
+
+static const struct queenctl_verb *qc_find(const char *name)
+{
+	for (size_t i = 0; i < QC_NVERBS; i++)
+		if (strcmp(name, qc_verbs[i].name) == 0)
+			return &qc_verbs[i];
+	return NULL;
+}
+
+/* The verb whose JSON fields hold key, or NULL. */
+static const struct queenctl_verb *qc_field_owner(const char *key)
+{
+	for (size_t i = 0; i < QC_NVERBS; i++)
+		for (const char *const *f = qc_verbs[i].fields; f && *f; f++)
+			if (strcmp(key, *f) == 0)
+				return &qc_verbs[i];
+	return NULL;
+}
+
+/* --- parsing -------------------------------------------------------------- */
+
+/* One parsed command: what the row shows and what runs. */
+struct qc_cmd {
+	const char *form;            /* "text" or "json" */
+	char word[QC_VERB_MAX + 1];  /* the verb as written, cut for the row; "-" if none */
+	const struct queenctl_verb *verb;
+	char *arg;                   /* caller's buffer of argcap bytes */
+	size_t argcap;
+};
+
+/* Check a JSON command and reduce it to (verb, arg). */
+static int qc_json(const char *line, struct qc_cmd *cmd, struct err *err)
+{
+	char hint[QC_HINT_MAX];
 	json_error_t jerr;
 	json_t *root, *val = NULL;
 	const char *key, *vkey = NULL, *extra = NULL;
+	const struct queenctl_verb *v = NULL, *owner = NULL;
 	int rc = 0;
 
 	root = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
@@ -170,102 +239,170 @@ static int qc_json(const char *line, char *verb, size_t verbcap, char *arg, size
 		goto out;
 	}
 	json_object_foreach(root, key, val) {
-		if (qc_in(key, qc_verbs, sizeof qc_verbs / sizeof qc_verbs[0])) {
+		const struct queenctl_verb *found = qc_find(key), *fowner;
+		if (found) {
 			if (vkey) {
 				rc = err_set(err, EINVAL, "invalid queen command: more than one verb ('%s', '%s')", vkey, key);
 				goto out;
 			}
 			vkey = key;
-		} else if (qc_in(key, qc_spawn_fields, sizeof qc_spawn_fields / sizeof qc_spawn_fields[0])) {
+			v = found;
+		} else if ((fowner = qc_field_owner(key))) {
 			extra = key;
+			owner = fowner;
 		} else {
 			rc = err_set(err, EINVAL, "invalid queen command: unknown field '%.*s'", QC_ARG_SHOWN, key);
 			goto out;
 		}
 	}
-	if (!vkey) {
-		rc = err_set(err, EINVAL, "invalid queen command: no verb (try: log, lifecycle, spawn, kill)");
+	if (!v) {
+		queenctl_hint(hint, sizeof hint);
+		rc = err_set(err, EINVAL, "invalid queen command: no verb %s", hint);
 		goto out;
 	}
-	if (extra && strcmp(vkey, "spawn") != 0) {
-		rc = err_set(err, EINVAL, "invalid queen command: field '%s' only goes with spawn", extra);
+	if (extra && owner != v) {
+		rc = err_set(err, EINVAL, "invalid queen command: field '%s' only goes with %s", extra, owner->name);
 		goto out;
 	}
 	val = json_object_get(root, vkey);
-	snprintf(verb, verbcap, "%s", vkey);
-	arg[0] = '\0';
+	snprintf(cmd->word, sizeof cmd->word, "%s", vkey);
+	cmd->verb = v;
+	cmd->arg[0] = '\0';
 	if (json_is_string(val)) {
 		const char *s = json_string_value(val);
 		if (strpbrk(s, "\n\r")) {
 			rc = err_set(err, EINVAL, "invalid queen command: '%s' holds a line break", vkey);
 			goto out;
 		}
-		if (strlen(s) >= argcap) {
+		if (strlen(s) >= cmd->argcap) {
 			rc = err_set(err, EINVAL, "invalid queen command: '%s' is too long", vkey);
 			goto out;
 		}
-		snprintf(arg, argcap, "%s", s);
-	} else if (strcmp(vkey, "spawn") == 0 || strcmp(vkey, "grant") == 0 || strcmp(vkey, "revoke") == 0) {
+		snprintf(cmd->arg, cmd->argcap, "%s", s);
+	} else if (v->json == QUEENCTL_JSON_STRING_OR_OBJECT) {
 		if (!json_is_object(val)) {
 			rc = err_set(err, EINVAL, "invalid queen command: '%s' must be a string or an object", vkey);
 			goto out;
 		}
-		snprintf(arg, argcap, "{...}");
+		snprintf(cmd->arg, cmd->argcap, "{...}");
 	} else {
 		rc = err_set(err, EINVAL, "invalid queen command: '%s' must be a string", vkey);
 	}
 out:
 	json_decref(root);
+	if (rc < 0)
+		cmd->verb = NULL;
 	return rc;
+}
+
+/* Reduce a line (any form) to cmd; on an unknown verb word cmd->word
+ * still names it for the row. */
+static int qc_parse(const char *line, struct qc_cmd *cmd, struct err *err)
+{
+	char buf[HIVE_CTL_LINE_MAX + 1], hint[QC_HINT_MAX], *p, *rest;
+
+	snprintf(cmd->word, sizeof cmd->word, "-");
+	cmd->verb = NULL;
+	cmd->arg[0] = '\0';
+	snprintf(buf, sizeof buf, "%s", line);
+	p = qc_trim(buf);
+	if (p[0] == '{') {
+		cmd->form = "json";
+		return qc_json(p, cmd, err);
+	}
+	cmd->form = "text";
+	rest = p + strcspn(p, " \t");
+	if (*rest)
+		*rest++ = '\0';
+	rest = qc_trim(rest);
+	snprintf(cmd->word, sizeof cmd->word, "%s", p);
+	cmd->verb = qc_find(p);
+	if (!cmd->verb) {
+		queenctl_hint(hint, sizeof hint);
+		return err_set(err, EINVAL, "unknown command '%.*s' %s", QC_ARG_SHOWN, p, hint);
+	}
+	if (strlen(rest) >= cmd->argcap)
+		return err_set(err, EINVAL, "%s: argument too long", cmd->verb->name);
+	snprintf(cmd->arg, cmd->argcap, "%s", rest);
+	return 0;
+}
+
+int queenctl_parse(const char *line, const struct queenctl_verb **verb, char *arg, size_t argcap,
+                   struct err *err)
+{
+	struct qc_cmd cmd = { .arg = arg, .argcap = argcap };
+	int rc;
+
+	*verb = NULL;
+	if (argcap == 0)
+		return err_set(err, EINVAL, "no room for the argument");
+	rc = qc_parse(line, &cmd, err);
+	if (rc == 0)
+		*verb = cmd.verb;
+	return rc;
+}
+
+/* The same checks for every verb and form: argument shape, gate, handler. */
+static int qc_run(struct hive *hive, const struct principal *who, const struct queenctl_verb *v, const char *arg,
+                  struct err *err)
+{
+	int rc;
+
+	if ((v->args != QUEENCTL_ARGS_ANY && !arg[0]) || (v->args == QUEENCTL_ARGS_WORD && strpbrk(arg, " \t")))
+		return err_set(err, EINVAL, "usage: %s", v->usage);
+	if (v->gate != QUEENCTL_UNGATED) {
+		rc = lifecycle_gate(&hive->lifecycle, (enum lifecycle_gate)v->gate, err);
+		if (rc < 0)
+			return rc;
+	}
+	return v->run(hive, who, v, arg, err);
 }
 
 int queenctl_line(void *arg, const struct principal *who, const char *line, struct err *err)
 {
 	struct hive *hive = arg;
-	char buf[HIVE_CTL_LINE_MAX + 1], verb[QC_VERB_MAX + 1] = "-", *p, *rest;
-	const char *form;
+	char argbuf[HIVE_CTL_LINE_MAX + 1];
+	struct qc_cmd cmd = { .arg = argbuf, .argcap = sizeof argbuf };
 	struct err local;
 	int rc;
 
 	if (!err)
 		err = &local;
 	memset(err, 0, sizeof *err);
-	snprintf(buf, sizeof buf, "%s", line);
-	p = qc_trim(buf);
-	if (p[0] == '{') {
-		char jarg[HIVE_CTL_LINE_MAX + 1];
-		form = "json";
-		rc = qc_json(p, verb, sizeof verb, jarg, sizeof jarg, err);
-		if (rc == 0)
-			rc = qc_exec(hive, who, verb, jarg, err);
-	} else {
-		form = "text";
-		rest = p + strcspn(p, " \t");
-		if (*rest)
-			*rest++ = '\0';
-		rest = qc_trim(rest);
-		snprintf(verb, sizeof verb, "%s", p);
-		rc = qc_exec(hive, who, p, rest, err);
-	}
+	rc = qc_parse(line, &cmd, err);
 	if (rc == 0)
-		hive_event(hive, who, "ctl", qc_ctl_path, "result=ok form=%s verb=%s", form, verb);
+		rc = qc_run(hive, who, cmd.verb, cmd.arg, err);
+	if (rc == 0)
+		hive_event(hive, who, "ctl", qc_ctl_path, "result=ok form=%s verb=%s", cmd.form, cmd.word);
 	else /* the lifecycle gate and outstanding work say "later", the rest "no" */
 		hive_deny(hive, who, rc == -EAGAIN || rc == -EBUSY ? HIVE_PRESSURE_BUSY : HIVE_PRESSURE_POLICY,
 		          HIVE_DENY_CTL, qc_ctl_path, rc == -EAGAIN || rc == -EBUSY ? "busy" : "refused",
-		          "result=refused form=%s verb=%s errno=%s msg=%s", form, verb, errno_name(err->code), err->msg);
+		          "result=refused form=%s verb=%s errno=%s msg=%s", cmd.form, cmd.word, errno_name(err->code),
+		          err->msg);
 	return rc;
 }
 
 int queenctl_usage(void *arg, const struct principal *who, struct strbuf *sb)
 {
-	strbuf_printf(sb,
-	              "usage: one command per line, as words or as one JSON object\n"
-	              "  log <text>                     {\"log\":\"<text>\"}\n"
-	              "  lifecycle <cmd>                {\"lifecycle\":\"<cmd>\"}  cmd: cordon drain quiesce resume reset\n"
-	              "  spawn <manifest>               {\"spawn\":...}            (agents are not built yet)\n"
-	              "  kill <aid>                     {\"kill\":\"<aid>\"}         (agents are not built yet)\n"
-	              "  grant <aid> <cap>              {\"grant\":{...}}          (agents are not built yet)\n"
-	              "  revoke <aid> <cap>             {\"revoke\":{...}}         (agents are not built yet)\n");
+	strbuf_printf(sb, "usage: one command per line, as words or as one JSON object\n");
+	for (size_t i = 0; i < QC_NVERBS; i++) {
+		const struct queenctl_verb *v = &qc_verbs[i];
+		const char *what = strchr(v->usage, ' ');
+		char json[96], line[256];
+		struct strbuf lb;
+
+		snprintf(json, sizeof json, "{\"%s\":\"%s\"%s}", v->name, what ? what + 1 : "",
+		         v->json == QUEENCTL_JSON_STRING_OR_OBJECT ? "|{...}" : "");
+		strbuf_init(&lb, line, sizeof line);
+		strbuf_printf(&lb, "  %-44s %-50s", v->usage, json);
+		for (const char *const *f = v->fields; f && *f; f++)
+			strbuf_printf(&lb, "%s%s", f == v->fields ? " with: " : ", ", *f);
+		if (v->note)
+			strbuf_printf(&lb, " (%s)", v->note);
+		while (lb.len > 0 && line[lb.len - 1] == ' ')
+			line[--lb.len] = '\0';
+		strbuf_printf(sb, "%s\n", line);
+	}
 	return 0;
 }
 

@@ -54,14 +54,14 @@ TEST(transition_table_exhaustive)
 				char want[64];
 				snprintf(want, sizeof want, "invalid transition: %s from %s", cmds[c],
 				         lifecycle_state_name((enum lifecycle_state)s));
-				CHECK_EQ_INT(rc, -EINVAL);
+				CHECK_EQ_INT(rc, LC_INVALID_TRANSITION);
 				CHECK_EQ_INT(err.code, EINVAL);
 				CHECK_EQ_STR(err.msg, want);
 				CHECK_EQ_INT(lc.state, s); /* unchanged */
 				CHECK_EQ_STR(lc.reason, "boot");
 				CHECK_EQ_INT(lc.since_ms, 1);
 			} else {
-				CHECK_EQ_INT(rc, 0);
+				CHECK_EQ_INT(rc, LC_OK);
 				CHECK_EQ_INT(lc.state, expect[c][s]);
 				CHECK_EQ_INT(from, s);
 				CHECK_EQ_STR(lc.reason, cmds[c]);
@@ -79,7 +79,8 @@ TEST(drain_waits_for_outstanding_work)
 	lifecycle_online(&lc, 0);
 	CHECK_EQ_INT(lifecycle_command(&lc, "cordon", 1, NULL, &err), 0);
 	lc.outstanding = 3;
-	CHECK_EQ_INT(lifecycle_command(&lc, "drain", 2, NULL, &err), -EBUSY);
+	CHECK_EQ_INT(lifecycle_command(&lc, "drain", 2, NULL, &err), LC_BUSY);
+	CHECK_EQ_INT(err.code, EBUSY);
 	CHECK_EQ_STR(err.msg, "drain refused: 3 outstanding");
 	CHECK_EQ_INT(lc.state, LC_DRAINING);
 	/* quiesce is the forceful path and is not held back. */
@@ -100,14 +101,35 @@ TEST(words_case_and_unknown)
 	lifecycle_online(&lc, 0);
 	CHECK_EQ_INT(lifecycle_command(&lc, "CoRdOn", 1, NULL, &err), 0);
 	CHECK_EQ_STR(lc.reason, "cordon");
-	CHECK_EQ_INT(lifecycle_command(&lc, "explode", 1, NULL, &err), -EINVAL);
+	CHECK_EQ_INT(lifecycle_command(&lc, "explode", 1, NULL, &err), LC_UNKNOWN_COMMAND);
 	CHECK_EQ_STR(err.msg, "unknown lifecycle command 'explode' (try: cordon, drain, quiesce, resume, reset)");
-	CHECK_EQ_INT(lifecycle_command(&lc, "", 1, NULL, &err), -EINVAL);
-	CHECK_EQ_INT(lifecycle_command(&lc, NULL, 1, NULL, &err), -EINVAL);
-	CHECK_EQ_INT(lifecycle_command(&lc, "cordonxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 1, NULL, &err), -EINVAL);
+	CHECK_EQ_INT(lifecycle_command(&lc, "", 1, NULL, &err), LC_UNKNOWN_COMMAND);
+	CHECK_EQ_INT(lifecycle_command(&lc, NULL, 1, NULL, &err), LC_UNKNOWN_COMMAND);
+	CHECK_EQ_INT(lifecycle_command(&lc, "cordonxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 1, NULL, &err), LC_UNKNOWN_COMMAND);
 	CHECK_EQ_INT(lifecycle_command(&lc, "resume", 1, NULL, NULL), 0); /* err may be NULL */
-	CHECK_EQ_INT(lifecycle_command(&lc, "resume", 1, NULL, NULL), -EINVAL);
+	CHECK_EQ_INT(lifecycle_command(&lc, "resume", 1, NULL, NULL), LC_INVALID_TRANSITION);
 	CHECK_EQ_INT(lc.state, LC_ONLINE);
+}
+
+/* The result, not the message, tells the caller what happened; the errno
+ * a reply carries follows from it. */
+TEST(results_and_words)
+{
+	CHECK_EQ_INT(lifecycle_result_errno(LC_OK), 0);
+	CHECK_EQ_INT(lifecycle_result_errno(LC_BUSY), EBUSY);
+	CHECK_EQ_INT(lifecycle_result_errno(LC_INVALID_TRANSITION), EINVAL);
+	CHECK_EQ_INT(lifecycle_result_errno(LC_UNKNOWN_COMMAND), EINVAL);
+	for (unsigned i = 0; i < 5; i++)
+		CHECK_EQ_STR(lifecycle_command_word(i), cmds[i]);
+	CHECK(lifecycle_command_word(5) == NULL);
+	/* An invalid transition and an unknown word both are EINVAL, yet the
+	 * results differ. */
+	struct lifecycle lc;
+	struct err e1, e2;
+	lifecycle_init(&lc, 0);
+	CHECK_EQ_INT(lifecycle_command(&lc, "drain", 1, NULL, &e1), LC_INVALID_TRANSITION);
+	CHECK_EQ_INT(lifecycle_command(&lc, "drian", 1, NULL, &e2), LC_UNKNOWN_COMMAND);
+	CHECK_EQ_INT(e1.code, e2.code);
 }
 
 TEST(gates_in_every_state)
@@ -137,6 +159,7 @@ int main(void)
 	RUN(transition_table_exhaustive);
 	RUN(drain_waits_for_outstanding_work);
 	RUN(words_case_and_unknown);
+	RUN(results_and_words);
 	RUN(gates_in_every_state);
 	return test_done();
 }

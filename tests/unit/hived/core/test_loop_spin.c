@@ -1,10 +1,12 @@
 /*
- * Unit tests for the event loop's busy-poll before sleeping (loop.h,
- * LOOP_SPIN_US_*): the budget grows while a peer's gaps are short, drops to
- * nothing when they are long (an idle loop must sleep, not burn a CPU),
- * stays off when disabled, and timers still fire while the loop spins.
+ * Unit tests for the event loop's busy-poll before sleeping (spin.h,
+ * SPIN_US_*, hooked into the loop): the budget grows while a peer's gaps
+ * are short, drops to nothing when they are long (an idle loop must sleep,
+ * not burn a CPU), stays off when disabled, and timers still fire while
+ * the loop spins.
  */
 #include "hived/core/loop.h"
+#include "hived/core/spin.h"
 #include "test.h"
 
 #include <errno.h>
@@ -82,11 +84,11 @@ TEST(budget_grows_then_sleeps)
 {
 	struct loop *loop = loop_new();
 	CHECK(loop != NULL);
-	CHECK_EQ_INT(loop_spin_budget(loop), 0); /* nothing seen yet */
+	struct spin *spin = spin_attach(loop, SPIN_US_MAX);
+	CHECK_EQ_INT(spin_budget(spin), 0); /* nothing seen yet */
 	struct peer p = { 0 };
 	CHECK_EQ_INT(pipe(p.fds), 0);
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
-	loop_set_spin(loop, LOOP_SPIN_US_MAX);
 
 	/* Short gaps (a request/reply peer): the budget grows. */
 	int guard = 0;
@@ -97,8 +99,8 @@ TEST(budget_grows_then_sleeps)
 	peer_join(&p);
 	CHECK_EQ_INT(guard, 0);
 	CHECK_EQ_INT(p.got, 200);
-	CHECK(loop_spin_budget(loop) >= LOOP_SPIN_US_START);
-	CHECK(loop_spin_budget(loop) <= LOOP_SPIN_US_MAX);
+	CHECK(spin_budget(spin) >= SPIN_US_START);
+	CHECK(spin_budget(spin) <= SPIN_US_MAX);
 
 	/* Long gaps (past the maximum): the budget halves per gap down to
 	 * nothing, so the loop sleeps and burns next to no CPU while idle. */
@@ -108,7 +110,7 @@ TEST(budget_grows_then_sleeps)
 	peer_join(&p);
 	uint64_t cpu = thread_cpu_us() - cpu0;
 	CHECK_EQ_INT(p.got, 16);
-	CHECK_EQ_INT(loop_spin_budget(loop), 0);
+	CHECK_EQ_INT(spin_budget(spin), 0);
 	/* 16 gaps of 4 ms = 64 ms of wall time; spinning through it would
 	 * cost about that much CPU. The halving budget costs at most twice
 	 * its first value (2 ms). */
@@ -117,6 +119,7 @@ TEST(budget_grows_then_sleeps)
 	loop_del_fd(loop, p.fds[0]);
 	close(p.fds[0]);
 	close(p.fds[1]);
+	spin_detach(spin);
 	loop_free(loop);
 }
 
@@ -126,15 +129,16 @@ TEST(spin_off_never_grows)
 	struct peer p = { 0 };
 	CHECK_EQ_INT(pipe(p.fds), 0);
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
-	loop_set_spin(loop, 0);
+	struct spin *spin = spin_attach(loop, 0);
 	CHECK_EQ_INT(peer_start(loop, &p, 100, 100), 0);
 	CHECK_EQ_INT(loop_run(loop), 0);
 	peer_join(&p);
 	CHECK_EQ_INT(p.got, 100);
-	CHECK_EQ_INT(loop_spin_budget(loop), 0);
+	CHECK_EQ_INT(spin_budget(spin), 0);
 	loop_del_fd(loop, p.fds[0]);
 	close(p.fds[0]);
 	close(p.fds[1]);
+	spin_detach(spin);
 	loop_free(loop);
 }
 
@@ -146,15 +150,16 @@ TEST(set_spin_is_bounded)
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
 	/* Asking for more than the maximum gets the maximum: gaps of ~3 ms
 	 * lie past it, so the budget never grows. */
-	loop_set_spin(loop, 100 * LOOP_SPIN_US_MAX);
-	CHECK_EQ_INT(peer_start(loop, &p, 3 * LOOP_SPIN_US_MAX, 10), 0);
+	struct spin *spin = spin_attach(loop, 100 * SPIN_US_MAX);
+	CHECK_EQ_INT(peer_start(loop, &p, 3 * SPIN_US_MAX, 10), 0);
 	CHECK_EQ_INT(loop_run(loop), 0);
 	peer_join(&p);
 	CHECK_EQ_INT(p.got, 10);
-	CHECK_EQ_INT(loop_spin_budget(loop), 0);
+	CHECK_EQ_INT(spin_budget(spin), 0);
 	loop_del_fd(loop, p.fds[0]);
 	close(p.fds[0]);
 	close(p.fds[1]);
+	spin_detach(spin);
 	loop_free(loop);
 }
 
@@ -164,7 +169,7 @@ TEST(timers_fire_while_spinning)
 	struct peer p = { 0 };
 	CHECK_EQ_INT(pipe(p.fds), 0);
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
-	loop_set_spin(loop, LOOP_SPIN_US_MAX);
+	struct spin *spin = spin_attach(loop, SPIN_US_MAX);
 	int fired = 0;
 	CHECK(loop_add_timer(loop, 50, stop_now, &fired) > 0);
 	/* A peer that never pauses long enough for the loop to sleep. */
@@ -179,6 +184,65 @@ TEST(timers_fire_while_spinning)
 	loop_del_fd(loop, p.fds[0]);
 	close(p.fds[0]);
 	close(p.fds[1]);
+	spin_detach(spin);
+	loop_free(loop);
+}
+
+/* The hook API alone: before sees the timeout, a deadline makes the wait a
+ * poll, a quiet poll comes back as 0 events and the loop then waits as
+ * usual; after sees every wait's count. */
+struct hook_log {
+	int befores, polls, quiet, events;
+	int poll_next; /* return a deadline from the next before */
+};
+
+static uint64_t hook_before(struct loop *loop, int timeout_ms, void *arg)
+{
+	struct hook_log *h = arg;
+	h->befores++;
+	if (!h->poll_next)
+		return 0;
+	h->poll_next = 0;
+	h->polls++;
+	return loop_now_ns() + 200000u; /* 200 us */
+}
+
+static void hook_after(struct loop *loop, int nevents, void *arg)
+{
+	struct hook_log *h = arg;
+	if (nevents == 0)
+		h->quiet++;
+	h->events += nevents;
+}
+
+TEST(wait_hooks)
+{
+	struct loop *loop = loop_new();
+	struct hook_log h = { .poll_next = 1 };
+	struct peer p = { 0 };
+	CHECK_EQ_INT(pipe(p.fds), 0);
+	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
+	loop_set_wait_hooks(loop, hook_before, hook_after, &h);
+	/* The first wait is a 200 us poll while the peer sleeps 20 ms: it
+	 * comes back quiet, then the loop blocks until the byte. */
+	CHECK_EQ_INT(peer_start(loop, &p, 20000, 1), 0);
+	CHECK_EQ_INT(loop_run(loop), 0);
+	peer_join(&p);
+	CHECK_EQ_INT(p.got, 1);
+	CHECK_EQ_INT(h.polls, 1);
+	CHECK_EQ_INT(h.quiet, 1);
+	CHECK_EQ_INT(h.events, 1);
+	CHECK(h.befores >= 2);
+	/* Without hooks the loop still runs. */
+	loop_set_wait_hooks(loop, NULL, NULL, NULL);
+	CHECK_EQ_INT(peer_start(loop, &p, 100, 1), 0);
+	CHECK_EQ_INT(loop_run(loop), 0);
+	peer_join(&p);
+	CHECK_EQ_INT(p.got, 1);
+	CHECK_EQ_INT(h.events, 1);
+	loop_del_fd(loop, p.fds[0]);
+	close(p.fds[0]);
+	close(p.fds[1]);
 	loop_free(loop);
 }
 
@@ -188,5 +252,6 @@ int main(void)
 	RUN(spin_off_never_grows);
 	RUN(set_spin_is_bounded);
 	RUN(timers_fire_while_spinning);
+	RUN(wait_hooks);
 	return test_done();
 }

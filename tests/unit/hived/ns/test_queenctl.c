@@ -342,10 +342,10 @@ TEST(queenctl_words)
 	CHECK_EQ_STR(err.msg, "line 1: usage: log <text>");
 
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "frobnicate now\n", &err), -EINVAL);
-	CHECK_EQ_STR(err.msg, "line 1: unknown command 'frobnicate' (try: log, lifecycle, spawn, kill)");
+	CHECK_EQ_STR(err.msg, "line 1: unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
 	CHECK_EQ_STR(last_row(h), "ctl role=queen subject=ops session=1 object=/queen/ctl op=ctl outcome=deny reason=refused "
 	                          "result=refused form=text "
-	                          "verb=frobnicate errno=EINVAL msg=unknown command 'frobnicate' (try: log, lifecycle, spawn, kill)");
+	                          "verb=frobnicate errno=EINVAL msg=unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
 
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "spawn examples/x.json\n", &err), -EOPNOTSUPP);
 	CHECK_EQ_STR(err.msg, "line 1: spawn: agents are not built yet");
@@ -371,7 +371,7 @@ TEST(queenctl_words)
 
 	/* Partial failure: line 1 applies, line 2 fails, line 3 never runs. */
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle resume\nbogus\nlifecycle cordon\n", &err), -EINVAL);
-	CHECK_EQ_STR(err.msg, "line 2: unknown command 'bogus' (try: log, lifecycle, spawn, kill)");
+	CHECK_EQ_STR(err.msg, "line 2: unknown command 'bogus' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
 	hive_fx_destroy(h);
 }
@@ -400,7 +400,7 @@ TEST(queenctl_json_strict)
 	} bad[] = {
 		{ "{\"log\":\"x\",\"extra\":1}", "line 1: invalid queen command: unknown field 'extra'" },
 		{ "{\"bind\":{\"from\":\"/a\",\"to\":\"/b\"}}", "line 1: invalid queen command: unknown field 'bind'" },
-		{ "{}", "line 1: invalid queen command: no verb (try: log, lifecycle, spawn, kill)" },
+		{ "{}", "line 1: invalid queen command: no verb (try: log, lifecycle, spawn, kill, grant, revoke, quota)" },
 		{ "{\"log\":\"a\",\"kill\":\"b\"}", "line 1: invalid queen command: more than one verb ('log', 'kill')" },
 		{ "{\"log\":\"a\",\"log\":\"b\"}", NULL },
 		{ "{\"log\":7}", "line 1: invalid queen command: 'log' must be a string" },
@@ -428,6 +428,116 @@ TEST(queenctl_json_strict)
 	/* A JSON array is not a command either. */
 	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", &err), -EINVAL);
 	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", NULL), -EINVAL); /* err may be NULL */
+	hive_fx_destroy(h);
+}
+
+/* The verb table is the one source: every verb is in the usage text and
+ * in the hint, each verb's gate is applied (and only a gated verb's), and
+ * the word and JSON forms of a verb reach the same row and argument, so
+ * the same checks and handler. */
+TEST(queenctl_table)
+{
+	struct hive *h = hive_fx_make(1000);
+	struct principal q = P(HIVE_ROLE_QUEEN, NULL, 1);
+	struct err err, err2;
+	char usage[HIVE_SNAPSHOT_MAX], hint[256], line[128], unknown[512];
+	size_t n;
+	const struct queenctl_verb *verbs = queenctl_verbs(&n);
+	if (!h)
+		return;
+	CHECK(n >= 7);
+	CHECK(cat(h, &q, "/queen/ctl", usage, sizeof usage) > 0);
+	queenctl_hint(hint, sizeof hint);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "frobnicate\n", &err), -EINVAL);
+	snprintf(unknown, sizeof unknown, "%s", err.msg);
+	static const char *const agent_verbs[] = { "spawn", "kill", "grant", "revoke", "quota" };
+	for (size_t a = 0; a < sizeof agent_verbs / sizeof agent_verbs[0]; a++) {
+		int found = 0;
+		for (size_t i = 0; i < n; i++)
+			found |= strcmp(verbs[i].name, agent_verbs[a]) == 0;
+		CHECK(found);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct queenctl_verb *v = &verbs[i], *pv;
+		char want[160], arg[64];
+		size_t len = strlen(v->name);
+		/* The usage line starts with the verb; the hint and the unknown
+		 * command's reply name it. */
+		CHECK(strncmp(v->usage, v->name, len) == 0 && (v->usage[len] == ' ' || !v->usage[len]));
+		snprintf(want, sizeof want, "\n  %s ", v->usage);
+		CHECK(strstr(usage, want) != NULL);
+		snprintf(want, sizeof want, "{\"%s\":", v->name);
+		CHECK(strstr(usage, want) != NULL);
+		snprintf(want, sizeof want, " %s%s", v->name, i + 1 < n ? "," : ")");
+		CHECK(strstr(hint, want) != NULL);
+		CHECK(strstr(unknown, want) != NULL);
+		CHECK(v->run != NULL);
+
+		/* Words and JSON reduce to the same row and argument. */
+		snprintf(line, sizeof line, "%s x", v->name);
+		CHECK_EQ_INT(queenctl_parse(line, &pv, arg, sizeof arg, &err), 0);
+		CHECK(pv == v);
+		CHECK_EQ_STR(arg, "x");
+		snprintf(line, sizeof line, "{\"%s\":\"x\"}", v->name);
+		CHECK_EQ_INT(queenctl_parse(line, &pv, arg, sizeof arg, &err), 0);
+		CHECK(pv == v);
+		CHECK_EQ_STR(arg, "x");
+		/* ... and so get the same reply in every state. */
+		for (int s = LC_ONLINE; s <= LC_DRAINING; s++) {
+			h->lifecycle.state = (enum lifecycle_state)s;
+			snprintf(line, sizeof line, "%s x\n", v->name);
+			int rc1 = echo(h, &q, "/queen/ctl", line, &err);
+			h->lifecycle.state = (enum lifecycle_state)s;
+			snprintf(line, sizeof line, "{\"%s\":\"x\"}\n", v->name);
+			int rc2 = echo(h, &q, "/queen/ctl", line, &err2);
+			/* Success returns the bytes written, which differ. */
+			CHECK_EQ_INT(rc1 < 0 ? rc1 : 0, rc2 < 0 ? rc2 : 0);
+			if (rc1 < 0)
+				CHECK_EQ_STR(err.msg, err2.msg);
+			/* The gate: only a gated verb is refused outside ONLINE,
+			 * and with the gate's own reply. */
+			if (s == LC_DRAINING && v->gate != QUEENCTL_UNGATED) {
+				CHECK_EQ_INT(rc1, -EAGAIN);
+				CHECK_EQ_STR(err.msg, "line 1: refused: hive is DRAINING");
+			} else {
+				CHECK(rc1 != -EAGAIN);
+			}
+		}
+		h->lifecycle.state = LC_ONLINE;
+	}
+	/* A verb's argument shape is checked before its gate and handler. */
+	CHECK_EQ_INT(queenctl_parse("kill a b", &(const struct queenctl_verb *){ NULL }, line, sizeof line, &err), 0);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a b\n", &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "line 1: usage: kill <aid>");
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"kill\":\"a b\"}\n", &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "line 1: usage: kill <aid>");
+	/* quota is a row: not built yet, not gated. */
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "quota a-1 mem=1G\n", &err), -EOPNOTSUPP);
+	CHECK_EQ_STR(err.msg, "line 1: quota: agents are not built yet");
+	/* Fields go with their own verb only. */
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"quota\":{},\"lease\":3}\n", &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "line 1: invalid queen command: field 'lease' only goes with spawn");
+	/* The lifecycle words come from lifecycle.c: both usages list them. */
+	const struct queenctl_verb *lcv = NULL;
+	CHECK_EQ_INT(queenctl_parse("lifecycle x", &lcv, line, sizeof line, &err), 0);
+	CHECK(cat(h, &q, "/queen/lifecycle/ctl", usage, sizeof usage) > 0);
+	const char *w;
+	for (unsigned i = 0; (w = lifecycle_command_word(i)); i++) {
+		CHECK(lcv && strstr(lcv->usage, w) != NULL);
+		CHECK(strstr(usage, w) != NULL);
+	}
+	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "drain now\n", &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "line 1: one lifecycle command per line (try: cordon, drain, quiesce, resume, reset)");
+	/* An argument is never cut to fit. */
+	char small[4];
+	CHECK_EQ_INT(queenctl_parse("log abcd", &lcv, small, sizeof small, &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "log: argument too long");
+	CHECK(lcv == NULL);
+	CHECK_EQ_INT(queenctl_parse("{\"log\":\"abcd\"}", &lcv, small, sizeof small, &err), -EINVAL);
+	CHECK(lcv == NULL);
+	/* A parse that fails names no verb. */
+	CHECK_EQ_INT(queenctl_parse("{\"log\":7}", &lcv, line, sizeof line, &err), -EINVAL);
+	CHECK(lcv == NULL);
 	hive_fx_destroy(h);
 }
 
@@ -495,6 +605,7 @@ int main(void)
 	RUN(queen_writes_queen_log_one_line);
 	RUN(queenctl_words);
 	RUN(queenctl_json_strict);
+	RUN(queenctl_table);
 	RUN(lifecycle_ctl_file);
 	RUN(tree_free_with_open_files);
 	return test_done();
