@@ -18,7 +18,7 @@ hive_start
 mint() { "$HIVE" ticket mint --state "$HIVE_STATE" "$@"; }
 tcp() { # TICKET, hive args...
 	local t=$1; shift
-	"$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$HIVE_STATE" "$@"
+	HIVE_TICKET=$t "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --state "$HIVE_STATE" "$@"
 }
 
 run mint --role frob --ttl 60
@@ -102,7 +102,7 @@ check_match "garbage ticket: the message says rejected" 'ticket rejected' "$ERR"
 # tickets.conf to tell expired from forged.
 notabs() { # TICKET, hive args...: a client whose state dir holds no secrets
 	local t=$1; shift
-	"$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$T_DIR/empty" "$@"
+	HIVE_TICKET=$t "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --state "$T_DIR/empty" "$@"
 }
 run notabs "$E" ls /
 check_eq "expired ticket, no tickets.conf here: exit 4" 4 "$RC"
@@ -126,9 +126,9 @@ check_eq "TCP with an empty ticket: the hive refuses (4)" 4 "$RC"
 check_match "TCP with an empty ticket: says a ticket is needed" 'TCP needs a ticket' "$ERR"
 run env HIVE_TICKET="$W" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /proc
 check_eq "\$HIVE_TICKET is used for TCP" 0 "$RC"
-run "$HIVE" --tcp "127.0.0.1:1" --ticket "$W" ls /
+run env HIVE_TICKET="$W" "$HIVE" --tcp "127.0.0.1:1" ls /
 check_eq "TCP to a closed port: exit 3" 3 "$RC"
-run "$HIVE" --tcp "nonsense" --ticket "$W" ls /
+run env HIVE_TICKET="$W" "$HIVE" --tcp "nonsense" ls /
 check_eq "--tcp without a port is a usage error" 2 "$RC"
 
 finish

@@ -33,6 +33,7 @@
 #include "hived/ns/ns.h"
 #include "hived/9p/srv.h"
 #include "trust/ticket.h"
+#include "lib/secret.h"
 
 /* File descriptors wanted: every session, the listeners, the console and
  * state files, with room for what agents and the audit writer will open. */
@@ -57,8 +58,11 @@ static const char usage[] =
 	"                         IPv6 as [::1]:5640). TCP sessions need a ticket in aname.\n"
 	"  --no-tcp               no TCP listener\n"
 	"  --console [ADDR:]PORT  enable the line console (default address 127.0.0.1; PORT 0 = any)\n"
-	"  --console-token T      console AUTH token (default: <state>/console.token, created\n"
-	"                         with a random token if missing)\n"
+	"  --console-token-file F read the console AUTH token from file F (default:\n"
+	"                         $HIVE_CONSOLE_TOKEN, else <state>/console.token, created with\n"
+	"                         a random token if missing)\n"
+	"  --console-token T      refused: every local user can read a token on the command\n"
+	"                         line in /proc/PID/cmdline; use --console-token-file F\n"
 	"  --idle-timeout SECONDS close sessions idle this long (default: 600; 0 = never)\n"
 	"  --handshake-timeout SECONDS\n"
 	"                         close 9P sessions not attached this long after connecting\n"
@@ -132,7 +136,7 @@ static void console_token_load(struct hive *hive)
 		}
 		fclose(f);
 		if (!hive->cfg.console_token[0])
-			die("%s is empty (write a token into it or use --console-token T)", path);
+			die("%s is empty (write a token into it or use --console-token-file F)", path);
 		return;
 	}
 	unsigned char raw[HIVED_TOKEN_BYTES];
@@ -145,7 +149,7 @@ static void console_token_load(struct hive *hive)
 	strcat(hex, "\n");
 	int rc = fileio_write_atomic(path, hex, strlen(hex), 0600);
 	if (rc < 0)
-		die("cannot write %s: %s (use --console-token T)", path, strerror(-rc));
+		die("cannot write %s: %s (use --console-token-file F)", path, strerror(-rc));
 }
 
 static void raise_nofile(void)
@@ -177,8 +181,9 @@ static uint32_t busy_poll_us = LOOP_SPIN_US_DEFAULT;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
-	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN, O_IDLE,
-	       O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP, O_VERSION };
+	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN,
+	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP,
+	       O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -186,6 +191,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "no-tcp", no_argument, NULL, O_NO_TCP },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
+		{ "console-token-file", required_argument, NULL, O_CONSOLE_TOKEN_FILE },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
@@ -200,6 +206,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 	cfg->console_port = -1;
 	snprintf(cfg->console_addr, sizeof cfg->console_addr, "127.0.0.1");
 	cfg->idle_timeout_ms = HIVE_IDLE_TIMEOUT_MS;
+	struct err err;
 	int c;
 	char *end;
 	long v;
@@ -230,9 +237,12 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 				die("--console %s: expected [ADDR:]PORT (e.g. 31337 or 127.0.0.1:31337)", optarg);
 			break;
 		case O_CONSOLE_TOKEN:
-			if (!*optarg || strlen(optarg) >= sizeof cfg->console_token)
-				die("--console-token: must be 1 to %zu characters", sizeof cfg->console_token - 1);
-			snprintf(cfg->console_token, sizeof cfg->console_token, "%s", optarg);
+			fprintf(stderr, "hived: --console-token T is refused: every local user can read it in "
+			        "/proc/PID/cmdline; use --console-token-file F or $HIVE_CONSOLE_TOKEN\n");
+			exit(2);
+		case O_CONSOLE_TOKEN_FILE:
+			if (secret_read_file(optarg, cfg->console_token, sizeof cfg->console_token, &err) < 0)
+				die("--console-token-file: %s", err.msg);
 			break;
 		case O_IDLE:
 			errno = 0;
@@ -273,6 +283,21 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "hived: unexpected argument %s\n%s", argv[optind], usage);
 		exit(2);
+	}
+	/* The environment is the owner's only (/proc/PID/environ is 0400).
+	 * Once read the value is wiped in place (that is the memory
+	 * /proc/PID/environ shows) and the variable dropped, so nothing hived
+	 * starts inherits the token. */
+	char *env_token = getenv("HIVE_CONSOLE_TOKEN");
+	if (env_token) {
+		size_t n = strlen(env_token);
+		if (n && !cfg->console_token[0]) {
+			if (n >= sizeof cfg->console_token)
+				die("$HIVE_CONSOLE_TOKEN: longer than %zu characters", sizeof cfg->console_token - 1);
+			snprintf(cfg->console_token, sizeof cfg->console_token, "%s", env_token);
+		}
+		explicit_bzero(env_token, n);
+		unsetenv("HIVE_CONSOLE_TOKEN");
 	}
 	if (!cfg->state_dir[0])
 		if (statedir_resolve(NULL, cfg->state_dir, sizeof cfg->state_dir - 32) < 0)
