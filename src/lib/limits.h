@@ -59,6 +59,16 @@
 
 /* Largest snapshot a synthetic read-only file renders at open. */
 #define HIVE_SNAPSHOT_MAX (64u * 1024u)
+/* Snapshot bytes the open files of one session may hold, each open
+ * charged the whole snapshot it serves even when it shares it: a worker
+ * that opens fids by the thousand is refused (EMFILE) instead of growing
+ * hived. Room for two full /proc/sessions renders (a reader and a
+ * refresh) or thousands of opens of the small files. */
+#define HIVE_SESSION_SNAPSHOT_BYTES_MAX (2u * HIVE_SESSIONS_MAX * HIVE_SESSIONS_LINE_MAX)
+/* How long a render of /proc/sessions (O(sessions)) serves later opens
+ * while no session came or went: a client that reopens it in a loop costs
+ * one render per window, not one per open. Ages in it may be this stale. */
+#define HIVE_RENDER_CACHE_MS 50u
 /* Bytes kept by /log/queen.log; older bytes fall off the front (offsets
  * stay absolute, readers below the window start at its base). */
 #define HIVE_LOG_RING_BYTES (1024u * 1024u)
