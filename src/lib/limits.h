@@ -96,6 +96,19 @@
 #define HIVE_TICKET_STR_MAX 255u
 /* Longest role secret read from the state directory. */
 #define HIVE_SECRET_MAX 128u
+/* Longest a ticket lives: a ticket without a ttl, or with a longer one,
+ * expires this long after its issue time (Cohesix tickets may carry no
+ * ttl; "never" is not a lifetime a stolen ticket should have). hived's
+ * --ticket-ttl-max or `ttl_max=SECONDS` in tickets.conf set it lower or
+ * higher. 30 days: the longest an agent runs unattended. */
+#define HIVE_TICKET_TTL_MAX_S (30u * 24u * 3600u)
+/* How far in the future a ticket's issue time may lie: the minting
+ * host's clock may run ahead of ours by this much; more is refused (a
+ * ticket "issued" in the year 5138 would never expire). */
+#define HIVE_TICKET_SKEW_MS_MAX (5u * 60u * 1000u)
+/* Ticket ids in <state>/tickets.revoked. Revoking more means a leaked
+ * secret: rotate the role's secret in tickets.conf instead. */
+#define HIVE_TICKETS_REVOKED_MAX 1024u
 
 /* --- console ----------------------------------------------------------- */
 

@@ -64,6 +64,10 @@ static const char usage[] =
 	"  --console-token T      refused: every local user can read a token on the command\n"
 	"                         line in /proc/PID/cmdline; use --console-token-file F\n"
 	"  --idle-timeout SECONDS close sessions idle this long (default: 600; 0 = never)\n"
+	"  --ticket-ttl-max SECONDS\n"
+	"                         the longest a ticket lives, whatever its ttl says (default:\n"
+	"                         ttl_max in tickets.conf, else 30 days). Revoked ticket ids are\n"
+	"                         read from <state>/tickets.revoked (`hive ticket revoke ID`)\n"
 	"  --handshake-timeout SECONDS\n"
 	"                         close 9P sessions not attached this long after connecting\n"
 	"                         (default: 10; 0 = never; raise it for peers that connect early,\n"
@@ -177,13 +181,15 @@ static void on_stop_signal(struct loop *loop, int signo, void *arg)
 
 /* Not in hive_config: only srv and the loop use them. */
 static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
+/* --ticket-ttl-max, over tickets.conf's ttl_max; 0 = not given. */
+static uint64_t ticket_ttl_max_s;
 static uint32_t busy_poll_us = LOOP_SPIN_US_DEFAULT;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
 	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN,
-	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP,
-	       O_VERSION };
+	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_TICKET_TTL_MAX, O_HANDSHAKE, O_BUSY_POLL,
+	       O_TEST_FIXTURES, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -193,6 +199,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
 		{ "console-token-file", required_argument, NULL, O_CONSOLE_TOKEN_FILE },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "ticket-ttl-max", required_argument, NULL, O_TICKET_TTL_MAX },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
 		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
@@ -250,6 +257,13 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			if (!*optarg || *end || errno || v < 0 || v > 86400 * 7)
 				die("--idle-timeout %s: expected seconds from 0 (never) to 604800", optarg);
 			cfg->idle_timeout_ms = (uint32_t)v * 1000u;
+			break;
+		case O_TICKET_TTL_MAX:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 1 || v > 86400L * 3660)
+				die("--ticket-ttl-max %s: expected seconds from 1 to 316224000 (ten years)", optarg);
+			ticket_ttl_max_s = (uint64_t)v;
 			break;
 		case O_HANDSHAKE:
 			errno = 0;
@@ -328,6 +342,8 @@ int main(int argc, char **argv)
 
 	if (ticket_keys_load(&hive.keys, hive.cfg.state_dir, 1, why, sizeof why) < 0)
 		die("cannot load ticket secrets: %s", why);
+	if (ticket_ttl_max_s)
+		hive.keys.ttl_max_s = ticket_ttl_max_s;
 	if (hive.cfg.console_port >= 0)
 		console_token_load(&hive);
 
