@@ -7,21 +7,19 @@
 #include "revocation.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "lib/fileio.h"
 #include "lib/limits.h"
+#include "lib/statedir.h"
 #include "ticket.h"
 
-/* A line is an id, optionally a blank and a comment: what a line may
- * take, and so what the whole list may. */
-#define REVOCATION_LINE_MAX 128u
+/* A line is an id, optionally a blank and a short comment: what a line
+ * may take, and so what the whole list may (64 KiB, one heap block). */
+#define REVOCATION_LINE_MAX 64u
 #define REVOCATION_BYTES_MAX (HIVE_TICKETS_REVOKED_MAX * REVOCATION_LINE_MAX)
 
 __attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t whylen, const char *fmt, ...)
@@ -48,54 +46,23 @@ static int id_ok(const char *id, size_t n)
  * when the file does not exist: nothing is revoked). 0 or -errno. */
 static int list_read(const char *path, char **text)
 {
-	size_t len = 0;
-	struct stat st;
-	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+	char *buf = malloc(REVOCATION_BYTES_MAX + 1);
+	ssize_t n;
 
 	*text = NULL;
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
+	if (!buf)
+		return -ENOMEM;
+	n = fileio_read_small(path, buf, REVOCATION_BYTES_MAX + 1);
+	if (n < 0) {
+		free(buf);
+		return n == -ENOENT ? 0 : (int)n;
 	}
-	if ((uint64_t)st.st_size > REVOCATION_BYTES_MAX) {
-		rc = -EFBIG;
-		goto out;
+	if (memchr(buf, '\0', (size_t)n)) {
+		free(buf);
+		return -EBADMSG;
 	}
-	/* One byte past the size seen tells a file that grew meanwhile. */
-	if (!(buf = malloc((size_t)st.st_size + 2))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, (size_t)st.st_size + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > (size_t)st.st_size) {
-			rc = -EAGAIN; /* it grew while read: our writer renames whole files */
-			goto out;
-		}
-	}
-	if (memchr(buf, '\0', len)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	buf[len] = '\0';
 	*text = buf;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	return 0;
 }
 
 /* Count the ids of a list and tell whether want (may be NULL) is one:
@@ -137,25 +104,11 @@ int revocation_listed(const char *path, const char *id)
 	return count < 0 ? (int)count : found;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int revocation_add(const char *state_dir, const char *id, char *why, size_t whylen)
 {
-	char path[HIVE_PATH_MAX], tmp[HIVE_PATH_MAX + 16];
+	char path[HIVE_PATH_MAX];
 	char *text = NULL, *out = NULL;
-	int found = 0, fd = -1, rc;
+	int found = 0, rc;
 	size_t n = 0;
 	long count;
 
@@ -164,8 +117,7 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 		        id ? id : "");
 		return -EINVAL;
 	}
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", state_dir, REVOCATION_FILE) >= sizeof path ||
-	    (size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp) {
+	if (statedir_path(state_dir, REVOCATION_FILE, path, sizeof path) < 0) {
 		set_why(why, whylen, "%s: state directory path too long", REVOCATION_FILE);
 		return -ENAMETOOLONG;
 	}
@@ -187,7 +139,8 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 		        path, HIVE_TICKETS_REVOKED_MAX);
 		goto out;
 	}
-	size_t old = text ? strlen(text) : 0, cap = old + REVOCATION_LINE_MAX;
+	static const char header[] = "# Revoked tickets, one id per line (hive ticket revoke ID).\n";
+	size_t old = text ? strlen(text) : 0, cap = old + sizeof header + TICKET_ID_LEN + 2;
 	if (!(out = malloc(cap))) {
 		rc = -ENOMEM;
 		set_why(why, whylen, "out of memory");
@@ -199,26 +152,13 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 		if (n && out[n - 1] != '\n')
 			out[n++] = '\n';
 	} else {
-		n = (size_t)snprintf(out, cap, "# Revoked tickets, one id per line (hive ticket revoke ID).\n");
+		memcpy(out, header, sizeof header - 1);
+		n = sizeof header - 1;
 	}
 	n += (size_t)snprintf(out + n, cap - n, "%s\n", id);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		set_why(why, whylen, "cannot create %s: %s", tmp, strerror(-rc));
-		goto out;
-	}
-	rc = write_all(fd, out, n);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
+	rc = fileio_write_atomic(path, out, n, 0600);
+	if (rc < 0)
 		set_why(why, whylen, "cannot write %s: %s", path, strerror(-rc));
-	}
 out:
 	free(text);
 	free(out);
