@@ -34,9 +34,6 @@
 /* Shortest payload: version, role, flags, issued_at_ms, two empty strings. */
 #define TICKET_PAYLOAD_MIN (3 + 8 + 2 + 2)
 #define TICKETS_CONF "tickets.conf"
-/* Largest ttl_max= in tickets.conf: ten years, far below where
- * milliseconds would overflow. */
-#define TICKET_TTL_MAX_CONF_S (10ull * 366u * 24u * 3600u)
 
 static const char *const role_names[TICKET_ROLE_CODES] = {
 	[TICKET_ROLE_QUEEN] = "queen",
@@ -588,9 +585,9 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 			char *vend;
 			errno = 0;
 			unsigned long long v = strtoull(s, &vend, 10);
-			if (*s < '0' || *s > '9' || *vend || errno || v == 0 || v > TICKET_TTL_MAX_CONF_S) {
+			if (*s < '0' || *s > '9' || *vend || errno || v == 0 || v > TICKET_TTL_MAX_CEILING_S) {
 				set_why(why, whylen, "%s:%zu: ttl_max wants seconds from 1 to %llu", path,
-				        lineno, (unsigned long long)TICKET_TTL_MAX_CONF_S);
+				        lineno, (unsigned long long)TICKET_TTL_MAX_CEILING_S);
 				return -EINVAL;
 			}
 			keys->ttl_max_s = v;

@@ -38,6 +38,10 @@
 /* A ticket's id: hex of the first 8 bytes of BLAKE3(MAC). Names the
  * ticket in logs and revocations without showing the token. */
 #define TICKET_ID_LEN 16u
+/* The highest longest-lifetime a hive may be given (tickets.conf
+ * ttl_max=, hived --ticket-ttl-max): ten years, far below where
+ * milliseconds would overflow. */
+#define TICKET_TTL_MAX_CEILING_S (10ull * 366u * 24u * 3600u)
 
 enum ticket_role_code {
 	TICKET_ROLE_QUEEN = 0,

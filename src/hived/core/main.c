@@ -261,8 +261,10 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		case O_TICKET_TTL_MAX:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || errno || v < 1 || v > 86400L * 3660)
-				die("--ticket-ttl-max %s: expected seconds from 1 to 316224000 (ten years)", optarg);
+			if (!*optarg || *end || errno || v < 1 ||
+			    (unsigned long long)v > TICKET_TTL_MAX_CEILING_S)
+				die("--ticket-ttl-max %s: expected seconds from 1 to %llu (ten years)", optarg,
+				    (unsigned long long)TICKET_TTL_MAX_CEILING_S);
 			ticket_ttl_max_s = (uint64_t)v;
 			break;
 		case O_HANDSHAKE:
