@@ -32,13 +32,16 @@ run hive cat /proc/lifecycle/state
 run hive write /queen/lifecycle/ctl resume
 run hive cat /proc/lifecycle/state
 
-step 'ticket=$(hive ticket mint --role worker --subject a-17 --ttl 300)'
-ticket=$("$B/hive" --state "$state" ticket mint --role worker --subject a-17 --ttl 300)
-echo "$ticket"
-worker() { "$B/hive" --tcp "127.0.0.1:$port" --ticket "$ticket" "$@"; }
-step "hive --tcp 127.0.0.1:$port --ticket \$ticket ls /        # a worker's view"
+# A ticket goes in a file (or $HIVE_TICKET), never on a command line:
+# every local user can read /proc/PID/cmdline.
+tfile=$state/worker.ticket
+step "(umask 077; hive ticket mint --role worker --subject a-17 --ttl 300 > $tfile)"
+(umask 077; "$B/hive" --state "$state" ticket mint --role worker --subject a-17 --ttl 300 >"$tfile")
+cat "$tfile"
+worker() { "$B/hive" --tcp "127.0.0.1:$port" --ticket-file "$tfile" "$@"; }
+step "hive --tcp 127.0.0.1:$port --ticket-file $tfile ls /        # a worker's view"
 worker ls /
-step "hive --tcp 127.0.0.1:$port --ticket \$ticket cat /queen/ctl   # denied"
+step "hive --tcp 127.0.0.1:$port --ticket-file $tfile cat /queen/ctl   # denied"
 if worker cat /queen/ctl; then echo "demo: the worker was not denied" >&2; exit 1; else echo "(exit $?: denied, as it must be)"; fi
 run hive sh -c 'cat /proc/pressure; tail -n 6 /log/queen.log'
 

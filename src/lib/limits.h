@@ -77,6 +77,16 @@
 
 /* Largest snapshot a synthetic read-only file renders at open. */
 #define HIVE_SNAPSHOT_MAX (64u * 1024u)
+/* Snapshot bytes the open files of one session may hold, each open
+ * charged the whole snapshot it serves even when it shares it: a worker
+ * that opens fids by the thousand is refused (EMFILE) instead of growing
+ * hived. Room for two full /proc/sessions renders (a reader and a
+ * refresh) or thousands of opens of the small files. */
+#define HIVE_SESSION_SNAPSHOT_BYTES_MAX (2u * HIVE_SESSIONS_MAX * HIVE_SESSIONS_LINE_MAX)
+/* How long a render of /proc/sessions (O(sessions)) serves later opens
+ * while no session came or went: a client that reopens it in a loop costs
+ * one render per window, not one per open. Ages in it may be this stale. */
+#define HIVE_RENDER_CACHE_MS 50u
 /* Bytes kept by /log/queen.log; older bytes fall off the front (offsets
  * stay absolute, readers below the window start at its base). */
 #define HIVE_LOG_RING_BYTES (1024u * 1024u)
@@ -104,6 +114,19 @@
 #define HIVE_TICKET_STR_MAX 255u
 /* Longest role secret read from the state directory. */
 #define HIVE_SECRET_MAX 128u
+/* Longest a ticket lives: a ticket without a ttl, or with a longer one,
+ * expires this long after its issue time (Cohesix tickets may carry no
+ * ttl; "never" is not a lifetime a stolen ticket should have). hived's
+ * --ticket-ttl-max or `ttl_max=SECONDS` in tickets.conf set it lower or
+ * higher. 30 days: the longest an agent runs unattended. */
+#define HIVE_TICKET_TTL_MAX_S (30u * 24u * 3600u)
+/* How far in the future a ticket's issue time may lie: the minting
+ * host's clock may run ahead of ours by this much; more is refused (a
+ * ticket "issued" in the year 5138 would never expire). */
+#define HIVE_TICKET_SKEW_MS_MAX (5u * 60u * 1000u)
+/* Ticket ids in <state>/tickets.revoked. Revoking more means a leaked
+ * secret: rotate the role's secret in tickets.conf instead. */
+#define HIVE_TICKETS_REVOKED_MAX 1024u
 
 /* --- console ----------------------------------------------------------- */
 

@@ -15,11 +15,13 @@
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/blake3.h"
+#include "revocation.h"
 
 #define TICKET_VERSION 1
 #define TICKET_PREFIX_LEN (sizeof TICKET_PREFIX - 1)
@@ -357,6 +359,32 @@ int ticket_mint(const struct ticket *t, const uint8_t key[TICKET_KEY_LEN], char 
 	return (int)need;
 }
 
+static void id_from_mac(const uint8_t mac[BLAKE3_OUT_LEN], char id[TICKET_ID_LEN + 1])
+{
+	uint8_t h[BLAKE3_OUT_LEN];
+
+	blake3_hash(mac, BLAKE3_OUT_LEN, h);
+	hex_encode(h, TICKET_ID_LEN / 2, id);
+	id[TICKET_ID_LEN] = '\0';
+}
+
+int ticket_id(const char *token, char id[TICKET_ID_LEN + 1])
+{
+	uint8_t mac[BLAKE3_OUT_LEN];
+	size_t len;
+	const char *dot;
+
+	if (!token || strncmp(token, TICKET_PREFIX, TICKET_PREFIX_LEN) != 0)
+		return -EINVAL;
+	len = strnlen(token, HIVE_TICKET_TOKEN_MAX + 1);
+	dot = memchr(token, '.', len);
+	if (len > HIVE_TICKET_TOKEN_MAX || !dot || len - (size_t)(dot + 1 - token) != TICKET_MAC_HEX ||
+	    hex_decode(dot + 1, TICKET_MAC_HEX, mac) < 0)
+		return -EINVAL;
+	id_from_mac(mac, id);
+	return 0;
+}
+
 static int verify_fail(int rc, const char *reason, const char **why, struct ticket *out)
 {
 	if (why)
@@ -402,6 +430,17 @@ int ticket_verify(const char *token, const struct ticket_keys *keys, struct tick
 		return verify_fail(-EACCES, "bad-mac", why, out);
 	if (ticket_decode(payload, plen, &t) < 0)
 		return verify_fail(-EINVAL, "malformed", why, out);
+	id_from_mac(mac, t.id);
+	t.ttl_max_s = keys->ttl_max_s;
+	/* Only a ticket we minted reaches the list: a stranger's forgeries
+	 * cost no file read. */
+	if (keys->revoked_path[0]) {
+		int listed = revocation_listed(keys->revoked_path, t.id);
+		if (listed < 0)
+			return verify_fail(-EIO, "revocation-list-unreadable", why, out);
+		if (listed)
+			return verify_fail(-EKEYREVOKED, "revoked", why, out);
+	}
 	if (out)
 		*out = t;
 	if (why)
@@ -411,15 +450,15 @@ int ticket_verify(const char *token, const struct ticket_keys *keys, struct tick
 
 int ticket_expired(const struct ticket *t, uint64_t now_ms)
 {
-	if (!(t->flags & TICKET_F_TTL))
-		return 0;
-	/* Saturate: a ttl too large to add is "never", not a wrap to the past. */
-	if (t->ttl_s > UINT64_MAX / 1000)
-		return 0;
-	uint64_t ttl_ms = t->ttl_s * 1000;
-	if (t->issued_at_ms > UINT64_MAX - ttl_ms)
-		return 0;
-	return t->issued_at_ms + ttl_ms <= now_ms;
+	uint64_t max_s = t->ttl_max_s ? t->ttl_max_s : HIVE_TICKET_TTL_MAX_S;
+	uint64_t life_s = (t->flags & TICKET_F_TTL) && t->ttl_s < max_s ? t->ttl_s : max_s;
+
+	if (t->issued_at_ms > now_ms && t->issued_at_ms - now_ms > HIVE_TICKET_SKEW_MS_MAX)
+		return TICKET_TIME_FUTURE;
+	/* Saturate: an end past 2^64 ms is the end of time, not a wrap to the past. */
+	uint64_t life_ms = life_s > UINT64_MAX / 1000 ? UINT64_MAX : life_s * 1000;
+	uint64_t end = t->issued_at_ms > UINT64_MAX - life_ms ? UINT64_MAX : t->issued_at_ms + life_ms;
+	return end <= now_ms ? TICKET_TIME_EXPIRED : TICKET_TIME_OK;
 }
 
 /* Sets role and subject; session_id and transport belong to the caller. */
@@ -542,6 +581,19 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 		*re = '\0';
 		while (*s && is_space(*s))
 			s++;
+		if (strcmp(p, "ttl_max") == 0) {
+			char *vend;
+			errno = 0;
+			unsigned long long v = strtoull(s, &vend, 10);
+			if (*s < '0' || *s > '9' || *vend || errno || v == 0 || v > TICKET_TTL_MAX_CEILING_S) {
+				set_why(why, whylen, "%s:%zu: ttl_max wants seconds from 1 to %llu", path,
+				        lineno, (unsigned long long)TICKET_TTL_MAX_CEILING_S);
+				return -EINVAL;
+			}
+			keys->ttl_max_s = v;
+			p = next;
+			continue;
+		}
 		int code = ticket_role_code_parse(p);
 		if (code < 0) {
 			set_why(why, whylen, "%s:%zu: unknown role", path, lineno);
@@ -632,6 +684,7 @@ int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create
 	if (rc < 0)
 		goto fail;
 	sodium_memzero(buf, sizeof buf);
+	snprintf(keys->revoked_path, sizeof keys->revoked_path, "%s/%s", state_dir, REVOCATION_FILE);
 	return 0;
 fail:
 	if (fd >= 0)

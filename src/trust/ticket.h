@@ -16,6 +16,13 @@
  * Role codes: 0 queen, 1 worker-heartbeat, 2 worker-gpu, 3 worker-bus,
  * 4 worker-lora (all four are the hive's worker role), and 5 observer
  * (a Hive extension).
+ *
+ * Beyond the encoding (which is unchanged, so old and Cohesix tickets
+ * still verify): a ticket lives at most the hive's longest lifetime
+ * (HIVE_TICKET_TTL_MAX_S unless tickets.conf or hived say otherwise), its
+ * issue time may lie at most HIVE_TICKET_SKEW_MS_MAX ahead, and its id —
+ * derived from its MAC, so every ticket has one — can be revoked in
+ * <state>/tickets.revoked (revocation.h).
  */
 #ifndef HIVE_TICKET_H
 #define HIVE_TICKET_H
@@ -28,6 +35,13 @@
 
 #define TICKET_PREFIX "cohesix-ticket-"
 #define TICKET_KEY_LEN 32
+/* A ticket's id: hex of the first 8 bytes of BLAKE3(MAC). Names the
+ * ticket in logs and revocations without showing the token. */
+#define TICKET_ID_LEN 16u
+/* The highest longest-lifetime a hive may be given (tickets.conf
+ * ttl_max=, hived --ticket-ttl-max): ten years, far below where
+ * milliseconds would overflow. */
+#define TICKET_TTL_MAX_CEILING_S (10ull * 366u * 24u * 3600u)
 
 enum ticket_role_code {
 	TICKET_ROLE_QUEEN = 0,
@@ -67,12 +81,18 @@ struct ticket {
 	struct ticket_scope scopes[HIVE_TICKET_SCOPES_MAX];
 	uint64_t bandwidth_bytes;
 	uint32_t cursor_resumes, cursor_advances;
+	/* Not in the payload: set by ticket_verify. */
+	char id[TICKET_ID_LEN + 1];
+	uint64_t ttl_max_s; /* the keys' longest lifetime; 0 = HIVE_TICKET_TTL_MAX_S */
 };
 
-/* The MAC keys of every role code, derived from secrets. */
+/* The MAC keys of every role code, derived from secrets, and the rules
+ * ticket_verify applies besides the MAC. */
 struct ticket_keys {
 	uint8_t present[TICKET_ROLE_CODES];
 	uint8_t key[TICKET_ROLE_CODES][TICKET_KEY_LEN];
+	uint64_t ttl_max_s;                 /* longest lifetime; 0 = HIVE_TICKET_TTL_MAX_S */
+	char revoked_path[HIVE_PATH_MAX];   /* the revocation list; "" = none */
 };
 
 /* key = BLAKE3(secret). */
@@ -81,9 +101,11 @@ void ticket_keys_set(struct ticket_keys *keys, enum ticket_role_code code, const
 
 /*
  * Load role secrets from `<state_dir>/tickets.conf` (lines `role=secret`,
- * role words as in ticket_role_code_parse; `#` comments). If the file is
- * missing and `create` is set, write one with a fresh random secret per
- * role (mode 0600). Returns 0 or -errno with a message in why.
+ * role words as in ticket_role_code_parse; `#` comments; and optionally
+ * `ttl_max=SECONDS`, the longest lifetime, 1 s to 10 years). If the file
+ * is missing and `create` is set, write one with a fresh random secret per
+ * role (mode 0600). The keys then name <state_dir>/tickets.revoked as
+ * their revocation list. Returns 0 or -errno with a message in why.
  */
 int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create,
                      char *why, size_t whylen);
@@ -98,16 +120,33 @@ enum hive_role ticket_hive_role(int code);
 int ticket_mint(const struct ticket *t, const uint8_t key[TICKET_KEY_LEN], char *out, size_t cap);
 
 /*
- * Decode a token and check its MAC with the key of the role it claims.
- * Returns 0, or a negative code with `why` set to a short reason:
- * "malformed" (prefix, hex, lengths, trailing bytes), "unknown-role",
- * "no-key" (no secret for that role), "bad-mac" (forged or wrong secret).
+ * Decode a token and check its MAC with the key of the role it claims,
+ * then that its id is not on the keys' revocation list (read at each call,
+ * so a revoke is seen at the next attach). Returns 0 (out->id and
+ * out->ttl_max_s set), or a negative code with `why` set to a short
+ * reason: "malformed" (prefix, hex, lengths, trailing bytes),
+ * "unknown-role", "no-key" (no secret for that role), "bad-mac" (forged or
+ * wrong secret), "revoked" (-EKEYREVOKED), "revocation-list-unreadable"
+ * (the list exists but cannot be read or parsed: refused, fail closed).
  */
 int ticket_verify(const char *token, const struct ticket_keys *keys, struct ticket *out,
                   const char **why);
 
-/* Expired when ttl is present and issued_at_ms + ttl_s*1000 <= now_ms. */
+/* What ticket_expired says; callers refuse any non-zero value. */
+enum ticket_time {
+	TICKET_TIME_OK = 0,
+	TICKET_TIME_EXPIRED = 1, /* past its lifetime */
+	TICKET_TIME_FUTURE = 2,  /* issued more than HIVE_TICKET_SKEW_MS_MAX after now_ms */
+};
+/* Its lifetime is ttl_s when the ttl flag is present, capped at the
+ * longest lifetime (t->ttl_max_s, else HIVE_TICKET_TTL_MAX_S), which is
+ * also the lifetime of a ticket without ttl. Expired when issued_at_ms +
+ * lifetime <= now_ms. Returns an enum ticket_time. */
 int ticket_expired(const struct ticket *t, uint64_t now_ms);
+
+/* The id of a token (its MAC must be well formed; it is not checked):
+ * 0, or -EINVAL. */
+int ticket_id(const char *token, char id[TICKET_ID_LEN + 1]);
 
 /* Fill a principal from a verified ticket. */
 void ticket_principal(const struct ticket *t, struct principal *who);

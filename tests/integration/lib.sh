@@ -44,6 +44,20 @@ run() {
 	ERR=$(cat "$T_DIR/e")
 }
 
+# `by UID cmd...`: run cmd with $BY set so a client started as `$BY "$HIVE"`
+# runs as that uid (when root). A peer's refused attaches back it off and
+# lock it out, never another peer (net/auth.h): a test that expects several
+# refusals in a row gives each refused client a uid of its own.
+BY=
+by() {
+	local u=$1; shift
+	[ "$(id -u)" = 0 ] && BY="setpriv --reuid=$u --regid=$u --clear-groups"
+	local rc=0
+	"$@" || rc=$?
+	BY=
+	return "$rc"
+}
+
 # Start hived on a fresh state dir; extra args go to hived.
 hive_start() {
 	HIVE_STATE=$T_DIR/state

@@ -47,9 +47,9 @@ if [ -x "$HIVE" ]; then
 	check_fail "TCP with an empty ticket is refused" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket '' ls /
 	sleep 0.3 # that refusal backs this uid and address off 250 ms (net/auth.h)
 	tk=$("$HIVE" --state "$HIVE_STATE" ticket mint --role observer --ttl 600)
-	check "TCP with an observer ticket lists /" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$tk" ls /
+	check "TCP with an observer ticket lists /" env HIVE_TICKET="$tk" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /
 	old=$("$HIVE" --state "$HIVE_STATE" ticket mint --role observer --ttl 1 --issued-at 1000)
-	check_fail "an expired ticket is refused" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$old" ls /
+	check_fail "an expired ticket is refused" env HIVE_TICKET="$old" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /
 	log=$(hive_cli cat /log/queen.log)
 	check_match "the boot is a lifecycle row" '^[^ ]+ lifecycle role=hive subject=- session=0 old=BOOTING new=ONLINE reason=boot-complete$' "$log"
 	first=$(printf '%s\n' "$log" | grep -Eo '^[^ ]+ (start|lifecycle) ' | head -2 | awk '{print $2}' | tr '\n' ' ')

@@ -37,7 +37,10 @@ hive_start
 # A valid ticket lets the TCP scenarios prove a session still attaches after abuse.
 TICKET=$("$HIVE" ticket mint --state "$HIVE_STATE" --role queen --subject hostile --ttl 600)
 check_match "a queen ticket for the TCP scenarios" '^cohesix-ticket-' "$TICKET"
-run_hostile --socket "$HIVE_SOCK" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$TICKET" --pid "$HIVE_PID"
+# A worker ticket, in a file as tickets belong, for the scenarios a worker plays.
+(umask 077; "$HIVE" ticket mint --state "$HIVE_STATE" --role worker --subject hoarder --ttl 600 >"$T_DIR/worker.ticket")
+run_hostile --socket "$HIVE_SOCK" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$TICKET" \
+	--worker-ticket-file "$T_DIR/worker.ticket" --pid "$HIVE_PID"
 check "hived is alive after every hostile scenario" kill -0 "$HIVE_PID"
 hive_stop
 

@@ -16,20 +16,10 @@ check_match "mint without tickets.conf says how to fix it" 'tickets.conf.*hived 
 
 hive_start
 mint() { "$HIVE" ticket mint --state "$HIVE_STATE" "$@"; }
-# Each refused client below runs as its own uid (`by UID cmd...`): a peer's
-# refusals back it off and lock it out, never another peer (net/auth.h).
-BY=
-by() {
-	local u=$1; shift
-	[ "$(id -u)" = 0 ] && BY="setpriv --reuid=$u --regid=$u --clear-groups"
-	local rc=0
-	"$@" || rc=$?
-	BY=
-	return "$rc"
-}
+# Each refused client below runs as its own uid (`by UID cmd...`, lib.sh).
 tcp() { # TICKET, hive args...
 	local t=$1; shift
-	$BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$HIVE_STATE" "$@"
+	HIVE_TICKET=$t $BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --state "$HIVE_STATE" "$@"
 }
 
 run mint --role frob --ttl 60
@@ -113,7 +103,7 @@ check_match "garbage ticket: the message says rejected" 'ticket rejected' "$ERR"
 # tickets.conf to tell expired from forged.
 notabs() { # TICKET, hive args...: a client whose state dir holds no secrets
 	local t=$1; shift
-	$BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$t" --state "$T_DIR/empty" "$@"
+	HIVE_TICKET=$t $BY "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --state "$T_DIR/empty" "$@"
 }
 run by 4 notabs "$E" ls /
 check_eq "expired ticket, no tickets.conf here: exit 4" 4 "$RC"
@@ -146,9 +136,9 @@ check_eq "TCP with an empty ticket: the hive refuses (4)" 4 "$RC"
 check_match "TCP with an empty ticket: says a ticket is needed" 'TCP needs a ticket' "$ERR"
 run env HIVE_TICKET="$W" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" ls /proc
 check_eq "\$HIVE_TICKET is used for TCP" 0 "$RC"
-run "$HIVE" --tcp "127.0.0.1:1" --ticket "$W" ls /
+run env HIVE_TICKET="$W" "$HIVE" --tcp "127.0.0.1:1" ls /
 check_eq "TCP to a closed port: exit 3" 3 "$RC"
-run "$HIVE" --tcp "nonsense" --ticket "$W" ls /
+run env HIVE_TICKET="$W" "$HIVE" --tcp "nonsense" ls /
 check_eq "--tcp without a port is a usage error" 2 "$RC"
 
 finish

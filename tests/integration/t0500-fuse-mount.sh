@@ -144,7 +144,7 @@ mkdir -p "$MNT2"
 obs=$("$HIVE" ticket mint --role observer --ttl 600 --state "$HIVE_STATE")
 check "observer ticket minted" test -n "$obs"
 check "hive --tcp --ticket OBSERVER mount" \
-	t5 "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "$obs" mount "$MNT2"
+	t5 env HIVE_TICKET="$obs" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" mount "$MNT2"
 check_eq "the observer reads proc/version" "$(hive_cli cat /proc/version)" "$(t5 cat "$MNT2/proc/version")"
 out=$(t5 bash -c "echo cordon >> '$MNT2/queen/lifecycle/ctl'" 2>&1)
 check_match "the observer's ctl write: Permission denied" "Permission denied" "$out"
@@ -153,7 +153,7 @@ out=$(t5 bash -c "echo hi >> '$MNT2/log/queen.log'" 2>&1)
 check_match "the observer's log write: Permission denied" "Permission denied" "$out"
 check "hive mount -u MNT2" t5 "$HIVE" mount -u "$MNT2"
 check_fail "MNT2 is unmounted" mountpoint -q "$MNT2"
-out=$(t5 "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" --ticket "not-a-ticket" mount "$MNT2" 2>&1)
+out=$(t5 env HIVE_TICKET="not-a-ticket" "$HIVE" --tcp "127.0.0.1:$HIVE_TCP_PORT" mount "$MNT2" 2>&1)
 rc=$?
 check_eq "a bad ticket: hive mount exits 3" 3 "$rc"
 check_fail "a bad ticket: nothing is mounted" mountpoint -q "$MNT2"

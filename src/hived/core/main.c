@@ -34,6 +34,7 @@
 #include "hived/9p/srv.h"
 #include "spin.h"
 #include "trust/ticket.h"
+#include "lib/secret.h"
 
 /* File descriptors wanted: every session, the listeners, the console and
  * state files, with room for what agents and the audit writer will open. */
@@ -58,9 +59,16 @@ static const char usage[] =
 	"                         IPv6 as [::1]:5640). TCP sessions need a ticket in aname.\n"
 	"  --no-tcp               no TCP listener\n"
 	"  --console [ADDR:]PORT  enable the line console (default address 127.0.0.1; PORT 0 = any)\n"
-	"  --console-token T      console AUTH token (default: <state>/console.token, created\n"
-	"                         with a random token if missing)\n"
+	"  --console-token-file F read the console AUTH token from file F (default:\n"
+	"                         $HIVE_CONSOLE_TOKEN, else <state>/console.token, created with\n"
+	"                         a random token if missing)\n"
+	"  --console-token T      refused: every local user can read a token on the command\n"
+	"                         line in /proc/PID/cmdline; use --console-token-file F\n"
 	"  --idle-timeout SECONDS close sessions idle this long (default: 600; 0 = never)\n"
+	"  --ticket-ttl-max SECONDS\n"
+	"                         the longest a ticket lives, whatever its ttl says (default:\n"
+	"                         ttl_max in tickets.conf, else 30 days). Revoked ticket ids are\n"
+	"                         read from <state>/tickets.revoked (`hive ticket revoke ID`)\n"
 	"  --handshake-timeout SECONDS\n"
 	"                         close 9P sessions not attached this long after connecting\n"
 	"                         (default: 10; 0 = never; raise it for peers that connect early,\n"
@@ -133,7 +141,7 @@ static void console_token_load(struct hive *hive)
 		}
 		fclose(f);
 		if (!hive->cfg.console_token[0])
-			die("%s is empty (write a token into it or use --console-token T)", path);
+			die("%s is empty (write a token into it or use --console-token-file F)", path);
 		return;
 	}
 	unsigned char raw[HIVED_TOKEN_BYTES];
@@ -146,7 +154,7 @@ static void console_token_load(struct hive *hive)
 	strcat(hex, "\n");
 	int rc = fileio_write_atomic(path, hex, strlen(hex), 0600);
 	if (rc < 0)
-		die("cannot write %s: %s (use --console-token T)", path, strerror(-rc));
+		die("cannot write %s: %s (use --console-token-file F)", path, strerror(-rc));
 }
 
 static void raise_nofile(void)
@@ -174,12 +182,15 @@ static void on_stop_signal(struct loop *loop, int signo, void *arg)
 
 /* Not in hive_config: only srv and the loop use them. */
 static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
+/* --ticket-ttl-max, over tickets.conf's ttl_max; 0 = not given. */
+static uint64_t ticket_ttl_max_s;
 static uint32_t busy_poll_us = SPIN_US_DEFAULT;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
-	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN, O_IDLE,
-	       O_HANDSHAKE, O_BUSY_POLL, O_TEST_FIXTURES, O_HELP, O_VERSION };
+	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN,
+	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_TICKET_TTL_MAX, O_HANDSHAKE, O_BUSY_POLL,
+	       O_TEST_FIXTURES, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -187,7 +198,9 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "no-tcp", no_argument, NULL, O_NO_TCP },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "console-token", required_argument, NULL, O_CONSOLE_TOKEN },
+		{ "console-token-file", required_argument, NULL, O_CONSOLE_TOKEN_FILE },
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "ticket-ttl-max", required_argument, NULL, O_TICKET_TTL_MAX },
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
 		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
@@ -201,6 +214,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 	cfg->console_port = -1;
 	snprintf(cfg->console_addr, sizeof cfg->console_addr, "127.0.0.1");
 	cfg->idle_timeout_ms = HIVE_IDLE_TIMEOUT_MS;
+	struct err err;
 	int c;
 	char *end;
 	long v;
@@ -231,9 +245,12 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 				die("--console %s: expected [ADDR:]PORT (e.g. 31337 or 127.0.0.1:31337)", optarg);
 			break;
 		case O_CONSOLE_TOKEN:
-			if (!*optarg || strlen(optarg) >= sizeof cfg->console_token)
-				die("--console-token: must be 1 to %zu characters", sizeof cfg->console_token - 1);
-			snprintf(cfg->console_token, sizeof cfg->console_token, "%s", optarg);
+			fprintf(stderr, "hived: --console-token T is refused: every local user can read it in "
+			        "/proc/PID/cmdline; use --console-token-file F or $HIVE_CONSOLE_TOKEN\n");
+			exit(2);
+		case O_CONSOLE_TOKEN_FILE:
+			if (secret_read_file(optarg, cfg->console_token, sizeof cfg->console_token, &err) < 0)
+				die("--console-token-file: %s", err.msg);
 			break;
 		case O_IDLE:
 			errno = 0;
@@ -241,6 +258,15 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			if (!*optarg || *end || errno || v < 0 || v > 86400 * 7)
 				die("--idle-timeout %s: expected seconds from 0 (never) to 604800", optarg);
 			cfg->idle_timeout_ms = (uint32_t)v * 1000u;
+			break;
+		case O_TICKET_TTL_MAX:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 1 ||
+			    (unsigned long long)v > TICKET_TTL_MAX_CEILING_S)
+				die("--ticket-ttl-max %s: expected seconds from 1 to %llu (ten years)", optarg,
+				    (unsigned long long)TICKET_TTL_MAX_CEILING_S);
+			ticket_ttl_max_s = (uint64_t)v;
 			break;
 		case O_HANDSHAKE:
 			errno = 0;
@@ -275,6 +301,21 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		fprintf(stderr, "hived: unexpected argument %s\n%s", argv[optind], usage);
 		exit(2);
 	}
+	/* The environment is the owner's only (/proc/PID/environ is 0400).
+	 * Once read the value is wiped in place (that is the memory
+	 * /proc/PID/environ shows) and the variable dropped, so nothing hived
+	 * starts inherits the token. */
+	char *env_token = getenv("HIVE_CONSOLE_TOKEN");
+	if (env_token) {
+		size_t n = strlen(env_token);
+		if (n && !cfg->console_token[0]) {
+			if (n >= sizeof cfg->console_token)
+				die("$HIVE_CONSOLE_TOKEN: longer than %zu characters", sizeof cfg->console_token - 1);
+			snprintf(cfg->console_token, sizeof cfg->console_token, "%s", env_token);
+		}
+		explicit_bzero(env_token, n);
+		unsetenv("HIVE_CONSOLE_TOKEN");
+	}
 	if (!cfg->state_dir[0])
 		if (statedir_resolve(NULL, cfg->state_dir, sizeof cfg->state_dir - 32) < 0)
 			die("state directory from $HIVE_STATE, $XDG_STATE_HOME or $HOME is too long (use --state DIR)");
@@ -304,6 +345,8 @@ int main(int argc, char **argv)
 
 	if (ticket_keys_load(&hive.keys, hive.cfg.state_dir, 1, why, sizeof why) < 0)
 		die("cannot load ticket secrets: %s", why);
+	if (ticket_ttl_max_s)
+		hive.keys.ttl_max_s = ticket_ttl_max_s;
 	if (hive.cfg.console_port >= 0)
 		console_token_load(&hive);
 

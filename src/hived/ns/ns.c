@@ -29,6 +29,9 @@ struct ns {
 	size_t nnodes;     /* live nodes, including removed ones still held */
 	uint64_t next_qid; /* qid.path of the next node */
 	int dead;          /* ns_free() was called; free with the last node */
+	struct ns_budget *budget; /* snapshot bytes each session's files hold */
+	char *scratch;            /* render buffer, reused (ns_file_scratch) */
+	size_t scratch_cap;
 };
 
 struct ns_node {
@@ -75,11 +78,17 @@ struct ns_file {
 	struct principal who;
 	int omode;
 	void *state;
-	char *snap;
-	size_t snaplen;
+	struct ns_snap *snap; /* shared; its length is charged to who.session_id */
 };
 
 /* --- nodes ---------------------------------------------------------------- */
+
+static void ns_destroy(struct ns *ns)
+{
+	ns_budget_free(ns->budget);
+	free(ns->scratch);
+	free(ns);
+}
 
 static void node_free(struct ns_node *node)
 {
@@ -95,7 +104,7 @@ static void node_free(struct ns_node *node)
 	if (ns) {
 		ns->nnodes--;
 		if (ns->dead && ns->nnodes == 0)
-			free(ns);
+			ns_destroy(ns);
 	}
 	if (parent)
 		ns_node_unref(parent);
@@ -569,6 +578,8 @@ struct ns_node *ns_dir_child(struct ns *ns, const struct principal *who, struct 
 
 /* --- files ---------------------------------------------------------------- */
 
+static void file_snap_drop(struct ns_file *f);
+
 int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, int omode,
             struct ns_file **out, struct err *err)
 {
@@ -611,7 +622,7 @@ int ns_open(struct ns *ns, const struct principal *who, struct ns_node *node, in
 	if (!node->is_dir && node->ops && node->ops->open) {
 		rc = node->ops->open(f, err);
 		if (rc < 0) {
-			free(f->snap);
+			file_snap_drop(f);
 			ns_node_unref(node);
 			free(f);
 			return rc;
@@ -634,12 +645,12 @@ ssize_t ns_read(struct ns_file *f, uint64_t off, void *buf, size_t n, struct err
 		return err_set(err, EISDIR, "is a directory: %s", ns_node_path(node, path, sizeof path));
 	if (node->ops && node->ops->read)
 		return node->ops->read(f, off, buf, n, err);
-	if (!f->snap || off >= f->snaplen)
+	if (!f->snap || off >= f->snap->len)
 		return 0;
-	size_t m = f->snaplen - (size_t)off;
+	size_t m = f->snap->len - (size_t)off;
 	if (m > n)
 		m = n;
-	memcpy(buf, f->snap + off, m);
+	memcpy(buf, f->snap->data + off, m);
 	return (ssize_t)m;
 }
 
@@ -667,7 +678,7 @@ void ns_close(struct ns_file *f)
 		return;
 	if (!f->node->is_dir && f->node->ops && f->node->ops->close)
 		f->node->ops->close(f);
-	free(f->snap);
+	file_snap_drop(f);
 	ns_node_unref(f->node);
 	free(f);
 }
@@ -692,23 +703,78 @@ void **ns_file_state(struct ns_file *f)
 	return &f->state;
 }
 
-void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len)
+/* --- snapshots ------------------------------------------------------------- */
+
+/* Drop the snapshot f serves and its charge. */
+static void file_snap_drop(struct ns_file *f)
 {
-	free(f->snap);
-	f->snap = data;
-	f->snaplen = len;
+	if (!f->snap)
+		return;
+	ns_budget_release(f->node->ns->budget, f->who.session_id, f->snap->len);
+	ns_snap_unref(f->snap);
+	f->snap = NULL;
+}
+
+int ns_file_snap_set(struct ns_file *f, struct ns_snap *snap, struct err *err)
+{
+	struct ns *ns = f->node->ns;
+	char path[HIVE_PATH_MAX];
+	size_t held;
+	int rc;
+
+	file_snap_drop(f);
+	rc = ns_budget_charge(&ns->budget, f->who.session_id, snap->len, &held);
+	if (rc == -EMFILE) {
+		ns_node_path(f->node, path, sizeof path);
+		ns_emit(ns, &f->who, "deny", path, "op=open reason=snapshot-budget");
+		return err_set(err, EMFILE,
+		               "%s: session holds %zu bytes of open snapshots, this one needs %zu "
+		               "(HIVE_SESSION_SNAPSHOT_BYTES_MAX %u): clunk some fids",
+		               path, held, snap->len, HIVE_SESSION_SNAPSHOT_BYTES_MAX);
+	}
+	if (rc < 0)
+		return err_set(err, -rc, "out of memory for a snapshot");
+	ns_snap_ref(snap);
+	f->snap = snap;
+	return 0;
+}
+
+const struct ns_snap *ns_file_snap(const struct ns_file *f)
+{
+	return f->snap;
+}
+
+char *ns_file_scratch(struct ns_file *f, size_t cap)
+{
+	struct ns *ns = f->node->ns;
+
+	if (cap > ns->scratch_cap) {
+		char *p = realloc(ns->scratch, cap);
+		if (!p)
+			return NULL;
+		ns->scratch = p;
+		ns->scratch_cap = cap;
+	}
+	return ns->scratch;
+}
+
+size_t ns_session_snapshot_bytes(const struct ns *ns, uint64_t session_id)
+{
+	return ns ? ns_budget_held(ns->budget, session_id) : 0;
 }
 
 int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct err *err)
 {
-	char *copy;
+	struct ns_snap *snap;
+	int rc;
 
 	if (len > HIVE_SNAPSHOT_MAX)
 		return err_set(err, EFBIG, "snapshot too large: %zu bytes (max %u)", len, HIVE_SNAPSHOT_MAX);
-	copy = malloc(len ? len : 1);
-	if (!copy)
+	snap = ns_snap_new(len);
+	if (!snap)
 		return err_set(err, ENOMEM, "out of memory for a snapshot");
-	memcpy(copy, data, len);
-	ns_file_snapshot_take(f, copy, len);
-	return 0;
+	memcpy(snap->data, data, len);
+	rc = ns_file_snap_set(f, snap, err);
+	ns_snap_unref(snap);
+	return rc;
 }

@@ -166,8 +166,14 @@ int ns_file_omode(const struct ns_file *f);
 /* Per-open scratch pointer for the provider. */
 void **ns_file_state(struct ns_file *f);
 /* Give the file a rendered snapshot that reads will serve (copied,
- * bounded by HIVE_SNAPSHOT_MAX). */
+ * bounded by HIVE_SNAPSHOT_MAX, charged like every snapshot: see
+ * ns_session_snapshot_bytes). */
 int ns_file_snapshot(struct ns_file *f, const char *data, size_t len, struct err *err);
+/* Snapshot bytes the open files of a session hold: each open is charged
+ * the whole snapshot it serves, shared or not, and an open that would take
+ * the session past HIVE_SESSION_SNAPSHOT_BYTES_MAX fails with EMFILE (and
+ * a deny event). Session 0 (the hive itself) is never charged. */
+size_t ns_session_snapshot_bytes(const struct ns *ns, uint64_t session_id);
 /* Emit an event through the tree's event function. */
 void ns_emit(struct ns *ns, const struct principal *who, const char *event,
              const char *path, const char *detail);
@@ -185,6 +191,16 @@ struct ns_node *ns_text_file(struct ns *ns, struct ns_node *parent, const char *
 struct ns_node *ns_text_file_max(struct ns *ns, struct ns_node *parent, const char *name,
                                  const struct ns_perm *perm, ns_render_fn render, void *arg,
                                  size_t max);
+/* A cached rendered text file, for a render too costly to repeat at every
+ * open (/proc/sessions is O(sessions)): opens share the last render while
+ * it is younger than window_ms and version(arg) has not moved since (a
+ * count that changes when what matters in the render changes; NULL: the
+ * window alone decides). The render must not depend on `who`: every
+ * opener gets the first opener's render. */
+typedef uint64_t (*ns_version_fn)(void *arg);
+struct ns_node *ns_text_file_cached(struct ns *ns, struct ns_node *parent, const char *name,
+                                    const struct ns_perm *perm, ns_render_fn render, void *arg,
+                                    size_t max, ns_version_fn version, uint32_t window_ms);
 
 /* Append-only ring: a bounded window of bytes with absolute offsets.
  * Writes ignore the offset and append. Reads below the window either

@@ -40,14 +40,56 @@ static inline void *ns_priv_new(int args_ok, size_t size)
 }
 /* A `release` op for providers whose priv is one malloc'd block. */
 void ns_release_priv(struct ns_node *node);
-/* Hand a malloc'd snapshot to the file (no copy); the file frees it.
- * len must be within the bound its provider renders to. */
-void ns_file_snapshot_take(struct ns_file *f, char *data, size_t len);
-/* Render into a fresh HIVE_SNAPSHOT_MAX buffer and hand it to the file.
- * An overflowing render is cut at its last whole line and ends with
- * "truncated\n", so a reader sees whole lines and knows it was cut. */
+
+/* --- snapshots (ns_snap.c) ------------------------------------------------ */
+
+/* A rendered snapshot: immutable once made, so every open serving the
+ * same render shares it (reference counted). */
+struct ns_snap {
+	unsigned refs;
+	size_t len;
+	char data[];
+};
+/* A snapshot of len bytes (data to be filled), holding one reference;
+ * NULL when out of memory. */
+struct ns_snap *ns_snap_new(size_t len);
+void ns_snap_ref(struct ns_snap *snap);
+void ns_snap_unref(struct ns_snap *snap);
+
+/* What each session's open files hold, keyed by session id (0, the hive
+ * itself, is never charged). The table is made on the first charge.
+ * charge: 0, -EMFILE when bytes would take the session past
+ * HIVE_SESSION_SNAPSHOT_BYTES_MAX, or -ENOMEM; *held is what the session
+ * held before. */
+struct ns_budget;
+int ns_budget_charge(struct ns_budget **bp, uint64_t session, size_t bytes, size_t *held);
+void ns_budget_release(struct ns_budget *b, uint64_t session, size_t bytes);
+size_t ns_budget_held(const struct ns_budget *b, uint64_t session);
+void ns_budget_free(struct ns_budget *b);
+
+/* Serve snap from f (replacing what it served): takes a reference and
+ * charges snap->len to the session of f's principal. Past the session's
+ * budget: EMFILE and a message naming HIVE_SESSION_SNAPSHOT_BYTES_MAX,
+ * nothing taken. (ns.c) */
+int ns_file_snap_set(struct ns_file *f, struct ns_snap *snap, struct err *err);
+/* The snapshot f serves, or NULL (for tests and providers). */
+const struct ns_snap *ns_file_snap(const struct ns_file *f);
+/* The tree's scratch buffer for renders, at least cap bytes (grown on
+ * demand, kept for the next render); NULL when out of memory. One render
+ * at a time: the namespace is single-threaded. (ns.c) */
+char *ns_file_scratch(struct ns_file *f, size_t cap);
+
+/* --- rendering (ns_text.c) ---------------------------------------------- */
+
+/* Render for `who` into a new snapshot of at most max bytes (a bound from
+ * limits.h). An overflowing render is cut at its last whole line and ends
+ * with "truncated\n", so a reader sees whole lines and knows it was cut.
+ * The snapshot holds exactly the bytes used. */
+int ns_snap_render(struct ns_file *f, ns_render_fn render, void *arg, size_t max,
+                   struct ns_snap **out, struct err *err);
+/* Render with a HIVE_SNAPSHOT_MAX bound and serve it from the file. */
 int ns_file_render(struct ns_file *f, ns_render_fn render, void *arg, struct err *err);
-/* The same into a buffer of `max` bytes (a bound from limits.h). */
+/* The same with a bound of `max` bytes (a bound from limits.h). */
 int ns_file_render_max(struct ns_file *f, ns_render_fn render, void *arg, size_t max,
                        struct err *err);
 

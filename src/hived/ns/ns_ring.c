@@ -137,6 +137,10 @@ static ssize_t ring_file_read(struct ns_file *f, uint64_t off, void *buf, size_t
 
 	if (!s->ring || s->ring->policy != NS_RING_CLAMP)
 		return ns_ring_read(s->ring, off, buf, n, err);
+	/* An offset the skew would carry past 2^64 lies beyond any byte a
+	 * ring will ever hold: end of file, not a wrap back into the window. */
+	if (skew && off > UINT64_MAX - *skew)
+		return 0;
 	uint64_t at = off + (skew ? *skew : 0);
 	if (at < s->ring->base) {
 		if (!skew) {

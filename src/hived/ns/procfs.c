@@ -55,10 +55,12 @@ static const struct {
 	LIMIT(HIVE_PATH_MAX), LIMIT(HIVE_SESSIONS_MAX), LIMIT(HIVE_FIDS_MAX), LIMIT(HIVE_TAGS_MAX),
 	LIMIT(HIVE_OUTQ_BYTES_MAX), LIMIT(HIVE_IDLE_TIMEOUT_MS), LIMIT(HIVE_FRAME_TIMEOUT_MS),
 	LIMIT(HIVE_HANDSHAKE_TIMEOUT_MS), LIMIT(HIVE_RXBUF_INITIAL), LIMIT(HIVE_SNAPSHOT_MAX),
+	LIMIT(HIVE_SESSION_SNAPSHOT_BYTES_MAX), LIMIT(HIVE_RENDER_CACHE_MS),
 	LIMIT(HIVE_LOG_RING_BYTES), LIMIT(HIVE_CTL_LINE_MAX), LIMIT(HIVE_WRITE_MAX),
 	LIMIT(HIVE_NODES_MAX), LIMIT(HIVE_ERRSTR_MAX), LIMIT(HIVE_CAS_VALUE_MAX),
 	LIMIT(HIVE_TICKET_TOKEN_MAX), LIMIT(HIVE_SUBJECT_MAX), LIMIT(HIVE_TICKET_SCOPES_MAX),
 	LIMIT(HIVE_TICKET_STR_MAX), LIMIT(HIVE_SECRET_MAX), LIMIT(HIVE_CONSOLE_LINE_MAX),
+	LIMIT(HIVE_TICKET_TTL_MAX_S), LIMIT(HIVE_TICKET_SKEW_MS_MAX), LIMIT(HIVE_TICKETS_REVOKED_MAX),
 	LIMIT(HIVE_CONSOLE_LINES_MAX), LIMIT(HIVE_ATTACH_FAILS_MAX), LIMIT(HIVE_ATTACH_FAIL_WINDOW_MS),
 	LIMIT(HIVE_ATTACH_LOCKOUT_MS), LIMIT(HIVE_ATTACH_BACKOFF_BASE_MS),
 	LIMIT(HIVE_ATTACH_BACKOFF_SHIFT_MAX), LIMIT(HIVE_CONSOLE_AUTH_TIMEOUT_MS),
@@ -140,6 +142,22 @@ int procfs_render_sessions(void *arg, const struct principal *who, struct strbuf
 	return 0;
 }
 
+/* What a cached /proc/sessions render must not outlive: a session came or
+ * went, or a 9P session negotiated or attached (its dialect, role and
+ * subject changed). A sum of counts that only grow, so each such event
+ * moves it: sessions made (ids are never reused), sessions gone (made
+ * minus live), Tversions and Tattachs. Counters and ages may lag by
+ * HIVE_RENDER_CACHE_MS. */
+uint64_t procfs_sessions_version(void *arg)
+{
+	struct hive *hive = arg;
+	uint64_t v = 2u * hive->next_session_id - hive->nsessions;
+
+	for (unsigned d = 0; d < HIVE_9P_DIALECTS; d++)
+		v += hive->ninep.msgs[d][NINEP_TVERSION] + hive->ninep.msgs[d][NINEP_TATTACH];
+	return v;
+}
+
 int procfs_render_pressure(void *arg, const struct principal *who, struct strbuf *sb)
 {
 	struct hive *hive = arg;
@@ -219,12 +237,17 @@ int procfs_build(struct hive *hive, struct ns_node *proc)
 	struct ns_node *lc;
 
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-		/* /proc/sessions holds a line per session: a bound that fits them all. */
-		size_t max = files[i].render == procfs_render_sessions ? HIVE_SESSIONS_SNAPSHOT_MAX
-		                                                       : HIVE_SNAPSHOT_MAX;
-		if (!ns_text_file_max(hive->ns, proc, files[i].name, &ro, files[i].render, hive, max))
+		if (files[i].render == procfs_render_sessions)
+			continue;
+		if (!ns_text_file(hive->ns, proc, files[i].name, &ro, files[i].render, hive))
 			return -errno;
 	}
+	/* /proc/sessions holds a line per session, a bound that fits them all,
+	 * and costs O(sessions) to render: opens share one render a while. */
+	if (!ns_text_file_cached(hive->ns, proc, "sessions", &ro, procfs_render_sessions, hive,
+	                         HIVE_SESSIONS_SNAPSHOT_MAX, procfs_sessions_version,
+	                         HIVE_RENDER_CACHE_MS))
+		return -errno;
 	lc = ns_mkdir(hive->ns, proc, "lifecycle", &dir);
 	if (!lc)
 		return -errno;

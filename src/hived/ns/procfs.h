@@ -7,6 +7,8 @@
 #ifndef HIVE_PROCFS_H
 #define HIVE_PROCFS_H
 
+#include <stdint.h>
+
 struct hive;
 struct ns_node;
 struct strbuf;
@@ -20,6 +22,8 @@ int procfs_render_version(void *arg, const struct principal *who, struct strbuf 
 int procfs_render_status(void *arg, const struct principal *who, struct strbuf *sb);
 int procfs_render_limits(void *arg, const struct principal *who, struct strbuf *sb);
 int procfs_render_sessions(void *arg, const struct principal *who, struct strbuf *sb);
+/* Moves when a cached /proc/sessions render is out of date (see procfs.c). */
+uint64_t procfs_sessions_version(void *arg);
 int procfs_render_pressure(void *arg, const struct principal *who, struct strbuf *sb);
 int procfs_render_9p(void *arg, const struct principal *who, struct strbuf *sb);
 

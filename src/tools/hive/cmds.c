@@ -90,7 +90,7 @@ static const char *hcli_attach_hint(const struct hcli *h, int rc)
 	case EACCES:
 	case EPERM:
 		if (tcp && (!h->o.ticket || !*h->o.ticket))
-			return "TCP needs a ticket: pass --ticket T or set $HIVE_TICKET";
+			return "TCP needs a ticket: pass --ticket-file FILE or set $HIVE_TICKET";
 		if (h->o.ticket && *h->o.ticket)
 			return "the hive refused the ticket; mint a fresh one with `hive ticket mint`";
 		return "the Unix socket admits the hive's owner only; others use --tcp with a ticket";

@@ -13,6 +13,7 @@
 
 #include "lib/defaults.h"
 #include "lib/hostport.h"
+#include "lib/secret.h"
 #include "lib/statedir.h"
 #include "cli.h"
 #include "mount.h"
@@ -34,8 +35,13 @@ static const char hcli_help[] =
 	"                             -c runs CMDS (';' or newline separated), FILE runs a script;\n"
 	"                             stops at the first failing command unless -k\n"
 	"  ticket mint --role ROLE [--subject S] --ttl SECONDS [--state DIR] [--issued-at MS]\n"
-	"                             mint a ticket from <state>/tickets.conf (ttl 0 = no expiry;\n"
-	"                             roles: queen worker worker-gpu worker-bus worker-lora observer)\n"
+	"                             mint a ticket from <state>/tickets.conf; prints the token, and\n"
+	"                             its id on stderr (ttl 0 = the longest the hive allows, ttl_max\n"
+	"                             in tickets.conf, default 30 days; roles: queen worker\n"
+	"                             worker-gpu worker-bus worker-lora observer)\n"
+	"  ticket revoke ID|TOKEN [--state DIR]\n"
+	"                             list a ticket in <state>/tickets.revoked: the hive refuses it\n"
+	"                             from its next attach\n"
 	"  key new|show               make or show an Ed25519 signing key (hive key --help)\n"
 	"  manifest sign|verify FILE  sign a manifest, or check its signature against the trust\n"
 	"                             store (hive manifest --help; schema: docs/manifest.md)\n"
@@ -50,7 +56,9 @@ static const char hcli_help[] =
 	"  --state DIR       state directory of the hive (default $HIVE_STATE, else\n"
 	"                    $XDG_STATE_HOME/hive, else ~/.local/state/hive)\n"
 	"  --tcp HOST:PORT   connect over TCP instead (needs a ticket)\n"
-	"  --ticket T        ticket to attach with (default $HIVE_TICKET); --ticket '' sends none\n"
+	"  --ticket-file F   read the ticket to attach with from file F (- = stdin); default\n"
+	"                    $HIVE_TICKET. A ticket itself on the command line is refused: every\n"
+	"                    local user can read it in /proc/PID/cmdline (--ticket '' sends none)\n"
 	"  --timeout MS      wait at most MS for each reply (default 5000)\n"
 	"  --json            machine-readable output for ls, stat, ping, ticket mint\n"
 	"  -h, --help        this text\n"
@@ -96,6 +104,7 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'S' },
 		{ "tcp", required_argument, NULL, 't' },
 		{ "ticket", required_argument, NULL, 'T' },
+		{ "ticket-file", required_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -103,7 +112,9 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct hcli h; /* large: keep it off the stack */
-	const char *sock = NULL, *state = NULL, *tcp = NULL, *ticket = NULL;
+	static char ticket_buf[HIVE_TICKET_TOKEN_MAX + 1];
+	const char *sock = NULL, *state = NULL, *tcp = NULL, *ticket = NULL, *ticket_file = NULL;
+	struct err err;
 	int opt, code;
 
 	snprintf(h.prefix, sizeof h.prefix, "hive");
@@ -113,7 +124,16 @@ int main(int argc, char **argv)
 		case 's': sock = optarg; break;
 		case 'S': state = optarg; break;
 		case 't': tcp = optarg; break;
-		case 'T': ticket = optarg; break;
+		case 'T':
+			/* Only "no ticket" may be said here: a real one would be on
+			 * show in /proc/PID/cmdline to every local user. */
+			if (*optarg)
+				return hcli_usage(&h, "--ticket VALUE is refused: every local user can read it in "
+				                      "/proc/PID/cmdline; use --ticket-file FILE (- = stdin) or "
+				                      "$HIVE_TICKET");
+			ticket = optarg;
+			break;
+		case 'F': ticket_file = optarg; break;
 		case 'j': h.json = 1; break;
 		case 'o': {
 			char *end;
@@ -143,6 +163,13 @@ int main(int argc, char **argv)
 		return hcli_usage(&h, "--state: path too long");
 	if (sock && tcp)
 		return hcli_usage(&h, "--socket and --tcp are exclusive: pick one");
+	if (ticket_file) {
+		if (ticket)
+			return hcli_usage(&h, "--ticket '' and --ticket-file are exclusive: pick one");
+		if (secret_read_file(ticket_file, ticket_buf, sizeof ticket_buf, &err) < 0)
+			return hcli_usage(&h, "--ticket-file: %s", err.msg);
+		ticket = ticket_buf;
+	}
 	if (!ticket)
 		ticket = getenv("HIVE_TICKET");
 	h.o.ticket = ticket;
@@ -150,7 +177,7 @@ int main(int argc, char **argv)
 		if (hcli_parse_tcp(&h, tcp) < 0)
 			return hcli_usage(&h, "--tcp wants HOST:PORT (e.g. 127.0.0.1:5640), not '%s'", tcp);
 		if (!ticket)
-			return hcli_usage(&h, "--tcp needs a ticket: pass --ticket T or set $HIVE_TICKET "
+			return hcli_usage(&h, "--tcp needs a ticket: pass --ticket-file FILE or set $HIVE_TICKET "
 			                      "(mint one with `hive ticket mint --role ROLE --ttl SECONDS`)");
 	} else {
 		const char *env = getenv("HIVE_SOCKET");

@@ -21,6 +21,7 @@
  *   scenarios_resources.c  idle timeout, non-readers, fid and session limits
  *   scenarios_deny.c       K refusals of each kind as a worker (t0260)
  *   scenarios_strangers.c  attach floods, lockout per uid, the pre-auth pool
+ *   scenarios_memory.c     what a worker can make hived hold (snapshots)
  */
 #ifndef HOSTILE9P_H
 #define HOSTILE9P_H
@@ -50,6 +51,12 @@
 /* Requests a non-reading client pushes before we stop (bytes): enough to
  * queue ~35 MiB of replies if the server had no back-pressure. */
 #define H9_HOG_BYTES_MAX (4u << 20)
+/* snapshot_hoard: worker sessions, and the fids of /proc/sessions each opens. */
+#define H9_HOARD_SESSIONS 16u
+#define H9_HOARD_FIDS 2000u
+/* What one fid with an open file may cost hived besides its snapshot
+ * (fid, open file, principal; ASan redzones included). */
+#define H9_FID_COST_BYTES 1024u
 /* Error text kept from the last error reply. */
 #define H9_WHY_MAX 512
 
@@ -58,6 +65,7 @@ struct h9_options {
 	const char *sock;
 	const char *tcp;        /* "127.0.0.1:PORT" for the ticket scenarios, or NULL */
 	const char *ticket;     /* a valid ticket for TCP attaches, or NULL */
+	const char *worker_ticket; /* a worker ticket (from --worker-ticket-file), or NULL */
 	int pid;
 	uint32_t frame_ms, handshake_ms, idle_ms;
 	const char *only;
@@ -229,5 +237,8 @@ int sc_never_reads(const void *arg);
 int sc_fid_exhaustion(const void *arg);
 int sc_idle_1000(const void *arg);
 int sc_sessions_over_max(const void *arg);
+
+/* scenarios_memory.c */
+int sc_snapshot_hoard(const void *arg);
 
 #endif

@@ -6,7 +6,8 @@
  * and resource-hungry peers. The table here mirrors docs/hostile-inputs.md;
  * tests/integration/t0250 runs it. See hostile9p.h for the file map.
  *
- *   hostile9p --socket PATH [--tcp HOST:PORT [--ticket T]] [--pid PID] [--frame-timeout-ms N]
+ *   hostile9p --socket PATH [--tcp HOST:PORT [--ticket T] [--worker-ticket-file F]] [--pid PID]
+ *             [--frame-timeout-ms N]
  *             [--handshake-timeout-ms N] [--idle-timeout-ms N]
  *             [--only NAME,NAME] [--list]
  */
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "hostile9p.h"
+#include "lib/secret.h"
 
 struct h9_options opt;
 char why[H9_WHY_MAX];       /* first failure of the running scenario */
@@ -130,6 +132,7 @@ static const struct scenario {
 	{ "tcp_attach_flood", sc_tcp_attach_flood, NULL },
 	{ "stranger_lockout", sc_stranger_lockout, NULL },
 	{ "stranger_holds_pool", sc_stranger_holds_pool, NULL },
+	{ "snapshot_hoard", sc_snapshot_hoard, NULL },
 };
 
 static int selected(const char *name)
@@ -146,7 +149,8 @@ static int selected(const char *name)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: hostile9p --socket PATH [--tcp HOST:PORT [--ticket T]] [--pid PID] [--frame-timeout-ms N]\n"
+	fprintf(stderr, "usage: hostile9p --socket PATH [--tcp HOST:PORT [--ticket T] [--worker-ticket-file F]]\n"
+	                "       [--pid PID] [--frame-timeout-ms N]\n"
 	                "       [--handshake-timeout-ms N] [--idle-timeout-ms N] [--only a,b] [--list]\n");
 	return 2;
 }
@@ -157,9 +161,12 @@ int main(int argc, char **argv)
 		{ "socket", 1, NULL, 's' }, { "tcp", 1, NULL, 't' }, { "ticket", 1, NULL, 'T' },
 		{ "pid", 1, NULL, 'p' }, { "frame-timeout-ms", 1, NULL, 'f' },
 		{ "handshake-timeout-ms", 1, NULL, 'h' }, { "idle-timeout-ms", 1, NULL, 'i' },
-		{ "only", 1, NULL, 'o' }, { "list", 0, NULL, 'l' }, { NULL, 0, NULL, 0 },
+		{ "only", 1, NULL, 'o' }, { "list", 0, NULL, 'l' }, { "worker-ticket-file", 1, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
 	};
 	size_t ns = sizeof scenarios / sizeof scenarios[0];
+	static char worker_ticket[HIVE_TICKET_TOKEN_MAX + 1];
+	struct err err;
 	int ch, num = 0, failed = 0;
 
 	opt.frame_ms = HIVE_FRAME_TIMEOUT_MS;
@@ -174,6 +181,13 @@ int main(int argc, char **argv)
 		case 'h': opt.handshake_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'i': opt.idle_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'o': opt.only = optarg; break;
+		case 'w':
+			if (secret_read_file(optarg, worker_ticket, sizeof worker_ticket, &err) < 0) {
+				fprintf(stderr, "hostile9p: --worker-ticket-file: %s\n", err.msg);
+				return 2;
+			}
+			opt.worker_ticket = worker_ticket;
+			break;
 		case 'l':
 			for (size_t i = 0; i < ns; i++)
 				puts(scenarios[i].name);

@@ -1,14 +1,17 @@
 /*
  * Unit tests for tickets: the Cohesix vectors decode to the right fields
  * and re-mint byte for byte; every kind of damage is refused with the
- * right reason; expiry; and tickets.conf create/load and its errors.
+ * right reason; expiry and the lifetime bounds; ids and revocation; and
+ * tickets.conf create/load and its errors.
  */
 #include "trust/ticket.h"
+#include "trust/revocation.h"
 #include "lib/blake3.h"
 #include "test.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,7 +94,9 @@ TEST(vector_worker_heartbeat)
 	CHECK_EQ_STR(t.mount_service, "");
 	CHECK_EQ_STR(t.mount_at, "");
 	CHECK_EQ_INT(t.nscopes, 0);
-	CHECK(!ticket_expired(&t, UINT64_MAX));
+	/* No ttl: it lives the longest lifetime from its issue time (was: never). */
+	CHECK(!ticket_expired(&t, HIVE_TICKET_TTL_MAX_S * 1000ull - 1));
+	CHECK(ticket_expired(&t, HIVE_TICKET_TTL_MAX_S * 1000ull));
 	ticket_principal(&t, &who);
 	CHECK_EQ_INT(who.role, HIVE_ROLE_WORKER);
 	CHECK_EQ_STR(who.subject, "worker-1");
@@ -440,12 +445,89 @@ TEST(expiry)
 	CHECK(!ticket_expired(&t, 10999));
 	CHECK(ticket_expired(&t, 11000));
 	CHECK(ticket_expired(&t, UINT64_MAX));
-	/* A ttl so large the sum would wrap never expires. */
+	/* A ttl so large the sum would wrap is cut to the longest lifetime
+	 * (was: never expires). */
 	t.ttl_s = UINT64_MAX / 500;
-	CHECK(!ticket_expired(&t, UINT64_MAX));
+	CHECK_EQ_INT(ticket_expired(&t, 1000 + HIVE_TICKET_TTL_MAX_S * 1000ull - 1), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&t, 1000 + HIVE_TICKET_TTL_MAX_S * 1000ull), TICKET_TIME_EXPIRED);
+	CHECK(ticket_expired(&t, UINT64_MAX));
+	/* An end past 2^64 ms saturates: expired only at the end of time. */
 	t.ttl_s = UINT64_MAX / 1000;
 	t.issued_at_ms = UINT64_MAX - 5;
-	CHECK(!ticket_expired(&t, UINT64_MAX));
+	CHECK_EQ_INT(ticket_expired(&t, UINT64_MAX - 6), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&t, UINT64_MAX), TICKET_TIME_EXPIRED);
+}
+
+TEST(lifetime_bounds)
+{
+	const uint64_t now = 1700000000000ull;
+	struct ticket_keys k = vector_keys();
+	struct ticket t, back;
+	char tok[TOKEN_BUF];
+	const char *why = NULL;
+
+	memset(&t, 0, sizeof t);
+	t.version = 1;
+	t.role_code = TICKET_ROLE_QUEEN;
+	t.issued_at_ms = now;
+	/* `--ttl 0` (no ttl flag): the longest lifetime, then expired. */
+	CHECK_EQ_INT(ticket_expired(&t, now + HIVE_TICKET_TTL_MAX_S * 1000ull - 1), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&t, now + HIVE_TICKET_TTL_MAX_S * 1000ull), TICKET_TIME_EXPIRED);
+	/* A longer ttl is cut to it; a shorter one stands. */
+	t.flags = TICKET_F_TTL;
+	t.ttl_s = 10ull * HIVE_TICKET_TTL_MAX_S;
+	CHECK_EQ_INT(ticket_expired(&t, now + HIVE_TICKET_TTL_MAX_S * 1000ull), TICKET_TIME_EXPIRED);
+	t.ttl_s = 60;
+	CHECK_EQ_INT(ticket_expired(&t, now + 59999), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&t, now + 60000), TICKET_TIME_EXPIRED);
+	/* The keys' own bound (tickets.conf ttl_max, hived --ticket-ttl-max)
+	 * reaches ticket_expired through ticket_verify. */
+	k.ttl_max_s = 30;
+	CHECK(ticket_mint(&t, k.key[TICKET_ROLE_QUEEN], tok, sizeof tok) > 0);
+	CHECK_EQ_INT(ticket_verify(tok, &k, &back, &why), 0);
+	CHECK_EQ_INT(back.ttl_max_s, 30);
+	CHECK_EQ_INT(ticket_expired(&back, now + 29999), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&back, now + 30000), TICKET_TIME_EXPIRED);
+	/* Issued ahead of our clock: within the skew it is fine, past it not. */
+	t.ttl_s = 60;
+	CHECK_EQ_INT(ticket_expired(&t, now - HIVE_TICKET_SKEW_MS_MAX), TICKET_TIME_OK);
+	CHECK_EQ_INT(ticket_expired(&t, now - HIVE_TICKET_SKEW_MS_MAX - 1), TICKET_TIME_FUTURE);
+	/* The year 5138 (1e14 ms): refused, with or without a ttl. */
+	t.issued_at_ms = 100000000000000ull;
+	CHECK_EQ_INT(ticket_expired(&t, now), TICKET_TIME_FUTURE);
+	t.flags = 0;
+	CHECK_EQ_INT(ticket_expired(&t, now), TICKET_TIME_FUTURE);
+}
+
+static int is_id(const char *id)
+{
+	if (strlen(id) != TICKET_ID_LEN)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return 1;
+}
+
+TEST(ticket_ids)
+{
+	struct ticket_keys k = vector_keys();
+	struct ticket t;
+	const char *why = NULL;
+	char id[TICKET_ID_LEN + 1], id2[TICKET_ID_LEN + 1];
+
+	/* Every ticket has one, Cohesix's included: from the MAC, not a field. */
+	CHECK_EQ_INT(ticket_id(V_HEARTBEAT, id), 0);
+	CHECK(is_id(id));
+	CHECK_EQ_INT(ticket_verify(V_HEARTBEAT, &k, &t, &why), 0);
+	CHECK_EQ_STR(t.id, id);
+	CHECK_EQ_INT(ticket_id(V_BUS, id2), 0);
+	CHECK(strcmp(id, id2) != 0);
+	/* It does not show the MAC. */
+	CHECK(strstr(V_HEARTBEAT, id) == NULL);
+	CHECK_EQ_INT(ticket_id("cohesix-ticket-00.00", id), -EINVAL);
+	CHECK_EQ_INT(ticket_id("nonsense", id), -EINVAL);
+	CHECK_EQ_INT(ticket_id(NULL, id), -EINVAL);
 }
 
 TEST(role_words)
@@ -611,6 +693,112 @@ TEST(keys_load_errors)
 	unlink(path);
 }
 
+TEST(keys_ttl_max)
+{
+	struct ticket_keys k;
+	char why[256];
+	static const char *const bad[] = { "ttl_max=0\n", "ttl_max=abc\n", "ttl_max=-5\n",
+		                           "ttl_max=99999999999999999999\n", "ttl_max=400000000\n",
+		                           "ttl_max=\n" };
+
+	CHECK_EQ_INT(load_text("queen=bootstrap\nttl_max = 3600\n", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(k.ttl_max_s, 3600);
+	CHECK_EQ_INT(load_text("queen=bootstrap\n", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(k.ttl_max_s, 0); /* HIVE_TICKET_TTL_MAX_S */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		CHECK_EQ_INT(load_text(bad[i], &k, why, sizeof why), -EINVAL);
+		CHECK(strstr(why, ":1: ttl_max wants seconds") != NULL);
+	}
+}
+
+TEST(revocation_refuses_at_the_next_verify)
+{
+	struct ticket_keys k;
+	struct ticket t;
+	char why[256], path[160], tok[TOKEN_BUF], tok2[TOKEN_BUF], id[TICKET_ID_LEN + 1];
+	const char *w = NULL;
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, REVOCATION_FILE);
+	unlink(path);
+	CHECK_EQ_INT(load_text("worker=worker\n", &k, why, sizeof why), 0);
+	memset(&t, 0, sizeof t);
+	t.version = 1;
+	t.role_code = TICKET_ROLE_WORKER_HEARTBEAT;
+	t.flags = TICKET_F_SUBJECT;
+	strcpy(t.subject, "a-1");
+	CHECK(ticket_mint(&t, k.key[t.role_code], tok, sizeof tok) > 0);
+	strcpy(t.subject, "a-2");
+	CHECK(ticket_mint(&t, k.key[t.role_code], tok2, sizeof tok2) > 0);
+	CHECK_EQ_INT(ticket_verify(tok, &k, &t, &w), 0);
+	CHECK_EQ_INT(ticket_id(tok, id), 0);
+	CHECK_EQ_STR(t.id, id);
+
+	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(stat(path, &st), 0);
+	CHECK_EQ_INT(st.st_mode & 0777, 0600);
+	CHECK_EQ_INT(revocation_listed(path, id), 1);
+	CHECK_EQ_INT(ticket_verify(tok, &k, &t, &w), -EKEYREVOKED);
+	CHECK_EQ_STR(w, "revoked");
+	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), 0); /* only that one */
+	/* Again: nothing changes (one line for the id). */
+	off_t size = st.st_size;
+	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(stat(path, &st), 0);
+	CHECK_EQ_INT(st.st_size, size);
+	/* Keys with no list (ticket_keys_set only) check none. */
+	struct ticket_keys bare;
+	memset(&bare, 0, sizeof bare);
+	ticket_keys_set(&bare, TICKET_ROLE_WORKER_HEARTBEAT, "worker");
+	CHECK_EQ_INT(ticket_verify(tok, &bare, &t, &w), 0);
+	/* A list that cannot be parsed refuses every ticket: fail closed. */
+	int fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(write(fd, "not-an-id\n", 10), 10);
+	close(fd);
+	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), -EIO);
+	CHECK_EQ_STR(w, "revocation-list-unreadable");
+	CHECK_EQ_INT(revocation_listed(path, "0123456789abcdef"), -EBADMSG);
+	CHECK_EQ_INT(revocation_add(tmpdir, "0123456789abcdef", why, sizeof why), -EBADMSG);
+	CHECK(strstr(why, "not a ticket id") != NULL);
+	unlink(path);
+	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), 0);
+}
+
+TEST(revocation_list_bounds)
+{
+	char why[256], path[160], id[TICKET_ID_LEN + 1];
+	static const char *const bad_ids[] = { "", "0123456789abcde", "0123456789abcdef0",
+		                               "0123456789ABCDEF", "0123456789abcdeg" };
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, REVOCATION_FILE);
+	unlink(path);
+	for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++)
+		CHECK_EQ_INT(revocation_add(tmpdir, bad_ids[i], why, sizeof why), -EINVAL);
+	CHECK_EQ_INT(revocation_add(tmpdir, NULL, why, sizeof why), -EINVAL);
+	CHECK_EQ_INT(revocation_listed(path, "0123456789abcdef"), 0); /* no file: none revoked */
+	/* A full list, written here (one add is one fsync): the last id still
+	 * goes in through revocation_add. */
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("# comment lines do not count\n\n", f);
+	for (unsigned i = 0; i + 1 < HIVE_TICKETS_REVOKED_MAX; i++)
+		fprintf(f, "%016x\n", i);
+	fclose(f);
+	snprintf(id, sizeof id, "%016x", HIVE_TICKETS_REVOKED_MAX - 1);
+	CHECK_EQ_INT(revocation_listed(path, id), 0);
+	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(revocation_listed(path, id), 1);
+	CHECK_EQ_INT(revocation_listed(path, "0000000000000000"), 1);
+	CHECK_EQ_INT(revocation_add(tmpdir, "ffffffffffffffff", why, sizeof why), -ENOSPC);
+	CHECK(strstr(why, "HIVE_TICKETS_REVOKED_MAX") != NULL);
+	CHECK_EQ_INT(revocation_listed(path, "ffffffffffffffff"), 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/hive-ticket-test.XXXXXX");
@@ -630,10 +818,15 @@ int main(void)
 	RUN(unknown_role_code);
 	RUN(mint_refuses_bad_tickets);
 	RUN(expiry);
+	RUN(lifetime_bounds);
+	RUN(ticket_ids);
 	RUN(role_words);
 	RUN(keys_create_and_reload);
 	RUN(keys_load_written_file);
 	RUN(keys_load_errors);
+	RUN(keys_ttl_max);
+	RUN(revocation_refuses_at_the_next_verify);
+	RUN(revocation_list_bounds);
 	rmdir(tmpdir);
 	return test_done();
 }
