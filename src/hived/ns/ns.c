@@ -480,7 +480,7 @@ static void ns_deny(struct ns *ns, const struct principal *who, enum ns_deny_op 
                     const char *reason, const char *detail)
 {
 	static const char *const names[] = { [NS_DENY_WALK] = "walk", [NS_DENY_OPEN] = "open",
-		                             [NS_DENY_WRITE] = "write" };
+		                             [NS_DENY_WRITE] = "write", [NS_DENY_OPEN_QUOTA] = "open" };
 	char text[64];
 
 	if (!ns || ns->dead)
@@ -726,7 +726,7 @@ int ns_file_snap_set(struct ns_file *f, struct ns_snap *snap, struct err *err)
 	rc = ns_budget_charge(&ns->budget, f->who.session_id, snap->len, &held);
 	if (rc == -EMFILE) {
 		ns_node_path(f->node, path, sizeof path);
-		ns_emit(ns, &f->who, "deny", path, "op=open reason=snapshot-budget");
+		ns_deny(ns, &f->who, NS_DENY_OPEN_QUOTA, path, "snapshot-budget", "");
 		return err_set(err, EMFILE,
 		               "%s: session holds %zu bytes of open snapshots, this one needs %zu "
 		               "(HIVE_SESSION_SNAPSHOT_BYTES_MAX %u): clunk some fids",

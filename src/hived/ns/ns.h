@@ -96,7 +96,8 @@ typedef void (*ns_event_fn)(void *arg, const struct principal *who, const char *
                             const char *path, const char *detail);
 struct ns *ns_new(ns_event_fn emit, void *emit_arg);
 /* What the tree refuses a principal. */
-enum ns_deny_op { NS_DENY_WALK, NS_DENY_OPEN, NS_DENY_WRITE };
+/* NS_DENY_OPEN_QUOTA: an open refused for a session's budget, not its rights. */
+enum ns_deny_op { NS_DENY_WALK, NS_DENY_OPEN, NS_DENY_WRITE, NS_DENY_OPEN_QUOTA };
 /* Every refusal of a principal by the tree: the op, the path, a one-word
  * reason ("not-visible", "not-readable", "not-writable") and more
  * key=value detail ("" if none). The hive routes it to its deny door. */

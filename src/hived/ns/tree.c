@@ -38,8 +38,10 @@ static void tree_deny(void *arg, const struct principal *who, enum ns_deny_op op
                       const char *reason, const char *detail)
 {
 	static const enum hive_deny_op ops[] = { [NS_DENY_WALK] = HIVE_DENY_WALK, [NS_DENY_OPEN] = HIVE_DENY_OPEN,
-		                                 [NS_DENY_WRITE] = HIVE_DENY_WRITE };
-	hive_deny(arg, who, HIVE_PRESSURE_POLICY, ops[op], path, reason, "%s", detail);
+		                                 [NS_DENY_WRITE] = HIVE_DENY_WRITE,
+		                                 [NS_DENY_OPEN_QUOTA] = HIVE_DENY_OPEN };
+	hive_deny(arg, who, op == NS_DENY_OPEN_QUOTA ? HIVE_PRESSURE_QUOTA : HIVE_PRESSURE_POLICY, ops[op], path,
+	          reason, "%s", detail);
 }
 
 int hive_agent_visible(const struct ns_node *node, const struct principal *who)
