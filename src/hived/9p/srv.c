@@ -191,7 +191,9 @@ static int srv_batch_flush(struct srv_conn *c, const uint8_t *extra, size_t n)
 	return rc;
 }
 
-int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
+/* Write one encoded reply: into the batch while the session's frames are
+ * handled, else straight to the socket; queue what the socket does not take. */
+static int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
 	struct srv *srv = c->srv;
 	if (c->dead)
@@ -224,50 +226,81 @@ int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 	return srv_queue(c, buf + off, n - off);
 }
 
-int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
+/*
+ * The one place every reply passes, as lib9p's respond(): the tag and the
+ * type come from the request being answered (c->req), never from the
+ * handler; `body` carries the reply's fields (NULL for an error), `code`
+ * is 0 or the errno of an error whose text is `ename`. Once the reply is
+ * on its way the server's reply hook sees it (the audit chain's hook
+ * point).
+ */
+static int srv_respond(struct srv_conn *c, const struct ninep_msg *body, int code, const char *ename)
 {
+	struct srv *srv = c->srv;
 	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
-	uint8_t *buf = c->srv->scratch;
-	int n = ninep_encode(m, d, buf, c->msize ? c->msize : HIVE_MSIZE_MAX);
+	struct ninep_msg r;
+	/* An error is tiny; it is encoded into a stack buffer so an error
+	 * about a reply being built in scratch cannot clobber anything. */
+	uint8_t ebuf[NINEP_HDR + 2 + HIVE_ERRSTR_MAX];
+	uint8_t *buf = srv->scratch;
+	size_t cap = c->msize ? c->msize : HIVE_MSIZE_MAX;
+
+	if (code) {
+		memset(&r, 0, sizeof r);
+		if (c->dialect == NINEP_9P2000L) {
+			r.type = NINEP_RLERROR;
+			r.u.rlerror.ecode = (uint32_t)code;
+		} else {
+			r.type = NINEP_RERROR;
+			r.u.rerror.ename = ninep_str_c(ename);
+		}
+		buf = ebuf;
+		cap = sizeof ebuf;
+	} else {
+		r = *body;
+		r.type = (uint8_t)(c->req.type + 1); /* every R is its T plus one */
+	}
+	r.tag = c->req.tag;
+	int n = ninep_encode(&r, d, buf, cap);
 	if (n < 0) {
+		if (code)
+			return n;
 		/* Our own reply did not encode (too big for msize): say so on
 		 * the tag rather than leave the client waiting. */
-		return srv_error(c, m->tag, EIO, "reply %s does not fit msize %u",
-		                 ninep_type_name(m->type), c->msize);
+		return srv_error(c, EIO, "reply %s does not fit msize %u", ninep_type_name(r.type),
+		                 c->msize);
 	}
-	return srv_send(c, buf, (size_t)n);
+	int rc = srv_send(c, buf, (size_t)n);
+	if (srv->reply_hook)
+		srv->reply_hook(c, &c->req, buf, (size_t)n, srv->reply_hook_arg);
+	return rc;
 }
 
-int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
+int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct ninep_msg r;
+	return srv_respond(c, m, 0, NULL);
+}
+
+int srv_error(struct srv_conn *c, int code, const char *fmt, ...)
+{
 	char msg[HIVE_ERRSTR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	memset(&r, 0, sizeof r);
-	r.tag = tag;
-	if (c->dialect == NINEP_9P2000L) {
-		r.type = NINEP_RLERROR;
-		r.u.rlerror.ecode = (uint32_t)(code > 0 ? code : EIO);
-	} else {
-		/* The Linux kernel's 9P2000 client turns an Rerror into an
-		 * errno by exact match against a table of strerror() texts
-		 * ("Permission denied", ...); any other text becomes
-		 * ESERVERFAULT. So the text is strerror(code); the detail
-		 * still reaches 9P2000.L clients as the code, and the log. */
-		r.type = NINEP_RERROR;
-		r.u.rerror.ename = ninep_str_c(strerror(code > 0 ? code : EIO));
-	}
-	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
-	/* An error is tiny; encode it into a stack buffer so an error about
-	 * a reply being built in scratch cannot clobber anything. */
-	uint8_t buf[NINEP_HDR + 2 + HIVE_ERRSTR_MAX];
-	int n = ninep_encode(&r, d, buf, sizeof buf);
-	if (n < 0)
-		return n;
-	return srv_send(c, buf, (size_t)n);
+	/* The Linux kernel's 9P2000 client turns an Rerror into an errno by
+	 * exact match against a table of strerror() texts ("Permission
+	 * denied", ...); any other text becomes ESERVERFAULT. So the text on
+	 * the wire is strerror(code); the detail still reaches 9P2000.L
+	 * clients as the code, and the log. */
+	code = code > 0 ? code : EIO;
+	return srv_respond(c, NULL, code, strerror(code));
+}
+
+void srv_set_reply_hook(struct srv *srv, srv_reply_hook_fn fn, void *arg)
+{
+	srv->reply_hook = fn;
+	srv->reply_hook_arg = arg;
 }
 
 static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)
@@ -278,45 +311,46 @@ static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)
 	return 0;
 }
 
-/* Handle one complete frame of `len` bytes at buf. */
-static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, size_t len)
+/* Handle one complete frame (header h) of h->size bytes at buf. */
+static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, const struct ninep_hdr *h)
 {
 	struct ninep_msg m;
-	uint8_t type = buf[4];
-	uint16_t tag = (uint16_t)(buf[5] | (buf[6] << 8));
+	uint16_t tag = h->tag;
 
+	/* From here on every reply, errors included, answers this request. */
+	c->req = *h;
 	c->last_ms = loop_now_ms();
 	if (c->hs) {
 		c->hs->rx_msgs++;
 		c->hs->last_ms = c->last_ms;
 	}
-	if (c->dialect == NINEP_DIALECT_NONE && type != NINEP_TVERSION) {
-		srv_error(c, tag, EPROTO, "bad message: %s before Tversion", ninep_type_name(type));
+	if (c->dialect == NINEP_DIALECT_NONE && h->type != NINEP_TVERSION) {
+		srv_error(c, EPROTO, "bad message: %s before Tversion", ninep_type_name(h->type));
 		return;
 	}
 	memset(&m, 0, sizeof m);
-	int rc = ninep_decode(buf, len, c->msize, c->dialect, &m);
+	int rc = ninep_decode(buf, h->size, c->msize, c->dialect, &m);
 	if (rc < 0) {
-		srv_error(c, tag, rc == -EPROTO ? EPROTO : EBADMSG, "bad message: %s: %s",
-		          ninep_type_name(type),
+		srv_error(c, rc == -EPROTO ? EPROTO : EBADMSG, "bad message: %s: %s",
+		          ninep_type_name(h->type),
 		          rc == -EPROTO ? "not a request of this dialect" : "malformed");
 		return;
 	}
 	if (m.type & 1) {
 		/* R-messages have odd numbers; a client does not send them. */
-		srv_error(c, tag, EPROTO, "bad message: %s is a reply", ninep_type_name(type));
+		srv_error(c, EPROTO, "bad message: %s is a reply", ninep_type_name(h->type));
 		return;
 	}
 	if (m.type != NINEP_TVERSION && tag == NINEP_NOTAG) {
-		srv_error(c, tag, EINVAL, "bad message: NOTAG is for Tversion only");
+		srv_error(c, EINVAL, "bad message: NOTAG is for Tversion only");
 		return;
 	}
 	if (m.type != NINEP_TVERSION && srv_tag_busy(c, tag)) {
-		srv_error(c, tag, EBUSY, "tag %u is already in flight", tag);
+		srv_error(c, EBUSY, "tag %u is already in flight", tag);
 		return;
 	}
 	if (c->ninflight >= HIVE_TAGS_MAX) {
-		srv_error(c, tag, EBUSY, "too many requests in flight (max %u)", HIVE_TAGS_MAX);
+		srv_error(c, EBUSY, "too many requests in flight (max %u)", HIVE_TAGS_MAX);
 		return;
 	}
 	c->inflight[c->ninflight++] = tag;
@@ -346,20 +380,17 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 	srv->batch_conn = c;
 	srv->batchlen = 0;
 	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX) {
-		size_t avail = len - off;
-		uint32_t size = ninep_frame_size(buf + off, avail);
-		if (avail < 4)
-			break;
-		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
-		if (size < NINEP_HDR || size > limit) {
+		struct ninep_hdr h;
+		int got = ninep_hdr_decode(buf + off, len - off, c->msize, &h);
+		if (got < 0) {
 			rc = -1;
 			break;
 		}
-		if (avail < size)
+		if (!got || len - off < h.size)
 			break;
 		c->frame_start_ms = 0;
-		srv_conn_frame(c, buf + off, size);
-		off += size;
+		srv_conn_frame(c, buf + off, &h);
+		off += h.size;
 	}
 	srv->batch_conn = NULL;
 	*used = off;
@@ -390,22 +421,20 @@ static int srv_conn_process(struct srv_conn *c)
 /* Is there a complete frame waiting in rx (held back by back-pressure)? */
 static int srv_conn_has_frame(const struct srv_conn *c)
 {
-	uint32_t size = ninep_frame_size(c->rx, c->rxlen);
-	return c->rxlen >= 4 && size >= NINEP_HDR && c->rxlen >= size;
+	struct ninep_hdr h;
+	return ninep_hdr_decode(c->rx, c->rxlen, c->msize, &h) == 1 && c->rxlen >= h.size;
 }
 
 /* Make room in rx for the frame whose size field is already there. */
 static int srv_conn_rx_room(struct srv_conn *c)
 {
 	size_t want = HIVE_RXBUF_INITIAL;
-	if (c->rxlen >= 4) {
-		uint32_t size = ninep_frame_size(c->rx, c->rxlen);
-		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
-		if (size < NINEP_HDR || size > limit)
-			return -EMSGSIZE;
-		if (size > want)
-			want = size;
-	}
+	struct ninep_hdr h;
+	int got = ninep_hdr_decode(c->rx, c->rxlen, c->msize, &h);
+	if (got < 0)
+		return got;
+	if (got && h.size > want)
+		want = h.size;
 	if (want <= c->rxcap)
 		return 0;
 	uint8_t *b = realloc(c->rx, want);

@@ -36,7 +36,7 @@ void srv_op_version(struct srv_conn *c, const struct ninep_msg *m)
 	uint32_t msize = m->u.tversion.msize;
 	struct ninep_str v = m->u.tversion.version;
 	if (msize < HIVE_MSIZE_MIN) {
-		srv_error(c, m->tag, EINVAL, "version: msize %u is below the minimum %u", msize,
+		srv_error(c, EINVAL, "version: msize %u is below the minimum %u", msize,
 		          HIVE_MSIZE_MIN);
 		return;
 	}
@@ -62,8 +62,6 @@ void srv_op_version(struct srv_conn *c, const struct ninep_msg *m)
 		snprintf(c->hs->dialect, sizeof c->hs->dialect, "%s", d ? name : "");
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RVERSION;
-	r.tag = m->tag;
 	r.u.rversion.msize = msize;
 	r.u.rversion.version = ninep_str_c(name);
 	srv_reply(c, &r);
@@ -95,22 +93,22 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 {
 	char aname[HIVE_ATTACH_STR_MAX];
 	if (srv_cstr(m->u.tauth.aname, aname, sizeof aname) < 0) {
-		srv_error(c, m->tag, EINVAL, "auth: aname too long (max %u)", HIVE_ATTACH_STR_MAX - 1);
+		srv_error(c, EINVAL, "auth: aname too long (max %u)", HIVE_ATTACH_STR_MAX - 1);
 		return;
 	}
 	/* ENOENT is how diod's clients learn that no auth is needed. */
 	if (srv_is_ticket(aname)) {
-		srv_error(c, m->tag, ENOENT, "auth not required: the ticket is in aname");
+		srv_error(c, ENOENT, "auth not required: the ticket is in aname");
 		return;
 	}
 	if (srv_is_owner(c)) {
-		srv_error(c, m->tag, ENOENT, "auth not required: the peer owns the hive");
+		srv_error(c, ENOENT, "auth not required: the peer owns the hive");
 		return;
 	}
 	/* The ticket buffer comes with the first write (srv_ops.c), so a peer
 	 * that only makes auth fids holds a few small fids and no buffers. */
 	if (c->fids.nauth >= HIVE_AUTH_FIDS_MAX) {
-		srv_error(c, m->tag, EMFILE,
+		srv_error(c, EMFILE,
 		          "auth: %u auth fids already held (max %u); clunk one or attach",
 		          c->fids.nauth, HIVE_AUTH_FIDS_MAX);
 		return;
@@ -118,13 +116,11 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 	struct srv_fid *f;
 	int rc = srv_fids_add_auth(&c->fids, m->u.tauth.afid, &f);
 	if (rc < 0) {
-		srv_error(c, m->tag, -rc, "auth: cannot use fid %u: %s", m->u.tauth.afid, strerror(-rc));
+		srv_error(c, -rc, "auth: cannot use fid %u: %s", m->u.tauth.afid, strerror(-rc));
 		return;
 	}
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RAUTH;
-	r.tag = m->tag;
 	r.u.rauth.aqid.type = NINEP_QTAUTH;
 	r.u.rauth.aqid.path = SRV_AUTH_QID_BASE | m->u.tauth.afid;
 	srv_reply(c, &r);
@@ -138,7 +134,7 @@ static uint64_t srv_wall_ms(void)
 }
 
 /* Refuse an attach: event, pressure, error. `reason` is one word. */
-static void srv_attach_deny(struct srv_conn *c, uint16_t tag, const struct principal *who,
+static void srv_attach_deny(struct srv_conn *c, const struct principal *who,
                             const char *reason, int code, int quota, const char *msg)
 {
 	struct hive *hive = c->srv->hive;
@@ -150,7 +146,7 @@ static void srv_attach_deny(struct srv_conn *c, uint16_t tag, const struct princ
 		hive->pressure.policy++;
 	hive_event(hive, who, "attach", "/", "outcome=deny reason=%s transport=%s peer=%s", reason,
 	           c->hs ? c->hs->transport : "?", c->hs ? c->hs->peer : "?");
-	srv_error(c, tag, code, "%s", msg);
+	srv_error(c, code, "%s", msg);
 }
 
 /* Strip surrounding whitespace of a ticket written to an auth fid. */
@@ -165,7 +161,7 @@ static const char *srv_trim(char *s)
 }
 
 /* Fill `who` from a ticket and the uname; 0, or -1 after answering. */
-static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token,
+static int srv_attach_ticket(struct srv_conn *c, const char *token,
                              const char *uname, struct principal *who)
 {
 	struct hive *hive = c->srv->hive;
@@ -174,7 +170,7 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 	const char *why = "malformed";
 	if (ticket_verify(token, &hive->keys, &t, &why) < 0) {
 		snprintf(msg, sizeof msg, "ticket refused: %s", why ? why : "invalid");
-		srv_attach_deny(c, tag, who, why ? why : "invalid", EKEYREJECTED, 0, msg);
+		srv_attach_deny(c, who, why ? why : "invalid", EKEYREJECTED, 0, msg);
 		return -1;
 	}
 	/* From here on, refusals name who the ticket claims to be. */
@@ -184,7 +180,7 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 	who->session_id = sid;
 	who->transport = transport;
 	if (ticket_expired(&t, srv_wall_ms())) {
-		srv_attach_deny(c, tag, who, "expired", EKEYEXPIRED, 1, "ticket expired");
+		srv_attach_deny(c, who, "expired", EKEYEXPIRED, 1, "ticket expired");
 		return -1;
 	}
 	/* uname may say `role` or `role:id` (Cohesix); when it names a role
@@ -198,14 +194,14 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 	if (ur != HIVE_ROLE_NONE && ur != who->role) {
 		snprintf(msg, sizeof msg, "ticket role mismatch: uname says %.64s, ticket says %s", role,
 		         principal_role_name(who->role));
-		srv_attach_deny(c, tag, who, "role-mismatch", EACCES, 0, msg);
+		srv_attach_deny(c, who, "role-mismatch", EACCES, 0, msg);
 		return -1;
 	}
 	if (ur != HIVE_ROLE_NONE && id && *id) {
 		if (who->subject[0] && strcmp(who->subject, id) != 0) {
 			snprintf(msg, sizeof msg, "ticket subject mismatch: uname says %.64s, ticket says %s",
 			         id, who->subject);
-			srv_attach_deny(c, tag, who, "subject-mismatch", EACCES, 0, msg);
+			srv_attach_deny(c, who, "subject-mismatch", EACCES, 0, msg);
 			return -1;
 		}
 		if (!who->subject[0])
@@ -217,17 +213,16 @@ static int srv_attach_ticket(struct srv_conn *c, uint16_t tag, const char *token
 void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 {
 	struct hive *hive = c->srv->hive;
-	uint16_t tag = m->tag;
 	char uname[HIVE_ATTACH_STR_MAX], aname[HIVE_ATTACH_STR_MAX];
 	if (srv_cstr(m->u.tattach.uname, uname, sizeof uname) < 0 ||
 	    srv_cstr(m->u.tattach.aname, aname, sizeof aname) < 0) {
-		srv_error(c, tag, EINVAL, "attach: uname or aname too long (max %u) or not text",
+		srv_error(c, EINVAL, "attach: uname or aname too long (max %u) or not text",
 		          HIVE_ATTACH_STR_MAX - 1);
 		return;
 	}
 	uint32_t fid = m->u.tattach.fid, afid = m->u.tattach.afid;
 	if (srv_fids_get(&c->fids, fid)) {
-		srv_error(c, tag, EEXIST, "attach: fid %u is in use", fid);
+		srv_error(c, EEXIST, "attach: fid %u is in use", fid);
 		return;
 	}
 	struct principal who;
@@ -239,7 +234,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	if (afid != NINEP_NOFID) {
 		struct srv_fid *af = srv_fids_get(&c->fids, afid);
 		if (!af || !af->is_auth) {
-			srv_error(c, tag, EINVAL, "attach: afid %u is not an auth fid", afid);
+			srv_error(c, EINVAL, "attach: afid %u is not an auth fid", afid);
 			return;
 		}
 		token = af->ticket ? srv_trim(af->ticket) : NULL;
@@ -248,19 +243,19 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	} else if (srv_is_ticket(aname)) {
 		token = aname;
 	} else if (aname[0] && strcmp(aname, "/") != 0) {
-		srv_error(c, tag, ENOENT, "attach: unknown aname '%.64s' (use \"\", \"/\" or a ticket)",
+		srv_error(c, ENOENT, "attach: unknown aname '%.64s' (use \"\", \"/\" or a ticket)",
 		          aname);
 		return;
 	}
 
 	if (token) {
-		if (srv_attach_ticket(c, tag, token, uname, &who) < 0)
+		if (srv_attach_ticket(c, token, uname, &who) < 0)
 			return;
 	} else if (srv_is_owner(c)) {
 		who.role = HIVE_ROLE_QUEEN;
 		snprintf(who.subject, sizeof who.subject, "uid:%lld", c->peer_uid);
 	} else {
-		srv_attach_deny(c, tag, &who, "ticket-required", EACCES, 0,
+		srv_attach_deny(c, &who, "ticket-required", EACCES, 0,
 		                c->is_unix ? "ticket required: this uid does not own the hive"
 		                           : "ticket required");
 		return;
@@ -271,7 +266,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	if (who.role == HIVE_ROLE_WORKER) {
 		struct err err = { 0 };
 		if (lifecycle_gate(&hive->lifecycle, LC_GATE_ATTACH, &err) < 0) {
-			srv_attach_deny(c, tag, &who, "lifecycle", err.code > 0 ? err.code : EAGAIN, 0,
+			srv_attach_deny(c, &who, "lifecycle", err.code > 0 ? err.code : EAGAIN, 0,
 			                err.msg[0] ? err.msg : "refused: hive is not accepting workers");
 			return;
 		}
@@ -280,7 +275,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	struct srv_fid *f;
 	int rc = srv_fids_add(&c->fids, fid, &f);
 	if (rc < 0) {
-		srv_error(c, tag, -rc, "attach: cannot use fid %u: %s", fid, strerror(-rc));
+		srv_error(c, -rc, "attach: cannot use fid %u: %s", fid, strerror(-rc));
 		return;
 	}
 	f->node = ns_root(hive->ns);
@@ -296,8 +291,6 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	           c->hs ? c->hs->transport : "?", c->hs ? c->hs->peer : "?", uname);
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RATTACH;
-	r.tag = tag;
 	struct ns_attr a;
 	ns_getattr(f->node, &a);
 	r.u.rattach.qid.type = a.qid_type;
