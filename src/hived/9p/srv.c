@@ -5,13 +5,17 @@
  * wake-up does one read of up to msize bytes, into a buffer shared by all
  * sessions when nothing is left over from before (so an idle session holds
  * no receive memory and a pipelined burst takes one read), else into the
- * session's receive buffer (at most msize), then handles every complete
- * frame: decode, dispatch, reply. Replies are built in one shared scratch
- * buffer and collected in a shared batch buffer while the session's frames
- * are handled; the batch leaves in one write when they are done (or when
- * it fills), so a client that pipelines N requests costs one read and one
- * write, not N writes. Only what the socket does not take is copied into
- * the session's output queue. A queue past
+ * session's receive buffer (at most msize), then handles the complete
+ * frames: decode, dispatch, reply. At most HIVE_FRAMES_PER_TURN of them per
+ * turn: the rest wait in the receive buffer and the session comes back
+ * after the other ready sessions (see srv_conn_io), so one pipelining
+ * client cannot keep everyone else waiting. Replies are built in one shared
+ * scratch buffer and collected in a shared batch buffer while the
+ * session's frames are handled; the batch leaves in one write when they
+ * are done (or when it fills), so a client that pipelines N requests costs
+ * a few reads and writes, not N of each. Every reply leaves through
+ * srv_respond, which sets its tag and type from the request. Only what the
+ * socket does not take is copied into the session's output queue. A queue past
  * HIVE_OUTQ_BYTES_MAX turns reading off for that session (back-pressure)
  * until it drains, so a client that never reads cannot grow our memory or
  * slow anyone else. A frame with a size field we cannot trust closes the
@@ -84,17 +88,6 @@ static void srv_reap(struct srv *srv)
 		srv->zombies = c->next;
 		free(c);
 	}
-}
-
-/* Turn EPOLLIN/EPOLLOUT on or off as the queue and back-pressure say. */
-static void srv_conn_events(struct srv_conn *c)
-{
-	uint32_t ev = 0;
-	if (c->reading)
-		ev |= EPOLLIN;
-	if (c->txlen)
-		ev |= EPOLLOUT;
-	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
 /* Write what the queue holds. Returns 0, or -errno if the socket broke. */
@@ -367,19 +360,20 @@ static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, const struct 
 }
 
 /*
- * Handle every complete frame in buf[0..len) while the queue has room; set
- * *used to the bytes handled. The replies collect in the batch and leave
- * together at the end. Returns 0, or -1 if the session must close (a size
- * field we cannot trust).
+ * Handle the complete frames in buf[0..len) while the queue has room, at
+ * most HIVE_FRAMES_PER_TURN of them; set *used to the bytes handled. The
+ * replies collect in the batch and leave together at the end. Returns 0,
+ * or -1 if the session must close (a size field we cannot trust).
  */
 static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, size_t *used)
 {
 	struct srv *srv = c->srv;
 	size_t off = 0;
+	uint32_t served = 0;
 	int rc = 0;
 	srv->batch_conn = c;
 	srv->batchlen = 0;
-	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX) {
+	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX && served < HIVE_FRAMES_PER_TURN) {
 		struct ninep_hdr h;
 		int got = ninep_hdr_decode(buf + off, len - off, c->msize, &h);
 		if (got < 0) {
@@ -391,6 +385,7 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 		c->frame_start_ms = 0;
 		srv_conn_frame(c, buf + off, &h);
 		off += h.size;
+		served++;
 	}
 	srv->batch_conn = NULL;
 	*used = off;
@@ -404,30 +399,39 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 	return rc;
 }
 
-/* Handle the complete frames waiting in rx. Returns as srv_conn_frames. */
-static int srv_conn_process(struct srv_conn *c)
-{
-	size_t off = 0;
-	int rc = srv_conn_frames(c, c->rx, c->rxlen, &off);
-	if (c->dead)
-		return 0;
-	if (off) {
-		memmove(c->rx, c->rx + off, c->rxlen - off);
-		c->rxlen -= off;
-	}
-	return rc;
-}
-
-/* Is there a complete frame waiting in rx (held back by back-pressure)? */
+/* Is there a complete frame waiting in rx (left for a later turn, or held
+ * back by back-pressure)? */
 static int srv_conn_has_frame(const struct srv_conn *c)
 {
 	struct ninep_hdr h;
-	return ninep_hdr_decode(c->rx, c->rxlen, c->msize, &h) == 1 && c->rxlen >= h.size;
+	return ninep_hdr_decode(c->rx + c->rxoff, c->rxlen, c->msize, &h) == 1 && c->rxlen >= h.size;
 }
 
-/* Make room in rx for the frame whose size field is already there. */
+/* Handle this turn's share of the complete frames waiting in rx. Returns
+ * as srv_conn_frames. */
+static int srv_conn_process(struct srv_conn *c)
+{
+	size_t off = 0;
+	int rc = srv_conn_frames(c, c->rx + c->rxoff, c->rxlen, &off);
+	if (c->dead)
+		return 0;
+	/* Consumed from the front; what is left moves down only before the
+	 * next read, so a burst served over many turns is not copied per turn. */
+	c->rxoff += off;
+	c->rxlen -= off;
+	if (!c->rxlen)
+		c->rxoff = 0;
+	return rc;
+}
+
+/* Make room in rx, from its start, for the frame whose size field may
+ * already be there (what rx holds moves to the front first). */
 static int srv_conn_rx_room(struct srv_conn *c)
 {
+	if (c->rxoff) {
+		memmove(c->rx, c->rx + c->rxoff, c->rxlen);
+		c->rxoff = 0;
+	}
 	size_t want = HIVE_RXBUF_INITIAL;
 	struct ninep_hdr h;
 	int got = ninep_hdr_decode(c->rx, c->rxlen, c->msize, &h);
@@ -445,7 +449,7 @@ static int srv_conn_rx_room(struct srv_conn *c)
 	return 0;
 }
 
-/* Keep the n unhandled bytes at buf (rx was empty) for the next read. */
+/* Keep the n unhandled bytes at buf (rx was empty) for a later turn. */
 static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
 	size_t want = n > HIVE_RXBUF_INITIAL ? n : HIVE_RXBUF_INITIAL;
@@ -457,6 +461,7 @@ static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 		c->rxcap = want;
 	}
 	memcpy(c->rx, buf, n);
+	c->rxoff = 0;
 	c->rxlen = n;
 	/* A partial frame's header may be there: grow for the whole frame. */
 	return srv_conn_rx_room(c);
@@ -465,8 +470,9 @@ static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 /*
  * The common case, nothing left over from before: read all that is there,
  * up to msize, into the shared buffer and handle the frames in place, so a
- * burst of pipelined requests takes one read and no copy. Only a partial
- * frame (or frames held back by back-pressure) is copied into rx.
+ * burst of pipelined requests takes one read and no copy. What this turn
+ * does not handle (a partial frame, frames past HIVE_FRAMES_PER_TURN or
+ * held back by back-pressure) is copied into rx.
  */
 static int srv_conn_read_direct(struct srv_conn *c)
 {
@@ -492,21 +498,16 @@ static int srv_conn_read_direct(struct srv_conn *c)
 	return srv_conn_rx_keep(c, srv->rxbuf + used, (size_t)n - used);
 }
 
+/* Read once (rx holds no complete frame) and handle this turn's frames. */
 static void srv_conn_read(struct srv_conn *c)
 {
 	if (!c->rxlen) {
-		if (srv_conn_read_direct(c) < 0) {
+		if (srv_conn_read_direct(c) < 0)
 			srv_conn_close(c, "bad-frame-size");
-			return;
-		}
-		goto done;
+		return;
 	}
 	if (srv_conn_rx_room(c) < 0) {
 		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-	if (c->rxlen == c->rxcap) {
-		/* Full of complete frames held back by back-pressure. */
 		return;
 	}
 	ssize_t n = read(c->fd, c->rx + c->rxlen, c->rxcap - c->rxlen);
@@ -521,25 +522,17 @@ static void srv_conn_read(struct srv_conn *c)
 	}
 	c->rxlen += (size_t)n;
 	/* The header may have just arrived: grow for the whole frame. */
-	if (srv_conn_rx_room(c) < 0) {
+	if (srv_conn_rx_room(c) < 0 || srv_conn_process(c) < 0)
 		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-	if (srv_conn_process(c) < 0) {
-		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-done:
-	if (c->dead)
-		return;
-	if (c->rxlen && !srv_conn_has_frame(c)) {
-		if (!c->frame_start_ms)
-			c->frame_start_ms = loop_now_ms();
-	} else {
-		c->frame_start_ms = 0;
-	}
 }
 
+/*
+ * One turn of a session. Frames left in rx by an earlier turn go before
+ * the socket is read again (it stays readable meanwhile). While such
+ * frames wait, the session also asks for EPOLLOUT, which a socket with
+ * room is at once: the loop comes back to it next turn, after every other
+ * ready session had its own turn, without a timer or a busy wait.
+ */
 static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct srv_conn *c = arg;
@@ -548,22 +541,17 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 			srv_conn_close(c, NULL);
 			return;
 		}
-		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2) {
-			/* Drained enough: handle what waited, then read again. */
+		/* Drained enough: handle what waited, then read again. */
+		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2)
 			c->reading = 1;
-			if (srv_conn_process(c) < 0) {
-				srv_conn_close(c, "bad-frame-size");
-				return;
-			}
-			if (c->dead)
-				return;
-		}
 	}
-	if ((events & EPOLLIN) && c->reading)
+	if (c->reading && srv_conn_has_frame(c)) {
+		if (srv_conn_process(c) < 0)
+			srv_conn_close(c, "bad-frame-size");
+	} else if ((events & EPOLLIN) && c->reading) {
 		srv_conn_read(c);
-	else if (events & (EPOLLHUP | EPOLLERR)) {
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		srv_conn_close(c, NULL);
-		return;
 	}
 	if (c->dead)
 		return;
@@ -573,7 +561,19 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	}
 	if (c->txlen >= HIVE_OUTQ_BYTES_MAX)
 		c->reading = 0;
-	srv_conn_events(c);
+	/* The partial-frame clock runs only while rx holds part of a frame. */
+	if (c->rxlen && !srv_conn_has_frame(c)) {
+		if (!c->frame_start_ms)
+			c->frame_start_ms = loop_now_ms();
+	} else {
+		c->frame_start_ms = 0;
+	}
+	uint32_t ev = 0;
+	if (c->reading)
+		ev |= EPOLLIN;
+	if (c->txlen || (c->reading && srv_conn_has_frame(c)))
+		ev |= EPOLLOUT;
+	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
 int srv_accept(struct srv *srv, int fd, const char *transport, const char *peer, long long peer_uid)
@@ -634,7 +634,7 @@ static void srv_sweep(struct loop *loop, void *arg)
 		if (!c->rxlen && c->rx && now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
 			free(c->rx);
 			c->rx = NULL;
-			c->rxcap = 0;
+			c->rxoff = c->rxcap = 0;
 		}
 	}
 }

@@ -124,10 +124,11 @@ struct srv_conn {
 	int attached;
 	uint64_t since_ms, last_ms;
 	uint64_t frame_start_ms; /* first byte of an incomplete frame, 0 if none */
-	/* Receive buffer: what a read left unhandled (a partial frame, or
-	 * frames held back by back-pressure); at most msize, none when idle. */
+	/* Receive buffer: what a read left unhandled (a partial frame, frames
+	 * past this turn's share, or frames held back by back-pressure) at
+	 * rx[rxoff, rxoff + rxlen); at most msize, none when idle. */
 	uint8_t *rx;
-	size_t rxlen, rxcap;
+	size_t rxoff, rxlen, rxcap;
 	/* Output queue: what the socket did not take yet. */
 	uint8_t *tx;
 	size_t txoff, txlen, txcap;
