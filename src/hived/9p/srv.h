@@ -41,10 +41,12 @@ uint32_t srv_count(const struct srv *srv);
 void srv_set_handshake_timeout(struct srv *srv, uint32_t ms);
 
 struct srv_conn;
-/* Called once for every reply (errors and Rflush too) after it has been
- * written or queued: `req` is the header of the request it answers and
- * reply[0..len) the encoded frame. The hook point for what must see every
- * answer (tests today, the audit chain next); it must not reply itself. */
+/* Called once for every reply (errors and Rflush too) once it has been
+ * handed to the session: written, queued, or dropped because the session
+ * is already closing (the answer was decided all the same). `req` is the
+ * header of the request it answers and reply[0..len) the encoded frame.
+ * The hook point for what must see every answer (tests today, the audit
+ * chain next); it must not reply itself. */
 typedef void (*srv_reply_hook_fn)(struct srv_conn *c, const struct ninep_hdr *req,
                                   const uint8_t *reply, size_t len, void *arg);
 /* Set the reply hook (NULL = none). */
