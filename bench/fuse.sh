@@ -25,7 +25,7 @@ per_op_us() { # command... -> microseconds per run, N runs
 	echo $(((t1 - t0) / N / 1000))
 }
 bare=$("$B/bench/loadgen" --socket "$sock" --path /proc/version --conns 1 --seconds 3 |
-	sed -E 's/.*ops_per_s=([0-9.]+).*/\1/' | awk '{ printf "%.1f", 1e6 / $1 }')
+	sed -E 's/.*ops_per_s=([0-9.]+).*/\1/' | awk '{ printf "%.1f", 1e6 / $1 }') || true
 fuse=$(per_op_us cat "$mnt/proc/version")
 hcat=$(per_op_us "$B/hive" --socket "$sock" cat /proc/version)
 local_cat=$(per_op_us cat "$work/local-version")

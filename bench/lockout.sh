@@ -29,6 +29,9 @@ trap lcleanup EXIT
 ulimit -n 8192 2>/dev/null || true
 "$B/hived" --state "$st" --tcp 127.0.0.1:0 2>"$work/lockout-hived.log" & lpids+=($!)
 for _ in $(seq 200); do [ -S "$st/hive.sock" ] && [ -s "$st/tcp.port" ] && break; sleep 0.05; done
+if ! [ -S "$st/hive.sock" ] || ! [ -s "$st/tcp.port" ]; then
+	echo "lockout: hived did not start:" >&2; cat "$work/lockout-hived.log" >&2; exit 1
+fi
 port=$(cat "$st/tcp.port")
 ticket=$("$B/hive" ticket mint --state "$st" --role worker --subject bench-worker --ttl 600)
 probe() { # -> "p50_ms p99_ms refused probes" of the queen's probes
