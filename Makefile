@@ -5,7 +5,8 @@
 #   make ASAN=1     ASan+UBSan build into build-asan/
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
-#   make bench      benchmarks against diod (baseline in the same run)
+#   make bench      benchmarks against diod (baseline in the same run);
+#                   BENCH=9p|fuse|lockout runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc
@@ -134,7 +135,7 @@ demo: deps
 
 bench: deps
 	$(MAKE) all
-	bench/run.sh
+	BENCH="$(BENCH)" bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

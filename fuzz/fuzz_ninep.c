@@ -12,7 +12,10 @@
  *   encoding into one byte less than needed gives -ENOBUFS.
  * The input, and the payload of any Rread/Rreaddir decoded from it, is also
  * walked as a 9P2000 directory (next_stat) and as an Rreaddir payload
- * (next_dirent); each entry found must re-encode to the same bytes. Any violation traps, so libFuzzer reports it as a crash.
+ * (next_dirent); each entry found must re-encode to the same bytes. The
+ * input is also read as a receive buffer by the header decoder, which must
+ * agree with the size field, the msize bound and any full decode. Any
+ * violation traps, so libFuzzer reports it as a crash.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -68,15 +71,42 @@ static void check_entries(const uint8_t *data, size_t size)
 	REQUIRE(rc != 0 || pos == size);
 }
 
+/* The input as a server's receive buffer: the header decoder must agree
+ * with the size field and the bound, and say "need more" only when short. */
+static void check_header(const uint8_t *buf, size_t len, uint32_t msize)
+{
+	struct ninep_hdr h;
+	uint32_t bound = msize ? msize : HIVE_MSIZE_MAX;
+	int rc = ninep_hdr_decode(buf, len, msize, &h);
+
+	REQUIRE(rc == 1 || rc == 0 || rc == -EMSGSIZE);
+	if (rc != 1) {
+		REQUIRE(h.size == 0 && h.type == 0 && h.tag == 0);
+		uint32_t size = ninep_frame_size(buf, len);
+		if (rc == 0)
+			REQUIRE(len < 4 || (len < NINEP_HDR && size >= NINEP_HDR && size <= bound));
+		else
+			REQUIRE(len >= 4 && (size < NINEP_HDR || size > bound));
+		return;
+	}
+	REQUIRE(len >= NINEP_HDR);
+	REQUIRE(h.size == ninep_frame_size(buf, len) && h.size >= NINEP_HDR && h.size <= bound);
+	REQUIRE(h.type == buf[4] && h.tag == (uint16_t)(buf[5] | buf[6] << 8));
+}
+
 static void check_frame(const uint8_t *buf, size_t len, uint32_t msize, enum ninep_dialect d)
 {
 	struct ninep_msg a, b;
+	struct ninep_hdr h;
 	int rc = ninep_decode(buf, len, msize, d, &a);
 
 	REQUIRE(rc == 0 || rc == -EMSGSIZE || rc == -EBADMSG || rc == -EPROTO);
 	if (rc != 0)
 		return;
 	REQUIRE(len >= NINEP_HDR && len <= (msize ? msize : HIVE_MSIZE_MAX));
+	/* A frame that decodes has a header that decodes to the same. */
+	REQUIRE(ninep_hdr_decode(buf, len, msize, &h) == 1);
+	REQUIRE(h.size == len && h.type == a.type && h.tag == a.tag);
 
 	int n1 = ninep_encode(&a, d, out1, sizeof out1);
 	REQUIRE(n1 > 0);
@@ -121,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_frame(patched, size, msizes[m], dialects[d]);
 		}
 	}
+	for (size_t m = 0; m < 3; m++)
+		check_header(data, size, msizes[m]);
 	check_entries(data, size);
 	free(patched);
 	return 0;

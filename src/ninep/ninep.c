@@ -556,6 +556,24 @@ uint32_t ninep_frame_size(const uint8_t *buf, size_t len)
 	return len < 4 ? 0 : (uint32_t)ninep_rd_uint(&r, 4);
 }
 
+int ninep_hdr_decode(const uint8_t *buf, size_t len, uint32_t msize, struct ninep_hdr *h)
+{
+	struct ninep_rd r = { buf, len, 0, 0 };
+
+	memset(h, 0, sizeof *h);
+	if (len < 4)
+		return 0;
+	uint32_t size = (uint32_t)ninep_rd_uint(&r, 4);
+	if (size < NINEP_HDR || size > (msize ? msize : HIVE_MSIZE_MAX))
+		return -EMSGSIZE;
+	if (len < NINEP_HDR)
+		return 0;
+	h->size = size;
+	h->type = (uint8_t)ninep_rd_uint(&r, 1);
+	h->tag = (uint16_t)ninep_rd_uint(&r, 2);
+	return 1;
+}
+
 int ninep_decode(const uint8_t *buf, size_t len, uint32_t msize,
                  enum ninep_dialect dialect, struct ninep_msg *out)
 {

@@ -227,6 +227,25 @@ struct ninep_msg {
  */
 uint32_t ninep_frame_size(const uint8_t *buf, size_t len);
 
+/* The fixed header every frame starts with. */
+struct ninep_hdr {
+	uint32_t size; /* the whole frame, header included */
+	uint8_t type;
+	uint16_t tag;
+};
+
+/*
+ * Decode the header of the frame at buf[0..len), where len may be less or
+ * more than one frame (a receive buffer). Checks the size field against
+ * [NINEP_HDR, msize] (msize 0 = HIVE_MSIZE_MAX) as soon as its 4 bytes are
+ * there, so a peer cannot make the caller wait for a frame it will refuse.
+ * Returns 1 with *h filled when the header is complete (the frame itself
+ * is complete when len >= h->size), 0 when more bytes are needed, or
+ * -EMSGSIZE when the size field is out of bounds (the stream cannot be
+ * resynchronised). *h is zeroed unless 1 is returned.
+ */
+int ninep_hdr_decode(const uint8_t *buf, size_t len, uint32_t msize, struct ninep_hdr *h);
+
 /*
  * Decode exactly one frame of `len` bytes (the size field must equal len).
  * Both T- and R-messages decode (the client decodes R, the server T).

@@ -5,13 +5,17 @@
  * wake-up does one read of up to msize bytes, into a buffer shared by all
  * sessions when nothing is left over from before (so an idle session holds
  * no receive memory and a pipelined burst takes one read), else into the
- * session's receive buffer (at most msize), then handles every complete
- * frame: decode, dispatch, reply. Replies are built in one shared scratch
- * buffer and collected in a shared batch buffer while the session's frames
- * are handled; the batch leaves in one write when they are done (or when
- * it fills), so a client that pipelines N requests costs one read and one
- * write, not N writes. Only what the socket does not take is copied into
- * the session's output queue. A queue past
+ * session's receive buffer (at most msize), then handles the complete
+ * frames: decode, dispatch, reply. At most HIVE_FRAMES_PER_TURN of them per
+ * turn: the rest wait in the receive buffer and the session comes back
+ * after the other ready sessions (see srv_conn_io), so one pipelining
+ * client cannot keep everyone else waiting. Replies are built in one shared
+ * scratch buffer and collected in a shared batch buffer while the
+ * session's frames are handled; the batch leaves in one write when they
+ * are done (or when it fills), so a client that pipelines N requests costs
+ * a few reads and writes, not N of each. Every reply leaves through
+ * srv_respond, which sets its tag and type from the request. Only what the
+ * socket does not take is copied into the session's output queue. A queue past
  * HIVE_OUTQ_BYTES_MAX turns reading off for that session (back-pressure)
  * until it drains, so a client that never reads cannot grow our memory or
  * slow anyone else. A frame with a size field we cannot trust closes the
@@ -85,17 +89,6 @@ static void srv_reap(struct srv *srv)
 		srv->zombies = c->next;
 		free(c);
 	}
-}
-
-/* Turn EPOLLIN/EPOLLOUT on or off as the queue and back-pressure say. */
-static void srv_conn_events(struct srv_conn *c)
-{
-	uint32_t ev = 0;
-	if (c->reading)
-		ev |= EPOLLIN;
-	if (c->txlen)
-		ev |= EPOLLOUT;
-	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
 /* Write what the queue holds. Returns 0, or -errno if the socket broke. */
@@ -192,7 +185,9 @@ static int srv_batch_flush(struct srv_conn *c, const uint8_t *extra, size_t n)
 	return rc;
 }
 
-int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
+/* Write one encoded reply: into the batch while the session's frames are
+ * handled, else straight to the socket; queue what the socket does not take. */
+static int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
 	struct srv *srv = c->srv;
 	if (c->dead)
@@ -225,50 +220,81 @@ int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 	return srv_queue(c, buf + off, n - off);
 }
 
-int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
+/*
+ * The one place every reply passes, as lib9p's respond(): the tag and the
+ * type come from the request being answered (c->req), never from the
+ * handler; `body` carries the reply's fields (NULL for an error), `code`
+ * is 0 or the errno of an error whose text is `ename`. Once the reply is
+ * on its way the server's reply hook sees it (the audit chain's hook
+ * point).
+ */
+static int srv_respond(struct srv_conn *c, const struct ninep_msg *body, int code, const char *ename)
 {
+	struct srv *srv = c->srv;
 	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
-	uint8_t *buf = c->srv->scratch;
-	int n = ninep_encode(m, d, buf, c->msize ? c->msize : HIVE_MSIZE_MAX);
+	struct ninep_msg r;
+	/* An error is tiny; it is encoded into a stack buffer so an error
+	 * about a reply being built in scratch cannot clobber anything. */
+	uint8_t ebuf[NINEP_HDR + 2 + HIVE_ERRSTR_MAX];
+	uint8_t *buf = srv->scratch;
+	size_t cap = c->msize ? c->msize : HIVE_MSIZE_MAX;
+
+	if (code) {
+		memset(&r, 0, sizeof r);
+		if (c->dialect == NINEP_9P2000L) {
+			r.type = NINEP_RLERROR;
+			r.u.rlerror.ecode = (uint32_t)code;
+		} else {
+			r.type = NINEP_RERROR;
+			r.u.rerror.ename = ninep_str_c(ename);
+		}
+		buf = ebuf;
+		cap = sizeof ebuf;
+	} else {
+		r = *body;
+		r.type = (uint8_t)(c->req.type + 1); /* every R is its T plus one */
+	}
+	r.tag = c->req.tag;
+	int n = ninep_encode(&r, d, buf, cap);
 	if (n < 0) {
+		if (code)
+			return n;
 		/* Our own reply did not encode (too big for msize): say so on
 		 * the tag rather than leave the client waiting. */
-		return srv_error(c, m->tag, EIO, "reply %s does not fit msize %u",
-		                 ninep_type_name(m->type), c->msize);
+		return srv_error(c, EIO, "reply %s does not fit msize %u", ninep_type_name(r.type),
+		                 c->msize);
 	}
-	return srv_send(c, buf, (size_t)n);
+	int rc = srv_send(c, buf, (size_t)n);
+	if (srv->reply_hook)
+		srv->reply_hook(c, &c->req, buf, (size_t)n, srv->reply_hook_arg);
+	return rc;
 }
 
-int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
+int srv_reply(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct ninep_msg r;
+	return srv_respond(c, m, 0, NULL);
+}
+
+int srv_error(struct srv_conn *c, int code, const char *fmt, ...)
+{
 	char msg[HIVE_ERRSTR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	memset(&r, 0, sizeof r);
-	r.tag = tag;
-	if (c->dialect == NINEP_9P2000L) {
-		r.type = NINEP_RLERROR;
-		r.u.rlerror.ecode = (uint32_t)(code > 0 ? code : EIO);
-	} else {
-		/* The Linux kernel's 9P2000 client turns an Rerror into an
-		 * errno by exact match against a table of strerror() texts
-		 * ("Permission denied", ...); any other text becomes
-		 * ESERVERFAULT. So the text is strerror(code); the detail
-		 * still reaches 9P2000.L clients as the code, and the log. */
-		r.type = NINEP_RERROR;
-		r.u.rerror.ename = ninep_str_c(strerror(code > 0 ? code : EIO));
-	}
-	enum ninep_dialect d = c->dialect ? c->dialect : NINEP_9P2000;
-	/* An error is tiny; encode it into a stack buffer so an error about
-	 * a reply being built in scratch cannot clobber anything. */
-	uint8_t buf[NINEP_HDR + 2 + HIVE_ERRSTR_MAX];
-	int n = ninep_encode(&r, d, buf, sizeof buf);
-	if (n < 0)
-		return n;
-	return srv_send(c, buf, (size_t)n);
+	/* The Linux kernel's 9P2000 client turns an Rerror into an errno by
+	 * exact match against a table of strerror() texts ("Permission
+	 * denied", ...); any other text becomes ESERVERFAULT. So the text on
+	 * the wire is strerror(code); the detail still reaches 9P2000.L
+	 * clients as the code, and the log. */
+	code = code > 0 ? code : EIO;
+	return srv_respond(c, NULL, code, strerror(code));
+}
+
+void srv_set_reply_hook(struct srv *srv, srv_reply_hook_fn fn, void *arg)
+{
+	srv->reply_hook = fn;
+	srv->reply_hook_arg = arg;
 }
 
 static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)
@@ -279,45 +305,46 @@ static int srv_tag_busy(const struct srv_conn *c, uint16_t tag)
 	return 0;
 }
 
-/* Handle one complete frame of `len` bytes at buf. */
-static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, size_t len)
+/* Handle one complete frame (header h) of h->size bytes at buf. */
+static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, const struct ninep_hdr *h)
 {
 	struct ninep_msg m;
-	uint8_t type = buf[4];
-	uint16_t tag = (uint16_t)(buf[5] | (buf[6] << 8));
+	uint16_t tag = h->tag;
 
+	/* From here on every reply, errors included, answers this request. */
+	c->req = *h;
 	c->last_ms = loop_now_ms();
 	if (c->hs) {
 		c->hs->rx_msgs++;
 		c->hs->last_ms = c->last_ms;
 	}
-	if (c->dialect == NINEP_DIALECT_NONE && type != NINEP_TVERSION) {
-		srv_error(c, tag, EPROTO, "bad message: %s before Tversion", ninep_type_name(type));
+	if (c->dialect == NINEP_DIALECT_NONE && h->type != NINEP_TVERSION) {
+		srv_error(c, EPROTO, "bad message: %s before Tversion", ninep_type_name(h->type));
 		return;
 	}
 	memset(&m, 0, sizeof m);
-	int rc = ninep_decode(buf, len, c->msize, c->dialect, &m);
+	int rc = ninep_decode(buf, h->size, c->msize, c->dialect, &m);
 	if (rc < 0) {
-		srv_error(c, tag, rc == -EPROTO ? EPROTO : EBADMSG, "bad message: %s: %s",
-		          ninep_type_name(type),
+		srv_error(c, rc == -EPROTO ? EPROTO : EBADMSG, "bad message: %s: %s",
+		          ninep_type_name(h->type),
 		          rc == -EPROTO ? "not a request of this dialect" : "malformed");
 		return;
 	}
 	if (m.type & 1) {
 		/* R-messages have odd numbers; a client does not send them. */
-		srv_error(c, tag, EPROTO, "bad message: %s is a reply", ninep_type_name(type));
+		srv_error(c, EPROTO, "bad message: %s is a reply", ninep_type_name(h->type));
 		return;
 	}
 	if (m.type != NINEP_TVERSION && tag == NINEP_NOTAG) {
-		srv_error(c, tag, EINVAL, "bad message: NOTAG is for Tversion only");
+		srv_error(c, EINVAL, "bad message: NOTAG is for Tversion only");
 		return;
 	}
 	if (m.type != NINEP_TVERSION && srv_tag_busy(c, tag)) {
-		srv_error(c, tag, EBUSY, "tag %u is already in flight", tag);
+		srv_error(c, EBUSY, "tag %u is already in flight", tag);
 		return;
 	}
 	if (c->ninflight >= HIVE_TAGS_MAX) {
-		srv_error(c, tag, EBUSY, "too many requests in flight (max %u)", HIVE_TAGS_MAX);
+		srv_error(c, EBUSY, "too many requests in flight (max %u)", HIVE_TAGS_MAX);
 		return;
 	}
 	c->inflight[c->ninflight++] = tag;
@@ -334,33 +361,32 @@ static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, size_t len)
 }
 
 /*
- * Handle every complete frame in buf[0..len) while the queue has room; set
- * *used to the bytes handled. The replies collect in the batch and leave
- * together at the end. Returns 0, or -1 if the session must close (a size
- * field we cannot trust).
+ * Handle the complete frames in buf[0..len) while the queue has room, at
+ * most HIVE_FRAMES_PER_TURN of them; set *used to the bytes handled. The
+ * replies collect in the batch and leave together at the end. Returns 0,
+ * or -1 if the session must close (a size field we cannot trust).
  */
 static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, size_t *used)
 {
 	struct srv *srv = c->srv;
 	size_t off = 0;
+	uint32_t served = 0;
 	int rc = 0;
 	srv->batch_conn = c;
 	srv->batchlen = 0;
-	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX) {
-		size_t avail = len - off;
-		uint32_t size = ninep_frame_size(buf + off, avail);
-		if (avail < 4)
-			break;
-		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
-		if (size < NINEP_HDR || size > limit) {
+	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX && served < HIVE_FRAMES_PER_TURN) {
+		struct ninep_hdr h;
+		int got = ninep_hdr_decode(buf + off, len - off, c->msize, &h);
+		if (got < 0) {
 			rc = -1;
 			break;
 		}
-		if (avail < size)
+		if (!got || len - off < h.size)
 			break;
 		c->frame_start_ms = 0;
-		srv_conn_frame(c, buf + off, size);
-		off += size;
+		srv_conn_frame(c, buf + off, &h);
+		off += h.size;
+		served++;
 	}
 	srv->batch_conn = NULL;
 	*used = off;
@@ -374,39 +400,46 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 	return rc;
 }
 
-/* Handle the complete frames waiting in rx. Returns as srv_conn_frames. */
+/* Is there a complete frame waiting in rx (left for a later turn, or held
+ * back by back-pressure)? */
+static int srv_conn_has_frame(const struct srv_conn *c)
+{
+	struct ninep_hdr h;
+	return ninep_hdr_decode(c->rx + c->rxoff, c->rxlen, c->msize, &h) == 1 && c->rxlen >= h.size;
+}
+
+/* Handle this turn's share of the complete frames waiting in rx. Returns
+ * as srv_conn_frames. */
 static int srv_conn_process(struct srv_conn *c)
 {
 	size_t off = 0;
-	int rc = srv_conn_frames(c, c->rx, c->rxlen, &off);
+	int rc = srv_conn_frames(c, c->rx + c->rxoff, c->rxlen, &off);
 	if (c->dead)
 		return 0;
-	if (off) {
-		memmove(c->rx, c->rx + off, c->rxlen - off);
-		c->rxlen -= off;
-	}
+	/* Consumed from the front; what is left moves down only before the
+	 * next read, so a burst served over many turns is not copied per turn. */
+	c->rxoff += off;
+	c->rxlen -= off;
+	if (!c->rxlen)
+		c->rxoff = 0;
 	return rc;
 }
 
-/* Is there a complete frame waiting in rx (held back by back-pressure)? */
-static int srv_conn_has_frame(const struct srv_conn *c)
-{
-	uint32_t size = ninep_frame_size(c->rx, c->rxlen);
-	return c->rxlen >= 4 && size >= NINEP_HDR && c->rxlen >= size;
-}
-
-/* Make room in rx for the frame whose size field is already there. */
+/* Make room in rx, from its start, for the frame whose size field may
+ * already be there (what rx holds moves to the front first). */
 static int srv_conn_rx_room(struct srv_conn *c)
 {
-	size_t want = HIVE_RXBUF_INITIAL;
-	if (c->rxlen >= 4) {
-		uint32_t size = ninep_frame_size(c->rx, c->rxlen);
-		uint32_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
-		if (size < NINEP_HDR || size > limit)
-			return -EMSGSIZE;
-		if (size > want)
-			want = size;
+	if (c->rxoff) {
+		memmove(c->rx, c->rx + c->rxoff, c->rxlen);
+		c->rxoff = 0;
 	}
+	size_t want = HIVE_RXBUF_INITIAL;
+	struct ninep_hdr h;
+	int got = ninep_hdr_decode(c->rx, c->rxlen, c->msize, &h);
+	if (got < 0)
+		return got;
+	if (got && h.size > want)
+		want = h.size;
 	if (want <= c->rxcap)
 		return 0;
 	uint8_t *b = realloc(c->rx, want);
@@ -417,7 +450,7 @@ static int srv_conn_rx_room(struct srv_conn *c)
 	return 0;
 }
 
-/* Keep the n unhandled bytes at buf (rx was empty) for the next read. */
+/* Keep the n unhandled bytes at buf (rx was empty) for a later turn. */
 static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
 	size_t want = n > HIVE_RXBUF_INITIAL ? n : HIVE_RXBUF_INITIAL;
@@ -429,6 +462,7 @@ static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 		c->rxcap = want;
 	}
 	memcpy(c->rx, buf, n);
+	c->rxoff = 0;
 	c->rxlen = n;
 	/* A partial frame's header may be there: grow for the whole frame. */
 	return srv_conn_rx_room(c);
@@ -437,8 +471,9 @@ static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 /*
  * The common case, nothing left over from before: read all that is there,
  * up to msize, into the shared buffer and handle the frames in place, so a
- * burst of pipelined requests takes one read and no copy. Only a partial
- * frame (or frames held back by back-pressure) is copied into rx.
+ * burst of pipelined requests takes one read and no copy. What this turn
+ * does not handle (a partial frame, frames past HIVE_FRAMES_PER_TURN or
+ * held back by back-pressure) is copied into rx.
  */
 static int srv_conn_read_direct(struct srv_conn *c)
 {
@@ -464,21 +499,16 @@ static int srv_conn_read_direct(struct srv_conn *c)
 	return srv_conn_rx_keep(c, srv->rxbuf + used, (size_t)n - used);
 }
 
+/* Read once (rx holds no complete frame) and handle this turn's frames. */
 static void srv_conn_read(struct srv_conn *c)
 {
 	if (!c->rxlen) {
-		if (srv_conn_read_direct(c) < 0) {
+		if (srv_conn_read_direct(c) < 0)
 			srv_conn_close(c, "bad-frame-size");
-			return;
-		}
-		goto done;
+		return;
 	}
 	if (srv_conn_rx_room(c) < 0) {
 		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-	if (c->rxlen == c->rxcap) {
-		/* Full of complete frames held back by back-pressure. */
 		return;
 	}
 	ssize_t n = read(c->fd, c->rx + c->rxlen, c->rxcap - c->rxlen);
@@ -493,25 +523,17 @@ static void srv_conn_read(struct srv_conn *c)
 	}
 	c->rxlen += (size_t)n;
 	/* The header may have just arrived: grow for the whole frame. */
-	if (srv_conn_rx_room(c) < 0) {
+	if (srv_conn_rx_room(c) < 0 || srv_conn_process(c) < 0)
 		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-	if (srv_conn_process(c) < 0) {
-		srv_conn_close(c, "bad-frame-size");
-		return;
-	}
-done:
-	if (c->dead)
-		return;
-	if (c->rxlen && !srv_conn_has_frame(c)) {
-		if (!c->frame_start_ms)
-			c->frame_start_ms = loop_now_ms();
-	} else {
-		c->frame_start_ms = 0;
-	}
 }
 
+/*
+ * One turn of a session. Frames left in rx by an earlier turn go before
+ * the socket is read again (it stays readable meanwhile). While such
+ * frames wait, the session also asks for EPOLLOUT, which a socket with
+ * room is at once: the loop comes back to it next turn, after every other
+ * ready session had its own turn, without a timer or a busy wait.
+ */
 static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct srv_conn *c = arg;
@@ -520,22 +542,17 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 			srv_conn_close(c, NULL);
 			return;
 		}
-		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2) {
-			/* Drained enough: handle what waited, then read again. */
+		/* Drained enough: handle what waited, then read again. */
+		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2)
 			c->reading = 1;
-			if (srv_conn_process(c) < 0) {
-				srv_conn_close(c, "bad-frame-size");
-				return;
-			}
-			if (c->dead)
-				return;
-		}
 	}
-	if ((events & EPOLLIN) && c->reading)
+	if (c->reading && srv_conn_has_frame(c)) {
+		if (srv_conn_process(c) < 0)
+			srv_conn_close(c, "bad-frame-size");
+	} else if ((events & EPOLLIN) && c->reading) {
 		srv_conn_read(c);
-	else if (events & (EPOLLHUP | EPOLLERR)) {
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		srv_conn_close(c, NULL);
-		return;
 	}
 	if (c->dead)
 		return;
@@ -545,7 +562,19 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	}
 	if (c->txlen >= HIVE_OUTQ_BYTES_MAX)
 		c->reading = 0;
-	srv_conn_events(c);
+	/* The partial-frame clock runs only while rx holds part of a frame. */
+	if (c->rxlen && !srv_conn_has_frame(c)) {
+		if (!c->frame_start_ms)
+			c->frame_start_ms = loop_now_ms();
+	} else {
+		c->frame_start_ms = 0;
+	}
+	uint32_t ev = 0;
+	if (c->reading)
+		ev |= EPOLLIN;
+	if (c->txlen || (c->reading && srv_conn_has_frame(c)))
+		ev |= EPOLLOUT;
+	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
 int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
@@ -609,7 +638,7 @@ static void srv_sweep(struct loop *loop, void *arg)
 		if (!c->rxlen && c->rx && now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
 			free(c->rx);
 			c->rx = NULL;
-			c->rxcap = 0;
+			c->rxoff = c->rxcap = 0;
 		}
 	}
 }

@@ -42,6 +42,18 @@ uint32_t srv_count(const struct srv *srv);
  * they speak, e.g. a VM's virtio-serial port opened at VM start. */
 void srv_set_handshake_timeout(struct srv *srv, uint32_t ms);
 
+struct srv_conn;
+/* Called once for every reply (errors and Rflush too) once it has been
+ * handed to the session: written, queued, or dropped because the session
+ * is already closing (the answer was decided all the same). `req` is the
+ * header of the request it answers and reply[0..len) the encoded frame.
+ * The hook point for what must see every answer (tests today, the audit
+ * chain next); it must not reply itself. */
+typedef void (*srv_reply_hook_fn)(struct srv_conn *c, const struct ninep_hdr *req,
+                                  const uint8_t *reply, size_t len, void *arg);
+/* Set the reply hook (NULL = none). */
+void srv_set_reply_hook(struct srv *srv, srv_reply_hook_fn fn, void *arg);
+
 /* --- inside srv ----------------------------------------------------------- */
 
 /* Period of the sweep that enforces idle, frame and handshake timeouts and
@@ -116,13 +128,17 @@ struct srv_conn {
 	int attached;
 	uint64_t since_ms, last_ms;
 	uint64_t frame_start_ms; /* first byte of an incomplete frame, 0 if none */
-	/* Receive buffer: what a read left unhandled (a partial frame, or
-	 * frames held back by back-pressure); at most msize, none when idle. */
+	/* Receive buffer: what a read left unhandled (a partial frame, frames
+	 * past this turn's share, or frames held back by back-pressure) at
+	 * rx[rxoff, rxoff + rxlen); at most msize, none when idle. */
 	uint8_t *rx;
-	size_t rxlen, rxcap;
+	size_t rxoff, rxlen, rxcap;
 	/* Output queue: what the socket did not take yet. */
 	uint8_t *tx;
 	size_t txoff, txlen, txcap;
+	/* The request being answered: every reply takes its tag and type
+	 * from here (srv_respond in srv.c), set from the frame's header. */
+	struct ninep_hdr req;
 	int reading;             /* EPOLLIN on */
 	int dead;
 	struct srv_fids fids;
@@ -141,6 +157,8 @@ struct srv {
 	struct srv_conn *zombies; /* closed, freed at the next sweep */
 	gid_t owner_gid;
 	uint32_t handshake_ms;
+	srv_reply_hook_fn reply_hook;
+	void *reply_hook_arg;
 	/* One reply is built at a time (handling is synchronous), so all
 	 * sessions share this msize-sized buffer; only unsent bytes are
 	 * copied into a session's own queue. */
@@ -155,13 +173,14 @@ struct srv {
 	uint8_t rxbuf[HIVE_MSIZE_MAX];
 };
 
-/* Queue a reply built in srv->scratch (or anywhere) of n bytes. */
-int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n);
-/* Encode and send m. */
+/* Answer the request being handled (c->req) with m's fields: the tag and
+ * the type are set here (R = T + 1), not by the caller. Payloads may be
+ * built in place in srv->scratch. */
 int srv_reply(struct srv_conn *c, const struct ninep_msg *m);
-/* Send an error for `tag`: Rerror(msg) on 9P2000, Rlerror(code) on .L. */
-int srv_error(struct srv_conn *c, uint16_t tag, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Answer the request being handled with an error: Rerror on 9P2000,
+ * Rlerror(code) on .L. */
+int srv_error(struct srv_conn *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Handle one decoded request (srv_ops.c). */
 void srv_dispatch(struct srv_conn *c, const struct ninep_msg *m);

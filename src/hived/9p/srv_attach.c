@@ -36,7 +36,7 @@ void srv_op_version(struct srv_conn *c, const struct ninep_msg *m)
 	uint32_t msize = m->u.tversion.msize;
 	struct ninep_str v = m->u.tversion.version;
 	if (msize < HIVE_MSIZE_MIN) {
-		srv_error(c, m->tag, EINVAL, "version: msize %u is below the minimum %u", msize,
+		srv_error(c, EINVAL, "version: msize %u is below the minimum %u", msize,
 		          HIVE_MSIZE_MIN);
 		return;
 	}
@@ -62,8 +62,6 @@ void srv_op_version(struct srv_conn *c, const struct ninep_msg *m)
 		snprintf(c->hs->dialect, sizeof c->hs->dialect, "%s", d ? name : "");
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RVERSION;
-	r.tag = m->tag;
 	r.u.rversion.msize = msize;
 	r.u.rversion.version = ninep_str_c(name);
 	srv_reply(c, &r);
@@ -95,22 +93,22 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 {
 	char aname[HIVE_ATTACH_STR_MAX];
 	if (srv_cstr(m->u.tauth.aname, aname, sizeof aname) < 0) {
-		srv_error(c, m->tag, EINVAL, "auth: aname too long (max %u)", HIVE_ATTACH_STR_MAX - 1);
+		srv_error(c, EINVAL, "auth: aname too long (max %u)", HIVE_ATTACH_STR_MAX - 1);
 		return;
 	}
 	/* ENOENT is how diod's clients learn that no auth is needed. */
 	if (srv_is_ticket(aname)) {
-		srv_error(c, m->tag, ENOENT, "auth not required: the ticket is in aname");
+		srv_error(c, ENOENT, "auth not required: the ticket is in aname");
 		return;
 	}
 	if (srv_is_owner(c)) {
-		srv_error(c, m->tag, ENOENT, "auth not required: the peer owns the hive");
+		srv_error(c, ENOENT, "auth not required: the peer owns the hive");
 		return;
 	}
 	/* The ticket buffer comes with the first write (srv_ops.c), so a peer
 	 * that only makes auth fids holds a few small fids and no buffers. */
 	if (c->fids.nauth >= HIVE_AUTH_FIDS_MAX) {
-		srv_error(c, m->tag, EMFILE,
+		srv_error(c, EMFILE,
 		          "auth: %u auth fids already held (max %u); clunk one or attach",
 		          c->fids.nauth, HIVE_AUTH_FIDS_MAX);
 		return;
@@ -118,13 +116,11 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 	struct srv_fid *f;
 	int rc = srv_fids_add_auth(&c->fids, m->u.tauth.afid, &f);
 	if (rc < 0) {
-		srv_error(c, m->tag, -rc, "auth: cannot use fid %u: %s", m->u.tauth.afid, strerror(-rc));
+		srv_error(c, -rc, "auth: cannot use fid %u: %s", m->u.tauth.afid, strerror(-rc));
 		return;
 	}
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RAUTH;
-	r.tag = m->tag;
 	r.u.rauth.aqid.type = NINEP_QTAUTH;
 	r.u.rauth.aqid.path = SRV_AUTH_QID_BASE | m->u.tauth.afid;
 	srv_reply(c, &r);
@@ -159,17 +155,16 @@ static enum hive_role srv_uname_claim(const char *uname, char *subject, size_t c
 void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 {
 	struct hive *hive = c->srv->hive;
-	uint16_t tag = m->tag;
 	char uname[HIVE_ATTACH_STR_MAX], aname[HIVE_ATTACH_STR_MAX];
 	if (srv_cstr(m->u.tattach.uname, uname, sizeof uname) < 0 ||
 	    srv_cstr(m->u.tattach.aname, aname, sizeof aname) < 0) {
-		srv_error(c, tag, EINVAL, "attach: uname or aname too long (max %u) or not text",
+		srv_error(c, EINVAL, "attach: uname or aname too long (max %u) or not text",
 		          HIVE_ATTACH_STR_MAX - 1);
 		return;
 	}
 	uint32_t fid = m->u.tattach.fid, afid = m->u.tattach.afid;
 	if (srv_fids_get(&c->fids, fid)) {
-		srv_error(c, tag, EEXIST, "attach: fid %u is in use", fid);
+		srv_error(c, EEXIST, "attach: fid %u is in use", fid);
 		return;
 	}
 	struct principal who;
@@ -179,7 +174,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	if (afid != NINEP_NOFID) {
 		struct srv_fid *af = srv_fids_get(&c->fids, afid);
 		if (!af || !af->is_auth) {
-			srv_error(c, tag, EINVAL, "attach: afid %u is not an auth fid", afid);
+			srv_error(c, EINVAL, "attach: afid %u is not an auth fid", afid);
 			return;
 		}
 		token = af->ticket ? srv_trim(af->ticket) : NULL;
@@ -188,7 +183,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	} else if (srv_is_ticket(aname)) {
 		token = aname;
 	} else if (aname[0] && strcmp(aname, "/") != 0) {
-		srv_error(c, tag, ENOENT, "attach: unknown aname '%.64s' (use \"\", \"/\" or a ticket)",
+		srv_error(c, ENOENT, "attach: unknown aname '%.64s' (use \"\", \"/\" or a ticket)",
 		          aname);
 		return;
 	}
@@ -200,7 +195,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 		enum hive_role claim = srv_uname_claim(uname, subject, sizeof subject);
 		if (auth_gate(hive, c->hs, &v) < 0 ||
 		    auth_ticket(hive, c->hs, token, claim, subject, &who, &v) < 0) {
-			srv_error(c, tag, v.code, "%s", v.msg);
+			srv_error(c, v.code, "%s", v.msg);
 			return;
 		}
 	} else if (srv_is_owner(c)) {
@@ -208,11 +203,11 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 		snprintf(who.subject, sizeof who.subject, "uid:%lld", c->peer_uid);
 	} else {
 		if (auth_gate(hive, c->hs, &v) < 0) {
-			srv_error(c, tag, v.code, "%s", v.msg);
+			srv_error(c, v.code, "%s", v.msg);
 			return;
 		}
 		auth_refuse(hive, c->hs, "ticket-required", &v);
-		srv_error(c, tag, EACCES, "%s",
+		srv_error(c, EACCES, "%s",
 		          c->is_unix ? "ticket required: this uid does not own the hive" : "ticket required");
 		return;
 	}
@@ -222,7 +217,7 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	struct srv_fid *f;
 	int rc = srv_fids_add(&c->fids, fid, &f);
 	if (rc < 0) {
-		srv_error(c, tag, -rc, "attach: cannot use fid %u: %s", fid, strerror(-rc));
+		srv_error(c, -rc, "attach: cannot use fid %u: %s", fid, strerror(-rc));
 		return;
 	}
 	f->node = ns_root(hive->ns);
@@ -236,8 +231,6 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	auth_allow(hive, c->hs, &who);
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RATTACH;
-	r.tag = tag;
 	struct ns_attr a;
 	ns_getattr(f->node, &a);
 	r.u.rattach.qid.type = a.qid_type;

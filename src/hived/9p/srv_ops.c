@@ -58,33 +58,32 @@ static void srv_qid(const struct ns_node *node, struct ninep_qid *q)
 }
 
 /* An error from ns: its refusals already passed the deny door there. */
-static void srv_nserr(struct srv_conn *c, uint16_t tag, const struct err *err)
+static void srv_nserr(struct srv_conn *c, const struct err *err)
 {
 	int code = err->code > 0 ? err->code : EIO;
-	srv_error(c, tag, code, "%s", err->msg[0] ? err->msg : strerror(code));
+	srv_error(c, code, "%s", err->msg[0] ? err->msg : strerror(code));
 }
 
 /* The fid a request names, or NULL after answering an error. */
-static struct srv_fid *srv_fid(struct srv_conn *c, uint16_t tag, uint32_t fid, int node_needed)
+static struct srv_fid *srv_fid(struct srv_conn *c, uint32_t fid, int node_needed)
 {
 	struct srv_fid *f = srv_fids_get(&c->fids, fid);
 	if (!f) {
-		srv_error(c, tag, EBADF, "unknown fid %u", fid);
+		srv_error(c, EBADF, "unknown fid %u", fid);
 		return NULL;
 	}
 	if (node_needed && !f->node) {
-		srv_error(c, tag, EINVAL, "fid %u is an auth fid", fid);
+		srv_error(c, EINVAL, "fid %u is an auth fid", fid);
 		return NULL;
 	}
 	return f;
 }
 
-static void srv_rsimple(struct srv_conn *c, uint16_t tag, uint8_t type)
+/* A reply that carries nothing but its header. */
+static void srv_rsimple(struct srv_conn *c)
 {
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = type;
-	r.tag = tag;
 	srv_reply(c, &r);
 }
 
@@ -97,25 +96,22 @@ static uint32_t srv_depth_after(uint32_t depth, struct ninep_str name)
 
 static void op_walk(struct srv_conn *c, const struct ninep_msg *m)
 {
-	uint16_t tag = m->tag;
 	uint32_t fid = m->u.twalk.fid, newfid = m->u.twalk.newfid;
-	struct srv_fid *f = srv_fid(c, tag, fid, 1);
+	struct srv_fid *f = srv_fid(c, fid, 1);
 	if (!f)
 		return;
 	/* Walking from an open fid is allowed (diod's clients list a
 	 * directory that way); moving an open fid itself is not. */
 	if (f->file && newfid == fid) {
-		srv_error(c, tag, EBADF, "walk: fid %u is open", fid);
+		srv_error(c, EBADF, "walk: fid %u is open", fid);
 		return;
 	}
 	if (newfid != fid && srv_fids_get(&c->fids, newfid)) {
-		srv_error(c, tag, EEXIST, "walk: fid %u is in use", newfid);
+		srv_error(c, EEXIST, "walk: fid %u is in use", newfid);
 		return;
 	}
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RWALK;
-	r.tag = tag;
 	struct ns_node *cur = f->node;
 	uint32_t depth = f->depth;
 	ns_node_ref(cur);
@@ -133,7 +129,7 @@ static void op_walk(struct srv_conn *c, const struct ninep_msg *m)
 		if (rc < 0) {
 			ns_node_unref(cur);
 			if (i == 0) {
-				srv_nserr(c, tag, &err);
+				srv_nserr(c, &err);
 			} else {
 				/* A partial walk succeeds with the qids so far;
 				 * newfid is not touched. */
@@ -159,9 +155,9 @@ static void op_walk(struct srv_conn *c, const struct ninep_msg *m)
 		if (rc < 0) {
 			ns_node_unref(cur);
 			if (rc == -EMFILE)
-				srv_error(c, tag, EMFILE, "too many fids (max %u)", HIVE_FIDS_MAX);
+				srv_error(c, EMFILE, "too many fids (max %u)", HIVE_FIDS_MAX);
 			else
-				srv_error(c, tag, -rc, "walk: cannot use fid %u", newfid);
+				srv_error(c, -rc, "walk: cannot use fid %u", newfid);
 			return;
 		}
 		nf->node = cur;
@@ -171,25 +167,23 @@ static void op_walk(struct srv_conn *c, const struct ninep_msg *m)
 	srv_reply(c, &r);
 }
 
-static void srv_open_common(struct srv_conn *c, const struct ninep_msg *m, uint32_t fid,
-                            int omode, int want_dir, uint8_t rtype)
+static void srv_open_common(struct srv_conn *c, uint32_t fid, int omode, int want_dir)
 {
-	uint16_t tag = m->tag;
-	struct srv_fid *f = srv_fid(c, tag, fid, 1);
+	struct srv_fid *f = srv_fid(c, fid, 1);
 	if (!f)
 		return;
 	if (f->file) {
-		srv_error(c, tag, EBADF, "open: fid %u is already open", fid);
+		srv_error(c, EBADF, "open: fid %u is already open", fid);
 		return;
 	}
 	if (want_dir && !ns_node_is_dir(f->node)) {
-		srv_error(c, tag, ENOTDIR, "open: %s is not a directory", ns_node_name(f->node));
+		srv_error(c, ENOTDIR, "open: %s is not a directory", ns_node_name(f->node));
 		return;
 	}
 	struct err err = { 0 };
 	struct ns_file *file = NULL;
 	if (ns_open(srv_ns(c), &f->who, f->node, omode, &file, &err) < 0) {
-		srv_nserr(c, tag, &err);
+		srv_nserr(c, &err);
 		return;
 	}
 	f->file = file;
@@ -197,8 +191,6 @@ static void srv_open_common(struct srv_conn *c, const struct ninep_msg *m, uint3
 	f->dir_index = 0;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = rtype;
-	r.tag = tag;
 	srv_qid(f->node, &r.u.ropen.qid);
 	r.u.ropen.iounit = c->msize - HIVE_IOHDR;
 	srv_reply(c, &r);
@@ -213,7 +205,7 @@ static void op_open(struct srv_conn *c, const struct ninep_msg *m)
 		hive_deny(c->srv->hive, f ? &f->who : c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY,
 		          HIVE_DENY_OPEN, f && f->node ? ns_node_path(f->node, path, sizeof path) : NULL,
 		          "not-removable", "mode=orclose");
-		srv_error(c, m->tag, EPERM, "open: remove-on-close: nothing in the hive is removable");
+		srv_error(c, EPERM, "open: remove-on-close: nothing in the hive is removable");
 		return;
 	}
 	int omode = NS_OREAD;
@@ -224,7 +216,7 @@ static void op_open(struct srv_conn *c, const struct ninep_msg *m)
 	}
 	if (mode & NINEP_OTRUNC)
 		omode |= NS_OTRUNC;
-	srv_open_common(c, m, m->u.topen.fid, omode, 0, NINEP_ROPEN);
+	srv_open_common(c, m->u.topen.fid, omode, 0);
 }
 
 static void op_lopen(struct srv_conn *c, const struct ninep_msg *m)
@@ -239,7 +231,7 @@ static void op_lopen(struct srv_conn *c, const struct ninep_msg *m)
 	if (flags & SRV_L_TRUNC)
 		omode |= NS_OTRUNC;
 	/* O_APPEND needs nothing: append-only files ignore offsets anyway. */
-	srv_open_common(c, m, m->u.tlopen.fid, omode, (flags & SRV_L_DIRECTORY) != 0, NINEP_RLOPEN);
+	srv_open_common(c, m->u.tlopen.fid, omode, (flags & SRV_L_DIRECTORY) != 0);
 }
 
 /* A 9P2000 stat of node. Strings point into the node (alive while held). */
@@ -272,7 +264,7 @@ static void srv_read_dir9(struct srv_conn *c, const struct ninep_msg *m, struct 
 		f->dir_off = 0;
 		f->dir_index = 0;
 	} else if (off != f->dir_off) {
-		srv_error(c, m->tag, EINVAL, "read: bad directory offset %llu (next is %llu)",
+		srv_error(c, EINVAL, "read: bad directory offset %llu (next is %llu)",
 		          (unsigned long long)off, (unsigned long long)f->dir_off);
 		return;
 	}
@@ -297,8 +289,6 @@ static void srv_read_dir9(struct srv_conn *c, const struct ninep_msg *m, struct 
 	f->dir_off += used;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RREAD;
-	r.tag = m->tag;
 	r.u.rread.count = (uint32_t)used;
 	r.u.rread.data = data;
 	srv_reply(c, &r);
@@ -312,27 +302,24 @@ static uint32_t srv_io_count(const struct srv_conn *c, uint32_t count)
 
 static void op_read(struct srv_conn *c, const struct ninep_msg *m)
 {
-	uint16_t tag = m->tag;
-	struct srv_fid *f = srv_fid(c, tag, m->u.tread.fid, 0);
+	struct srv_fid *f = srv_fid(c, m->u.tread.fid, 0);
 	if (!f)
 		return;
 	uint32_t count = srv_io_count(c, m->u.tread.count);
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RREAD;
-	r.tag = tag;
 	if (f->is_auth) {
 		/* Nothing to read: the ticket is all the protocol there is. */
 		srv_reply(c, &r);
 		return;
 	}
 	if (!f->file) {
-		srv_error(c, tag, EBADF, "read: fid %u is not open", m->u.tread.fid);
+		srv_error(c, EBADF, "read: fid %u is not open", m->u.tread.fid);
 		return;
 	}
 	if (ns_node_is_dir(f->node)) {
 		if (c->dialect == NINEP_9P2000L) {
-			srv_error(c, tag, EISDIR, "read: is a directory (use Treaddir)");
+			srv_error(c, EISDIR, "read: is a directory (use Treaddir)");
 			return;
 		}
 		srv_read_dir9(c, m, f, count);
@@ -342,7 +329,7 @@ static void op_read(struct srv_conn *c, const struct ninep_msg *m)
 	struct err err = { 0 };
 	ssize_t n = ns_read(f->file, m->u.tread.offset, data, count, &err);
 	if (n < 0) {
-		srv_nserr(c, tag, &err);
+		srv_nserr(c, &err);
 		return;
 	}
 	r.u.rread.count = (uint32_t)n;
@@ -352,16 +339,15 @@ static void op_read(struct srv_conn *c, const struct ninep_msg *m)
 
 static void op_readdir(struct srv_conn *c, const struct ninep_msg *m)
 {
-	uint16_t tag = m->tag;
-	struct srv_fid *f = srv_fid(c, tag, m->u.treaddir.fid, 1);
+	struct srv_fid *f = srv_fid(c, m->u.treaddir.fid, 1);
 	if (!f)
 		return;
 	if (!ns_node_is_dir(f->node)) {
-		srv_error(c, tag, ENOTDIR, "readdir: %s is not a directory", ns_node_name(f->node));
+		srv_error(c, ENOTDIR, "readdir: %s is not a directory", ns_node_name(f->node));
 		return;
 	}
 	if (!f->file) {
-		srv_error(c, tag, EBADF, "readdir: fid %u is not open", m->u.treaddir.fid);
+		srv_error(c, EBADF, "readdir: fid %u is not open", m->u.treaddir.fid);
 		return;
 	}
 	uint32_t count = srv_io_count(c, m->u.treaddir.count);
@@ -386,8 +372,6 @@ static void op_readdir(struct srv_conn *c, const struct ninep_msg *m)
 	}
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RREADDIR;
-	r.tag = tag;
 	r.u.rreaddir.count = (uint32_t)used;
 	r.u.rreaddir.data = data;
 	srv_reply(c, &r);
@@ -397,12 +381,12 @@ static void srv_auth_write(struct srv_conn *c, const struct ninep_msg *m, struct
 {
 	uint32_t n = m->u.twrite.count;
 	if (f->ticket_len + n > HIVE_TICKET_TOKEN_MAX) {
-		srv_error(c, m->tag, EINVAL, "auth: ticket longer than %u bytes", HIVE_TICKET_TOKEN_MAX);
+		srv_error(c, EINVAL, "auth: ticket longer than %u bytes", HIVE_TICKET_TOKEN_MAX);
 		return;
 	}
 	/* Allocated here, not at Tauth: an auth fid never written costs no buffer. */
 	if (!f->ticket && !(f->ticket = calloc(1, HIVE_TICKET_TOKEN_MAX + 1))) {
-		srv_error(c, m->tag, ENOMEM, "auth: out of memory for the ticket");
+		srv_error(c, ENOMEM, "auth: out of memory for the ticket");
 		return;
 	}
 	memcpy(f->ticket + f->ticket_len, m->u.twrite.data, n);
@@ -410,16 +394,13 @@ static void srv_auth_write(struct srv_conn *c, const struct ninep_msg *m, struct
 	f->ticket[f->ticket_len] = '\0';
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RWRITE;
-	r.tag = m->tag;
 	r.u.rwrite.count = n;
 	srv_reply(c, &r);
 }
 
 static void op_write(struct srv_conn *c, const struct ninep_msg *m)
 {
-	uint16_t tag = m->tag;
-	struct srv_fid *f = srv_fid(c, tag, m->u.twrite.fid, 0);
+	struct srv_fid *f = srv_fid(c, m->u.twrite.fid, 0);
 	if (!f)
 		return;
 	if (f->is_auth) {
@@ -427,19 +408,17 @@ static void op_write(struct srv_conn *c, const struct ninep_msg *m)
 		return;
 	}
 	if (!f->file) {
-		srv_error(c, tag, EBADF, "write: fid %u is not open", m->u.twrite.fid);
+		srv_error(c, EBADF, "write: fid %u is not open", m->u.twrite.fid);
 		return;
 	}
 	struct err err = { 0 };
 	ssize_t n = ns_write(f->file, m->u.twrite.offset, m->u.twrite.data, m->u.twrite.count, &err);
 	if (n < 0) {
-		srv_nserr(c, tag, &err);
+		srv_nserr(c, &err);
 		return;
 	}
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RWRITE;
-	r.tag = tag;
 	r.u.rwrite.count = (uint32_t)n;
 	srv_reply(c, &r);
 }
@@ -447,15 +426,15 @@ static void op_write(struct srv_conn *c, const struct ninep_msg *m)
 static void op_clunk(struct srv_conn *c, const struct ninep_msg *m)
 {
 	if (srv_fids_del(&c->fids, m->u.tclunk.fid, srv_fid_release, c->srv) < 0) {
-		srv_error(c, m->tag, EBADF, "clunk: unknown fid %u", m->u.tclunk.fid);
+		srv_error(c, EBADF, "clunk: unknown fid %u", m->u.tclunk.fid);
 		return;
 	}
-	srv_rsimple(c, m->tag, NINEP_RCLUNK);
+	srv_rsimple(c);
 }
 
 static void op_remove(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct srv_fid *f = srv_fid(c, m->tag, m->u.tremove.fid, 0);
+	struct srv_fid *f = srv_fid(c, m->u.tremove.fid, 0);
 	if (!f)
 		return;
 	char path[HIVE_PATH_MAX] = "auth fid";
@@ -465,18 +444,16 @@ static void op_remove(struct srv_conn *c, const struct ninep_msg *m)
 	          "not-removable", NULL);
 	/* Tremove clunks the fid even when the remove fails. */
 	srv_fids_del(&c->fids, m->u.tremove.fid, srv_fid_release, c->srv);
-	srv_error(c, m->tag, EPERM, "remove: %s is not removable", path);
+	srv_error(c, EPERM, "remove: %s is not removable", path);
 }
 
 static void op_stat(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct srv_fid *f = srv_fid(c, m->tag, m->u.tstat.fid, 1);
+	struct srv_fid *f = srv_fid(c, m->u.tstat.fid, 1);
 	if (!f)
 		return;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RSTAT;
-	r.tag = m->tag;
 	srv_stat_of(f->node, &r.u.rstat.stat);
 	srv_reply(c, &r);
 }
@@ -504,7 +481,7 @@ static int srv_wstat_is_sync(const struct ninep_stat *st, int *trunc_only)
 
 static void op_wstat(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct srv_fid *f = srv_fid(c, m->tag, m->u.twstat.fid, 1);
+	struct srv_fid *f = srv_fid(c, m->u.twstat.fid, 1);
 	if (!f)
 		return;
 	int trunc_only;
@@ -512,24 +489,22 @@ static void op_wstat(struct srv_conn *c, const struct ninep_msg *m)
 	    (trunc_only && !ns_node_is_dir(f->node))) {
 		/* Synthetic files do not truncate; accepting it lets shells
 		 * redirect into ctl and append-only files. */
-		srv_rsimple(c, m->tag, NINEP_RWSTAT);
+		srv_rsimple(c);
 		return;
 	}
 	srv_deny_change(c, f, HIVE_DENY_WSTAT);
-	srv_error(c, m->tag, EPERM, "wstat: %s cannot be changed", ns_node_name(f->node));
+	srv_error(c, EPERM, "wstat: %s cannot be changed", ns_node_name(f->node));
 }
 
 static void op_getattr(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct srv_fid *f = srv_fid(c, m->tag, m->u.tgetattr.fid, 1);
+	struct srv_fid *f = srv_fid(c, m->u.tgetattr.fid, 1);
 	if (!f)
 		return;
 	struct ns_attr a;
 	ns_getattr(f->node, &a);
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RGETATTR;
-	r.tag = m->tag;
 	struct ninep_rgetattr *g = &r.u.rgetattr;
 	int dir = ns_node_is_dir(f->node);
 	g->valid = NINEP_GETATTR_BASIC;
@@ -554,7 +529,7 @@ static void op_getattr(struct srv_conn *c, const struct ninep_msg *m)
 
 static void op_setattr(struct srv_conn *c, const struct ninep_msg *m)
 {
-	struct srv_fid *f = srv_fid(c, m->tag, m->u.tsetattr.fid, 1);
+	struct srv_fid *f = srv_fid(c, m->u.tsetattr.fid, 1);
 	if (!f)
 		return;
 	uint32_t valid = m->u.tsetattr.valid;
@@ -563,21 +538,19 @@ static void op_setattr(struct srv_conn *c, const struct ninep_msg *m)
 		ok = ok && m->u.tsetattr.size == 0 && !ns_node_is_dir(f->node);
 	if (ok) {
 		/* Truncate-to-zero (from `>` redirection) and touch are no-ops. */
-		srv_rsimple(c, m->tag, NINEP_RSETATTR);
+		srv_rsimple(c);
 		return;
 	}
 	srv_deny_change(c, f, HIVE_DENY_SETATTR);
-	srv_error(c, m->tag, EPERM, "setattr: %s cannot be changed", ns_node_name(f->node));
+	srv_error(c, EPERM, "setattr: %s cannot be changed", ns_node_name(f->node));
 }
 
 static void op_statfs(struct srv_conn *c, const struct ninep_msg *m)
 {
-	if (!srv_fid(c, m->tag, m->u.tstatfs.fid, 1))
+	if (!srv_fid(c, m->u.tstatfs.fid, 1))
 		return;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RSTATFS;
-	r.tag = m->tag;
 	size_t nodes = ns_node_count(srv_ns(c));
 	r.u.rstatfs.type = SRV_V9FS_MAGIC;
 	r.u.rstatfs.bsize = SRV_BLKSIZE;
@@ -589,24 +562,20 @@ static void op_statfs(struct srv_conn *c, const struct ninep_msg *m)
 
 static void op_lock(struct srv_conn *c, const struct ninep_msg *m)
 {
-	if (!srv_fid(c, m->tag, m->u.tlock.fid, 1))
+	if (!srv_fid(c, m->u.tlock.fid, 1))
 		return;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RLOCK;
-	r.tag = m->tag;
 	r.u.rlock.status = 0; /* granted: nothing here needs locking */
 	srv_reply(c, &r);
 }
 
 static void op_getlock(struct srv_conn *c, const struct ninep_msg *m)
 {
-	if (!srv_fid(c, m->tag, m->u.tgetlock.fid, 1))
+	if (!srv_fid(c, m->u.tgetlock.fid, 1))
 		return;
 	struct ninep_msg r;
 	memset(&r, 0, sizeof r);
-	r.type = NINEP_RGETLOCK;
-	r.tag = m->tag;
 	r.u.rgetlock.type = SRV_LOCK_UNLCK;
 	r.u.rgetlock.start = m->u.tgetlock.start;
 	r.u.rgetlock.length = m->u.tgetlock.length;
@@ -620,7 +589,7 @@ static void srv_refuse(struct srv_conn *c, const struct ninep_msg *m, int code, 
 {
 	hive_deny(c->srv->hive, c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY, op, NULL, "synthetic-tree",
 	          "request=%s", ninep_type_name(m->type));
-	srv_error(c, m->tag, code, "%s: the hive's files are synthetic; nothing can be %s",
+	srv_error(c, code, "%s: the hive's files are synthetic; nothing can be %s",
 	          ninep_type_name(m->type), what);
 }
 
@@ -632,12 +601,12 @@ static void srv_dispatch_one(struct srv_conn *c, const struct ninep_msg *m)
 	case NINEP_TATTACH: srv_op_attach(c, m); return;
 	/* Requests are answered before the next is read, so by the time a
 	 * Tflush arrives its old tag is finished: Rflush is all it needs. */
-	case NINEP_TFLUSH: srv_rsimple(c, m->tag, NINEP_RFLUSH); return;
+	case NINEP_TFLUSH: srv_rsimple(c); return;
 	default: break;
 	}
 	if (!c->fids.n) {
 		/* Nothing attached (or everything clunked): no fid can match. */
-		srv_error(c, m->tag, EBADF, "%s: attach first", ninep_type_name(m->type));
+		srv_error(c, EBADF, "%s: attach first", ninep_type_name(m->type));
 		return;
 	}
 	switch (m->type) {
@@ -657,19 +626,19 @@ static void srv_dispatch_one(struct srv_conn *c, const struct ninep_msg *m)
 	case NINEP_TLOCK: op_lock(c, m); break;
 	case NINEP_TGETLOCK: op_getlock(c, m); break;
 	case NINEP_TFSYNC:
-		if (srv_fid(c, m->tag, m->u.tfsync.fid, 0))
-			srv_rsimple(c, m->tag, NINEP_RFSYNC);
+		if (srv_fid(c, m->u.tfsync.fid, 0))
+			srv_rsimple(c);
 		break;
 	case NINEP_TXATTRWALK:
 		/* The kernel probes security.* and posix ACLs: "no such
 		 * attribute" lets ls and cat carry on. */
-		srv_error(c, m->tag, ENODATA, "xattr: no extended attributes");
+		srv_error(c, ENODATA, "xattr: no extended attributes");
 		break;
 	case NINEP_TXATTRCREATE:
-		srv_error(c, m->tag, EOPNOTSUPP, "xattr: extended attributes are not supported");
+		srv_error(c, EOPNOTSUPP, "xattr: extended attributes are not supported");
 		break;
 	case NINEP_TREADLINK:
-		srv_error(c, m->tag, EINVAL, "readlink: the hive has no symbolic links");
+		srv_error(c, EINVAL, "readlink: the hive has no symbolic links");
 		break;
 	case NINEP_TCREATE:
 	case NINEP_TLCREATE:
@@ -681,7 +650,7 @@ static void srv_dispatch_one(struct srv_conn *c, const struct ninep_msg *m)
 	case NINEP_TUNLINKAT: srv_refuse(c, m, EPERM, HIVE_DENY_REMOVE, "removed"); break;
 	case NINEP_TLINK: srv_refuse(c, m, EPERM, HIVE_DENY_CREATE, "linked"); break;
 	default:
-		srv_error(c, m->tag, EOPNOTSUPP, "%s is not supported", ninep_type_name(m->type));
+		srv_error(c, EOPNOTSUPP, "%s is not supported", ninep_type_name(m->type));
 		break;
 	}
 }

@@ -421,6 +421,50 @@ TEST(string_helpers)
 	CHECK_EQ_INT(ninep_str_c(longs).len, 65535);
 }
 
+/* The header decoder a server reads its receive buffer with: size checked
+ * as soon as its 4 bytes are there, the rest only once complete. */
+TEST(header_decode_bounds)
+{
+	struct ninep_hdr h;
+	uint8_t b[NINEP_HDR + 2] = { 9, 0, 0, 0, NINEP_TREAD, 0x34, 0x12, 0, 0 };
+	for (size_t k = 0; k < 4; k++)
+		CHECK_EQ_INT(ninep_hdr_decode(b, k, 0, &h), 0);
+	for (size_t k = 4; k < NINEP_HDR; k++) {
+		CHECK_EQ_INT(ninep_hdr_decode(b, k, 0, &h), 0);
+		CHECK_EQ_INT(h.size, 0); /* nothing reported until complete */
+	}
+	for (size_t k = NINEP_HDR; k <= sizeof b; k++) {
+		CHECK_EQ_INT(ninep_hdr_decode(b, k, 0, &h), 1);
+		CHECK_EQ_INT(h.size, 9);
+		CHECK_EQ_INT(h.type, NINEP_TREAD);
+		CHECK_EQ_INT(h.tag, 0x1234);
+	}
+	/* below a header, refused from the size field alone */
+	for (uint8_t sz = 0; sz < NINEP_HDR; sz++) {
+		b[0] = sz;
+		CHECK_EQ_INT(ninep_hdr_decode(b, 4, 0, &h), -EMSGSIZE);
+		CHECK_EQ_INT(ninep_hdr_decode(b, sizeof b, 0, &h), -EMSGSIZE);
+	}
+	/* msize bounds it: exactly msize passes, one over does not */
+	b[0] = 0x00;
+	b[1] = 0x02; /* 512 */
+	CHECK_EQ_INT(ninep_hdr_decode(b, 4, 512, &h), 0);
+	CHECK_EQ_INT(ninep_hdr_decode(b, sizeof b, 512, &h), 1);
+	CHECK_EQ_INT(h.size, 512);
+	b[0] = 0x01;
+	CHECK_EQ_INT(ninep_hdr_decode(b, 4, 512, &h), -EMSGSIZE);
+	/* msize 0 means HIVE_MSIZE_MAX (before Tversion) */
+	uint32_t max = HIVE_MSIZE_MAX;
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(max >> (8 * i));
+	CHECK_EQ_INT(ninep_hdr_decode(b, sizeof b, 0, &h), 1);
+	b[0] = (uint8_t)(max + 1);
+	CHECK_EQ_INT(ninep_hdr_decode(b, sizeof b, 0, &h), -EMSGSIZE);
+	b[0] = b[1] = b[2] = b[3] = 0xff; /* absurd */
+	CHECK_EQ_INT(ninep_hdr_decode(b, sizeof b, 0, &h), -EMSGSIZE);
+	CHECK_EQ_INT(h.size, 0);
+}
+
 int main(void)
 {
 	RUN(decoded_fields_point_into_frame);
@@ -436,5 +480,6 @@ int main(void)
 	RUN(put_dirent_fill_and_iterate);
 	RUN(encode_refuses_bad_messages);
 	RUN(string_helpers);
+	RUN(header_decode_bounds);
 	return test_done();
 }

@@ -2,8 +2,9 @@
  * Unit tests for srv.c's receive batching and reply coalescing: a burst of
  * pipelined requests read at once is answered completely and in order,
  * also past one reply batch (SRV_TXBATCH_BYTES) and with errors mixed in;
- * frames split anywhere across writes (the leftover path) still work; and
- * an idle session gives its receive buffer back.
+ * frames split anywhere across writes (the leftover path) still work; an
+ * idle session gives its receive buffer back; and one session's burst is
+ * served HIVE_FRAMES_PER_TURN frames at a time, taking turns with others.
  */
 #include "srv_harness.h"
 
@@ -178,11 +179,97 @@ TEST(idle_session_frees_rx)
 	teardown();
 }
 
+/* Which session each reply went to, in order (reply hook). */
+static struct srv_conn *order[400];
+static int norder, order_want;
+
+static void on_reply_order(struct srv_conn *c, const struct ninep_hdr *req, const uint8_t *reply,
+                           size_t len, void *arg)
+{
+	if (norder < (int)(sizeof order / sizeof order[0]))
+		order[norder] = c;
+	if (++norder == order_want)
+		loop_stop(H.loop);
+}
+
+TEST(burst_takes_turns_with_others)
+{
+	static uint8_t out[8192];
+	struct ninep_msg r;
+	queen_L();
+	CHECK_EQ_INT(walk(1, 2, "proc", "version", &r), 0);
+	CHECK_EQ_INT(lopen(2, 0, &r), 0);
+	struct srv_conn *a = S->conns;
+	/* A second session, attached and with the same file open. */
+	int sv[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	struct peer pb = { .uid = (long long)geteuid(), .is_unix = 1, .name = "test-b" };
+	CHECK_EQ_INT(srv_accept(S, sv[0], "unix", &pb), 0);
+	struct srv_conn *b = S->conns;
+	CHECK(a != b);
+	int afd = cfd;
+	loop_del_fd(H.loop, afd);
+	cfd = sv[1];
+	CHECK_EQ_INT(loop_add_fd(H.loop, cfd, EPOLLIN, on_client_readable, NULL), 0);
+	CHECK_EQ_INT(version("9P2000.L", 8192, &r), 0);
+	CHECK_EQ_INT(attach(1, "", "", &r), 0);
+	CHECK_EQ_INT(walk(1, 2, "proc", "version", &r), 0);
+	CHECK_EQ_INT(lopen(2, 0, &r), 0);
+	loop_del_fd(H.loop, cfd);
+	int bfd = cfd;
+	cfd = afd;
+
+	/* A's burst is ready first, then B's one request. */
+	int count = 300;
+	size_t len = put_reads(out, sizeof out, count, 2, -1);
+	CHECK(len <= 8192);
+	CHECK_EQ_INT(write(afd, out, len), (ssize_t)len);
+	struct ninep_msg m = { .type = NINEP_TREAD, .tag = 7 };
+	m.u.tread.fid = 2;
+	m.u.tread.count = 100;
+	int n = ninep_encode(&m, NINEP_9P2000L, out, sizeof out);
+	CHECK_EQ_INT(write(bfd, out, (size_t)n), n);
+
+	norder = 0;
+	order_want = count + 1;
+	srv_set_reply_hook(S, on_reply_order, NULL);
+	int id = loop_add_timer(H.loop, 2000, on_guard, NULL);
+	guard_fired = 0;
+	loop_run(H.loop);
+	loop_del_timer(H.loop, id);
+	srv_set_reply_hook(S, NULL, NULL);
+	CHECK(!guard_fired);
+	CHECK_EQ_INT(norder, count + 1);
+	/* B is answered after at most one turn of A, not after A's burst. */
+	int at = -1;
+	for (int i = 0; i < norder; i++)
+		if (order[i] == b)
+			at = i;
+	CHECK(at >= 0 && at <= (int)HIVE_FRAMES_PER_TURN);
+	/* A's replies all came, in order, and nothing is left waiting. */
+	size_t got = 0;
+	static uint8_t in[1 << 16];
+	loop_add_fd(H.loop, cfd, EPOLLIN, on_client_readable, NULL);
+	CHECK_EQ_INT(read_replies(in, sizeof in, count, &got), count);
+	size_t off = 0;
+	for (int i = 0; i < count && off < got; i++) {
+		uint32_t size = ninep_frame_size(in + off, got - off);
+		CHECK_EQ_INT(ninep_decode(in + off, size, 0, NINEP_9P2000L, &r), 0);
+		CHECK_EQ_INT(r.tag, i);
+		off += size;
+	}
+	CHECK(a->rxlen == 0 && b->rxlen == 0);
+	close(bfd);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(pipelined_burst_in_order);
 	RUN(frames_split_across_writes);
 	RUN(oversized_frame_in_burst_closes);
 	RUN(idle_session_frees_rx);
+	RUN(burst_takes_turns_with_others);
 	return test_done();
 }
