@@ -4,6 +4,7 @@
  * The built-in providers are in test_ns_providers.c. */
 #include "hived/ns/ns.h"
 #include "test.h"
+#include "ns_fixture.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,42 +33,10 @@ static void record(void *arg, const struct principal *who, const char *event, co
 
 static struct principal P(enum hive_role role, const char *subject)
 {
-	struct principal p;
-	memset(&p, 0, sizeof p);
-	p.role = role;
-	snprintf(p.subject, sizeof p.subject, "%s", subject ? subject : "");
-	p.transport = "internal";
-	return p;
+	return ns_fx_principal(role, subject, 0, "internal");
 }
 
-static const struct ns_perm dir_all = { .mode = 0555, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL };
 static const struct ns_perm dir_readers = { .mode = 0555, .see = HIVE_ROLES_READERS, .read = HIVE_ROLES_READERS };
-static const struct ns_perm ro_all = { .mode = 0444, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL };
-static const struct ns_perm rw_queen = {
-	.mode = 0644, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL, .write = HIVE_ROLE_BIT(HIVE_ROLE_QUEEN),
-};
-static const struct ns_perm rw_all = {
-	.mode = 0666, .see = HIVE_ROLES_ALL, .read = HIVE_ROLES_ALL, .write = HIVE_ROLES_ALL,
-};
-
-/* Walk an absolute path as `who`; returns 0 or -code with err. */
-static int walk(struct ns *ns, const struct principal *who, const char *path, struct ns_node **out,
-                struct err *err)
-{
-	struct ns_node *cur = ns_root(ns), *next;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", path);
-	ns_node_ref(cur);
-	for (char *save = NULL, *el = strtok_r(buf, "/", &save); el; el = strtok_r(NULL, "/", &save)) {
-		int rc = ns_walk1(ns, who, cur, el, strlen(el), &next, err);
-		ns_node_unref(cur);
-		if (rc < 0)
-			return rc;
-		cur = next;
-	}
-	*out = cur;
-	return 0;
-}
 
 /* --- tree ----------------------------------------------------------------- */
 
@@ -211,13 +180,13 @@ TEST(views_per_role_and_walk_denial_event)
 	hooked.visible = only_subject_x;
 	ns_mkdir(ns, root, "hooked", &hooked);
 
-	CHECK_EQ_INT(walk(ns, &q, "/queen/val", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &q, "/queen/val", &n, &err), 0);
 	ns_node_unref(n);
-	CHECK_EQ_INT(walk(ns, &o, "/queen/val", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &o, "/queen/val", &n, &err), 0);
 	ns_node_unref(n);
 	CHECK_EQ_INT(ev.n, 0);
 
-	CHECK_EQ_INT(walk(ns, &w, "/queen/val", &n, &err), -EACCES);
+	CHECK_EQ_INT(ns_fx_walk(ns, &w, "/queen/val", &n, &err), -EACCES);
 	CHECK_EQ_INT(err.code, EACCES);
 	CHECK_EQ_STR(err.msg, "permission denied: /queen");
 	CHECK_EQ_INT(ev.n, 1);
@@ -226,13 +195,13 @@ TEST(views_per_role_and_walk_denial_event)
 	CHECK_EQ_STR(ev.last_detail, "op=walk");
 	CHECK_EQ_INT(ev.last_role, HIVE_ROLE_WORKER);
 
-	CHECK_EQ_INT(walk(ns, &w, "/proc/nope", &n, &err), -ENOENT);
+	CHECK_EQ_INT(ns_fx_walk(ns, &w, "/proc/nope", &n, &err), -ENOENT);
 	CHECK_EQ_STR(err.msg, "file not found: /proc/nope");
 	CHECK_EQ_INT(ev.n, 1); /* not found is not a denial */
 
 	/* The visible hook narrows the masks. */
-	CHECK_EQ_INT(walk(ns, &w, "/hooked", &n, &err), -EACCES);
-	CHECK_EQ_INT(walk(ns, &wx, "/hooked", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &w, "/hooked", &n, &err), -EACCES);
+	CHECK_EQ_INT(ns_fx_walk(ns, &wx, "/hooked", &n, &err), 0);
 	ns_node_unref(n);
 
 	/* Listings follow the same view. */
@@ -244,7 +213,7 @@ TEST(views_per_role_and_walk_denial_event)
 	CHECK(ns_dir_child(ns, &none, root, 0) == NULL);
 
 	/* HIVE_ROLE_NONE sees nothing at all. */
-	CHECK_EQ_INT(walk(ns, &none, "/proc", &n, &err), -EACCES);
+	CHECK_EQ_INT(ns_fx_walk(ns, &none, "/proc", &n, &err), -EACCES);
 	CHECK_EQ_INT(ev.n, 3);
 
 	/* "..", the root's own parent, bad names, walking from a file. */
@@ -342,10 +311,10 @@ TEST(refcount_after_remove)
 	ns_cas_file(ns, a, "state", &rw_all, "running");
 	ns_mkfile(ns, a, "plain", &ro_all, &rel_ops, NULL);
 	CHECK_EQ_INT(ns_node_count(ns), 5);
-	CHECK_EQ_INT(walk(ns, &q, "/agent/a1/state", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &q, "/agent/a1/state", &n, &err), 0);
 	CHECK_EQ_INT(ns_open(ns, &q, n, NS_ORDWR, &f, &err), 0);
 	struct ns_node *held_dir;
-	CHECK_EQ_INT(walk(ns, &q, "/agent/a1", &held_dir, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &q, "/agent/a1", &held_dir, &err), 0);
 
 	released = 0;
 	ns_remove(ns, a);
@@ -371,7 +340,7 @@ TEST(refcount_after_remove)
 	CHECK_EQ_INT(ns_node_count(ns), 3);
 
 	/* Fids may outlive the tree itself. */
-	CHECK_EQ_INT(walk(ns, &q, "/agent", &n, &err), 0);
+	CHECK_EQ_INT(ns_fx_walk(ns, &q, "/agent", &n, &err), 0);
 	CHECK_EQ_INT(ns_open(ns, &q, n, NS_OREAD, &f, &err), 0);
 	ns_free(ns);
 	CHECK_EQ_INT(ns_read(f, 0, buf, sizeof buf, &err), -ENOENT);
