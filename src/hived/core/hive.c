@@ -327,6 +327,7 @@ static uint64_t hive_row_hash(const char *s, size_t n)
 	return h;
 }
 
+/* Is f the kind of this refusal (its key, or with klen 0 its row)? */
 static int hive_fold_is(const struct hive_deny_fold *f, const char *key, size_t klen, uint64_t h,
                         const char *body, size_t len)
 {
