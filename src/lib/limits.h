@@ -74,10 +74,6 @@
 #define HIVE_OWNER_SESSIONS_RESERVE 64u
 /* A peer's identity as text: "uid=4294967295" or "ip=" and an IPv6 literal (46). */
 #define HIVE_PEER_ID_MAX 64u
-/* Peers whose folded connection refusals and throttled attaches are
- * remembered at once (one row per peer and kind per HIVE_DENY_FOLD_MS);
- * past this the quietest one's pending count is written out, slot reused. */
-#define HIVE_PEER_FOLD_SLOTS 64u
 
 /* --- namespace --------------------------------------------------------- */
 

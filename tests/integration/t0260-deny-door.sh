@@ -7,7 +7,8 @@
 # row in the log.
 #   9P (hostile9p deny_door, a worker over TCP): walk, write, open (ORCLOSE),
 #      remove, wstat, setattr
-#   queen over the Unix socket (hive CLI): refused /queen/ctl commands (ctl)
+#   queen over the Unix socket (hive CLI): refused /queen/ctl commands (ctl),
+#      and (after the flood) refused /queen/lifecycle/ctl commands (ctl)
 #   console: a worker's walk and write refusals, a queen's refused ctl
 #      command, verbs before ATTACH (verb), bad frames (a cut each)
 # Last, C1 controls (raw 0x9b, U+009B, U+0085) written by the queen reach
@@ -109,6 +110,16 @@ check_eq "the flood cost few rows" yes "$([ "$rows" -lt 100 ] && echo yes || ech
 for op in write open remove wstat setattr; do
 	check_eq "rows of op=$op still sum to deny.$op" "$(counter "$op")" "$(logged "$op")"
 done
+
+# --- refused lifecycle commands pass the door too (op=ctl, family lifecycle) ------------
+ctl=$(counter ctl)
+n=0
+for i in $(seq 1 $K); do hive_cli write /queen/lifecycle/ctl "fly" 2>/dev/null || n=$((n + 1)); done
+check_eq "CLI: $K lifecycle commands refused" $K $n
+snapshot
+check_eq "deny.ctl counts them" $((ctl + K)) "$(counter ctl)"
+check_eq "and so do the rows" $((ctl + K)) "$(logged ctl)"
+check_match "as lifecycle rows" ' lifecycle role=queen .* op=ctl outcome=deny reason=invalid-command action=fly ' "$(cat "$T_DIR/log")"
 
 # --- C1 controls (raw 0x9b, U+009B) never reach the log or stderr raw ----------------
 hive_cli write /queen/ctl $'log c1-raw=\x9b[31m c1-utf8=\xc2\x9b[31m nel=\xc2\x85' >/dev/null

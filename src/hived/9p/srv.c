@@ -620,7 +620,6 @@ static void srv_sweep(struct loop *loop, void *arg)
 	uint32_t idle = srv->hive->cfg.idle_timeout_ms;
 	struct srv_conn *next;
 	srv_reap(srv);
-	auth_sweep(srv->hive);
 	for (struct srv_conn *c = srv->conns; c; c = next) {
 		next = c->next;
 		if (!c->attached && srv->handshake_ms && now - c->since_ms > srv->handshake_ms) {

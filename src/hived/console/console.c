@@ -349,7 +349,6 @@ static void console_sweep(struct loop *loop, void *arg)
 	uint64_t now = loop_now_ms();
 	uint32_t idle = con->hive->cfg.idle_timeout_ms;
 	loop_mod_fd(loop, con->lfd, EPOLLIN);
-	auth_sweep(con->hive);
 	struct console_session *next;
 	for (struct console_session *s = con->sessions; s; s = next) {
 		next = s->next;

@@ -11,8 +11,8 @@
  * would be too long is cut and ends in "...".
  *
  * hive_deny is the deny door (hive.h): it counts, then writes its row
- * through the same builder, folding repeats of one row into a count=N row
- * (struct hive_deny_folds below).
+ * through the same builder, folding repeats of one kind (one row text, or
+ * one caller's fold key) into a count=N row (struct hive_deny_folds below).
  */
 #include "hive.h"
 #include "lib/logline.h"
@@ -82,13 +82,14 @@ struct hive_session *hive_session_admit(struct hive *hive, const char *transport
 	const char *why = admit_refusal(hive, key, owner, pending, &err, &limit);
 
 	if (why) {
-		char id[HIVE_PEER_ID_MAX], detail[160];
+		char id[HIVE_PEER_ID_MAX];
 		size_t n = peer_id_len(key);
 		snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n : sizeof id - 1), key);
-		snprintf(detail, sizeof detail, "limit=%u transport=%s peer=%s", limit,
-		         transport ? transport : "-", peer && peer[0] ? peer : "-");
 		hive->sessions_refused++;
-		fold_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, id, why, detail, loop_now_ms());
+		/* Folded by peer id: a stranger's new ports still make one kind. */
+		hive_deny_with(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, NULL, why,
+		               &(struct hive_deny_opts){ .fold_key = id }, "limit=%u transport=%s peer=%s", limit,
+		               transport ? transport : "-", peer && peer[0] ? peer : "-");
 		errno = err;
 		return NULL;
 	}
@@ -127,12 +128,10 @@ struct hive_session *hive_session_add(struct hive *hive, const char *transport, 
 
 void hive_session_refused(struct hive *hive, const char *transport, int err)
 {
-	char detail[96];
-	snprintf(detail, sizeof detail, "transport=%s errno=%d", transport ? transport : "-", err);
 	hive->sessions_refused++;
-	/* No peer is known before accept(2) returns: all such refusals fold together. */
-	fold_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, "accept", "out-of-fds", detail,
-	          loop_now_ms());
+	/* No peer is known before accept(2) returns: identical rows fold. */
+	hive_deny(hive, NULL, HIVE_PRESSURE_BUSY, HIVE_DENY_SESSION, NULL, "out-of-fds", "transport=%s errno=%d",
+	          transport ? transport : "-", err);
 }
 
 void hive_session_authed(struct hive *hive, struct hive_session *s)
@@ -165,18 +164,26 @@ void hive_session_remove(struct hive *hive, struct hive_session *s)
 /* Room a folded row keeps for " count=<u64>". */
 #define HIVE_ROW_COUNT_ROOM (sizeof " count=18446744073709551615" - 1)
 
+/* Room of a fold key: the caller's key (< HIVE_PEER_ID_MAX) after the
+ * family, op and reason words; a longer one folds by row text instead. */
+#define HIVE_DENY_KEY_ROOM (HIVE_PEER_ID_MAX + 64u)
+
 /*
- * A refusal kind being folded. The key is the row itself without its time
- * stamp (so op, reason, principal, session, object and detail all match):
- * two refusals fold only if their rows would read the same.
+ * A refusal kind being folded. Its key is the row itself without its time
+ * stamp (so op, reason, principal, session, object and detail all match:
+ * two refusals fold only if their rows would read the same), or, when the
+ * caller chose a fold key, "<family> <op> <reason> <key>"; then row is the
+ * last refusal's, the one a count= row shows.
  */
 struct hive_deny_fold {
 	size_t len;        /* bytes of row; 0 = free slot */
-	uint64_t hash;     /* of row, to skip most compares */
+	size_t klen;       /* bytes of key; 0 = the row is the key */
+	uint64_t hash;     /* of the key, to skip most compares */
 	uint64_t since_ms; /* when the window of this slot began */
 	uint64_t used_ms;  /* last refusal folded here (least recent is evicted) */
 	uint32_t written;  /* rows written for it in this window (up to HIVE_DENY_FOLD_AFTER) */
 	uint64_t repeats;  /* refusals counted and not yet written */
+	char key[HIVE_DENY_KEY_ROOM];
 	char row[HIVE_LOG_LINE_MAX];
 };
 
@@ -320,14 +327,24 @@ static uint64_t hive_row_hash(const char *s, size_t n)
 	return h;
 }
 
-/* Fold the refusal whose row is body, or say it must be written (0): the
- * first HIVE_DENY_FOLD_AFTER of its kind in a window are written (a person
- * who tries twice sees two rows), further repeats are counted. */
-static int hive_fold(struct hive *hive, const char *body, size_t len)
+/* Is f the kind of this refusal (its key, or with klen 0 its row)? */
+static int hive_fold_is(const struct hive_deny_fold *f, const char *key, size_t klen, uint64_t h,
+                        const char *body, size_t len)
+{
+	if (!f->len || f->klen != klen || f->hash != h)
+		return 0;
+	return klen ? memcmp(f->key, key, klen) == 0 : f->len == len && memcmp(f->row, body, len) == 0;
+}
+
+/* Fold the refusal whose row is body and whose kind is key (klen 0: the
+ * row), or say it must be written (0): the first HIVE_DENY_FOLD_AFTER of
+ * its kind in a window are written (a person who tries twice sees two
+ * rows), further repeats are counted. */
+static int hive_fold(struct hive *hive, const char *key, size_t klen, const char *body, size_t len)
 {
 	struct hive_deny_folds *t = hive->deny_folds;
 	struct hive_deny_fold *f, *victim = NULL;
-	uint64_t now = loop_now_ms(), h = hive_row_hash(body, len);
+	uint64_t now = loop_now_ms(), h = klen ? hive_row_hash(key, klen) : hive_row_hash(body, len);
 
 	/* No log (after hive_tree_free) or no memory: every refusal is its
 	 * own row, and nothing is left to free after shutdown. */
@@ -340,13 +357,17 @@ static int hive_fold(struct hive *hive, const char *body, size_t len)
 				victim = f;
 			continue;
 		}
-		if (f->hash == h && f->len == len && memcmp(f->row, body, len) == 0) {
+		if (hive_fold_is(f, key, klen, h, body, len)) {
 			f->used_ms = now;
 			if (now - f->since_ms >= HIVE_DENY_FOLD_MS) {
 				/* Without a loop (or a late timer) the window ends here. */
 				hive_fold_write(hive, f);
 				f->since_ms = now;
 				f->written = 0;
+			}
+			if (klen) { /* a keyed kind's count= row shows its last refusal */
+				memcpy(f->row, body, len);
+				f->len = len;
 			}
 			if (f->written < HIVE_DENY_FOLD_AFTER) {
 				f->written++;
@@ -362,6 +383,8 @@ static int hive_fold(struct hive *hive, const char *body, size_t len)
 		hive_fold_write(hive, victim);
 		hive_fold_free(t, victim);
 	}
+	memcpy(victim->key, key, klen);
+	victim->klen = klen;
 	memcpy(victim->row, body, len);
 	victim->len = len;
 	victim->hash = h;
@@ -415,13 +438,14 @@ const char *hive_deny_op_name(enum hive_deny_op op)
 	return (unsigned)op < HIVE_DENY_OPS ? hive_deny_ops[op].name : "unknown";
 }
 
-void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
-               enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
+static void hive_deny_v(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+                        enum hive_deny_op op, const char *object, const char *reason,
+                        const struct hive_deny_opts *opts, const char *fmt, va_list ap)
 {
-	char detail[HIVE_LOG_LINE_MAX], body[HIVE_LOG_LINE_MAX];
+	char detail[HIVE_LOG_LINE_MAX], body[HIVE_LOG_LINE_MAX], key[HIVE_DENY_KEY_ROOM];
 	char when[LOGLINE_TIME_LEN + 8];
-	size_t dl, len;
-	va_list ap;
+	const char *family;
+	size_t dl, len, klen = 0;
 	int n = 0;
 
 	switch (cls) {
@@ -434,20 +458,44 @@ void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressur
 		op = HIVE_DENY_OPS; /* counted by class only; named "unknown" */
 	else
 		hive->denials[op]++;
-	n = snprintf(detail, sizeof detail, "op=%s outcome=deny reason=%s", hive_deny_op_name(op),
-	             reason && reason[0] ? reason : "-");
+	reason = reason && reason[0] ? reason : "-";
+	family = opts && opts->family ? opts->family : op < HIVE_DENY_OPS ? hive_deny_ops[op].event : "deny";
+	n = snprintf(detail, sizeof detail, "op=%s outcome=deny reason=%s", hive_deny_op_name(op), reason);
 	if (fmt && n > 0 && (size_t)n + 1 < sizeof detail) {
 		detail[n++] = ' ';
-		va_start(ap, fmt);
 		int m = vsnprintf(detail + n, sizeof detail - (size_t)n, fmt, ap);
-		va_end(ap);
 		n = m > 0 ? n + m : n - 1;
 	}
 	dl = n > 0 ? hive_detail_len(detail, sizeof detail, (size_t)n) : 0;
 	logline_time(when, sizeof when);
-	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1 - HIVE_ROW_COUNT_ROOM, who,
-	                    op < HIVE_DENY_OPS ? hive_deny_ops[op].event : "deny", object, detail, dl);
-	if (hive_fold(hive, body, len))
+	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1 - HIVE_ROW_COUNT_ROOM, who, family, object,
+	                    detail, dl);
+	if (opts && opts->fold_key && opts->fold_key[0]) {
+		n = snprintf(key, sizeof key, "%s %s %s %s", family, hive_deny_op_name(op), reason, opts->fold_key);
+		klen = n > 0 && (size_t)n < sizeof key ? (size_t)n : 0;
+	}
+	if (hive_fold(hive, key, klen, body, len))
 		return;
 	hive_row_write(hive, body, len, 0);
+}
+
+void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+               enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hive_deny_v(hive, who, cls, op, object, reason, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void hive_deny_with(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+                    enum hive_deny_op op, const char *object, const char *reason,
+                    const struct hive_deny_opts *opts, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hive_deny_v(hive, who, cls, op, object, reason, opts, fmt, ap);
+	va_end(ap);
 }

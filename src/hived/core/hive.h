@@ -13,7 +13,6 @@
 #include <sys/types.h>
 
 #include "lib/defaults.h"
-#include "fold.h"
 #include "kernel.h"
 #include "lifecycle.h"
 #include "hived/net/auth.h"
@@ -106,7 +105,6 @@ struct hive {
 	uint64_t sessions_total, sessions_refused;
 	uint32_t npending, nowner; /* of nsessions: in the pre-auth pool; the owner's */
 	struct auth_throttle throttle; /* attach back-off and lockout, both transports */
-	struct fold fold;              /* rate-limited refusal rows */
 	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
 };
 
@@ -116,7 +114,7 @@ struct hive {
  * and a peer not yet authenticated (pending) takes a slot of the pre-auth
  * pool, at most HIVE_PREAUTH_PER_PEER_MAX per peer id. Returns NULL with
  * errno EMFILE (table), EUSERS (pool) or EAGAIN (this peer's share) after
- * the refusal (sessions_refused, a folded `session` deny row).
+ * the refusal (sessions_refused, a `session` deny row folded by peer id).
  */
 struct hive_session *hive_session_admit(struct hive *hive, const char *transport, const char *peer,
                                         const char *peer_key, int owner, int pending);
@@ -148,17 +146,33 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
  * "attach" for attach/ticket/throttle, "ctl", "refuse" for a session
  * refused, "session" for a cut.
  *
- * Repeats fold: once HIVE_DENY_FOLD_AFTER refusals with the same row (all
- * but the time) were written within HIVE_DENY_FOLD_MS, further ones are
- * counted, not written; they are written as that row ending in ` count=N`
- * when the window ends (a loop timer), before any other event's row, when
+ * Repeats fold: once HIVE_DENY_FOLD_AFTER refusals of one kind were
+ * written within HIVE_DENY_FOLD_MS, further ones are counted, not written;
+ * they are written as the kind's last row ending in ` count=N` when the
+ * window ends (a loop timer), before any other event's row, when
  * /proc/pressure is read, and at shutdown. A row without count= stands
  * for one refusal, so once flushed the rows of an op sum to denials[op].
+ * A kind is one row text (all but the time) for hive_deny, and one fold
+ * key (with the family, op and reason) for hive_deny_with.
  * HIVE_DENY_FOLD_SLOTS kinds fold at once (the least recent is evicted).
  */
 void hive_deny(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
                enum hive_deny_op op, const char *object, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* What a caller may choose of a refusal's row; NULL fields keep hive_deny's way. */
+struct hive_deny_opts {
+	/* The row's first word instead of the op's family ("lifecycle"). */
+	const char *family;
+	/* Fold the refusals with this key (at most HIVE_PEER_ID_MAX - 1 bytes)
+	 * whatever their principal, object and detail: a peer id, so a stranger
+	 * reconnecting from new ports and sessions still costs one kind. */
+	const char *fold_key;
+};
+/* hive_deny, with the row's family and fold key chosen by the caller. */
+void hive_deny_with(struct hive *hive, const struct principal *who, enum hive_pressure_class cls,
+                    enum hive_deny_op op, const char *object, const char *reason,
+                    const struct hive_deny_opts *opts, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
 /* Write every folded repeat as its count= row now (the books balance). */
 void hive_deny_flush(struct hive *hive);
 /* Flush and free the fold table and its timer (at shutdown; safe twice). */

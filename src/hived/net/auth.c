@@ -179,11 +179,12 @@ int auth_gate(struct hive *hive, struct hive_session *hs, struct auth_verdict *v
 	const char *word = g == AUTH_GATE_LOCKED ? "rate-limited" : "throttled";
 	verdict(v, EAGAIN, word, word, "attach %s: try again in %llu ms", word, (unsigned long long)delay);
 	v->delay_ms = delay;
-	char detail[160], id[HIVE_PEER_ID_MAX];
+	char id[HIVE_PEER_ID_MAX];
 	size_t il = id_len(hs->peer_key);
 	snprintf(id, sizeof id, "%.*s", (int)(il < sizeof id ? il : sizeof id - 1), hs->peer_key);
-	snprintf(detail, sizeof detail, "transport=%s peer=%s", hs->transport, hs->peer);
-	fold_deny(hive, &hs->who, HIVE_PRESSURE_QUOTA, HIVE_DENY_THROTTLE, id, word, detail, loop_now_ms());
+	/* Folded by peer id: a flood from new connections is still one kind. */
+	hive_deny_with(hive, &hs->who, HIVE_PRESSURE_QUOTA, HIVE_DENY_THROTTLE, NULL, word,
+	               &(struct hive_deny_opts){ .fold_key = id }, "transport=%s peer=%s", hs->transport, hs->peer);
 	return -1;
 }
 
@@ -258,9 +259,4 @@ void auth_allow(struct hive *hive, struct hive_session *hs, const struct princip
 	hive_session_authed(hive, hs);
 	hive_event(hive, &hs->who, "attach", "/", "outcome=allow transport=%s peer=%s", hs->transport,
 	           hs->peer);
-}
-
-void auth_sweep(struct hive *hive)
-{
-	fold_flush(hive, loop_now_ms());
 }

@@ -11,7 +11,7 @@
  * door with the row `attach ... outcome=deny reason=<r> transport=<t>
  * peer=<p>`; failures of a peer count toward its back-off (250 ms * 2^n)
  * and lockout (HIVE_ATTACH_FAILS_MAX in the window), and attempts inside
- * them are refused as `throttle` rows, folded per peer (fold.h).
+ * them are refused as `throttle` rows, folded per peer id (hive_deny_with).
  *
  * Peers are keyed by identity (peer.h): key "uid=0@127.0.0.3" for the
  * back-off and lockout, and its id "uid=0" for a lockout of the whole
@@ -77,7 +77,7 @@ struct auth_verdict {
 };
 
 /* May this session try a credential now? 0, or -1 after the refusal (a
- * folded `throttle` row) with v set (detail "throttled" / "rate-limited"). */
+ * `throttle` row folded by peer id) with v set (detail "throttled" / "rate-limited"). */
 int auth_gate(struct hive *hive, struct hive_session *hs, struct auth_verdict *v);
 /*
  * Check `token` in the one order (see above). claim_role is what the
@@ -93,7 +93,5 @@ void auth_refuse(struct hive *hive, struct hive_session *hs, const char *reason,
 /* The session is now `who`: the allow row, the throttle forgets the key,
  * the session leaves the pre-auth pool. */
 void auth_allow(struct hive *hive, struct hive_session *hs, const struct principal *who);
-/* Write folded rows whose interval is over (the sweeps call it). */
-void auth_sweep(struct hive *hive);
 
 #endif

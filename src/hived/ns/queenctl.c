@@ -54,36 +54,42 @@ static void qc_lc_words(char *buf, size_t cap, const char *sep)
 
 /* --- lifecycle ------------------------------------------------------------ */
 
-/* Apply one lifecycle word and log the transition or the denial. */
+/* A lifecycle command refused: through the deny door as a `lifecycle` row
+ * (op ctl; busy for outstanding work, policy for the rest). */
+static void qc_lc_deny(struct hive *hive, const struct principal *who, const char *path, const char *cmd,
+                       enum lifecycle_result res)
+{
+	static const struct hive_deny_opts lc = { .family = "lifecycle" };
+	const char *state = lifecycle_state_name(hive->lifecycle.state);
+
+	if (res == LC_BUSY)
+		hive_deny_with(hive, who, HIVE_PRESSURE_BUSY, HIVE_DENY_CTL, path, "outstanding-work", &lc,
+		               "action=%.*s state=%s outstanding=%u", QC_ARG_SHOWN, cmd, state,
+		               hive->lifecycle.outstanding);
+	else
+		hive_deny_with(hive, who, HIVE_PRESSURE_POLICY, HIVE_DENY_CTL, path,
+		               res == LC_INVALID_TRANSITION ? "invalid-transition" : "invalid-command", &lc,
+		               "action=%.*s state=%s", QC_ARG_SHOWN, cmd, state);
+}
+
+/* Apply one lifecycle word and log the transition. A refusal is the
+ * lifecycle file's own row (path is qc_lc_path); on /queen/ctl it is the
+ * command's ctl row, written by queenctl_line: one refusal, one row. */
 static int qc_lifecycle(struct hive *hive, const struct principal *who, const char *path, const char *cmd,
                         struct err *err)
 {
 	enum lifecycle_state old = hive->lifecycle.state;
 	enum lifecycle_result res;
-	const char *state;
 
 	res = lifecycle_command(&hive->lifecycle, cmd, loop_now_ms(), &old, err);
-	state = lifecycle_state_name(hive->lifecycle.state);
-	switch (res) {
-	case LC_OK:
-		hive_event(hive, who, "lifecycle", path, "old=%s new=%s reason=%s", lifecycle_state_name(old), state,
-		           hive->lifecycle.reason);
-		return 0;
-	case LC_BUSY:
-		hive_event(hive, who, "lifecycle", path,
-		           "denied action=%.*s state=%s reason=outstanding-work outstanding=%u", QC_ARG_SHOWN, cmd,
-		           state, hive->lifecycle.outstanding);
-		break;
-	case LC_INVALID_TRANSITION:
-		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=invalid-transition",
-		           QC_ARG_SHOWN, cmd, state);
-		break;
-	case LC_UNKNOWN_COMMAND:
-		hive_event(hive, who, "lifecycle", path, "denied action=%.*s state=%s reason=invalid-command",
-		           QC_ARG_SHOWN, cmd, state);
-		break;
+	if (res != LC_OK) {
+		if (path == qc_lc_path)
+			qc_lc_deny(hive, who, path, cmd, res);
+		return -lifecycle_result_errno(res);
 	}
-	return -lifecycle_result_errno(res);
+	hive_event(hive, who, "lifecycle", path, "old=%s new=%s reason=%s", lifecycle_state_name(old),
+	           lifecycle_state_name(hive->lifecycle.state), hive->lifecycle.reason);
+	return 0;
 }
 
 /* Trim blanks at both ends in place; returns the start. */
@@ -105,9 +111,7 @@ int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *
 	snprintf(buf, sizeof buf, "%s", line);
 	cmd = qc_trim(buf);
 	if (strpbrk(cmd, " \t")) {
-		struct hive *hive = arg;
-		hive_event(hive, who, "lifecycle", qc_lc_path, "denied action=%.*s state=%s reason=invalid-command",
-		           QC_ARG_SHOWN, cmd, lifecycle_state_name(hive->lifecycle.state));
+		qc_lc_deny(arg, who, qc_lc_path, cmd, LC_UNKNOWN_COMMAND);
 		qc_lc_words(words, sizeof words, ", ");
 		return err_set(err, EINVAL, "one lifecycle command per line (try: %s)", words);
 	}

@@ -23,12 +23,13 @@
 #define H9_FLOOD_BATCH 100u
 #define H9_STRANGER_CONNS 1100u
 #define H9_NOBODY 65534
-/* Rows a throttled flood may leave: a few ticket failures, then about one
- * folded row per second per kind. */
+/* Rows a throttled flood may leave: a few ticket failures, then per kind
+ * (op, reason and peer id) HIVE_DENY_FOLD_AFTER rows and one count= row
+ * per second. */
 #define H9_FLOOD_ROWS_MAX 32
 
-/* Folded rows are written once their interval (1 s) is over, by a sweep
- * (every 0.5 s): wait this long at most for the counts to add up. */
+/* Folded repeats are written when their window (1 s) ends, by the deny
+ * door's timer: wait this long at most for the counts to add up. */
 #define H9_FOLD_WAIT_MS 6000
 
 /* Read /log/queen.log from byte `from` to its end into buf (NUL-terminated).

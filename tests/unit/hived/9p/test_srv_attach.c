@@ -249,6 +249,25 @@ static const char *log_text(void)
 	return buf;
 }
 
+/* Refusals the `op=throttle` rows stand for: count=N, or 1 for a row
+ * without one; *rows gets how many rows. */
+static unsigned long long throttle_rows_sum(unsigned *rows)
+{
+	unsigned long long sum = 0;
+	*rows = 0;
+	for (const char *line = log_text(); *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		if (memmem(line, n, " op=throttle outcome=deny ", 26)) {
+			const char *c = memmem(line, n, " count=", 7);
+			sum += c ? strtoull(c + 7, NULL, 10) : 1;
+			(*rows)++;
+		}
+		line += n + (nl ? 1 : 0);
+	}
+	return sum;
+}
+
 /* Identity comes from the ticket alone: a worker ticket without a subject
  * is refused, uname cannot add a subject the ticket lacks, and uname's
  * text never reaches the row. */
@@ -318,15 +337,25 @@ TEST(attach_throttle)
 	CHECK_EQ_INT(auth_throttle_check(&H.throttle, "uid=65534@127.0.0.1", loop_now_ms(), &d), AUTH_GATE_LOCKED);
 	CHECK_EQ_INT(attach(1, "", good, &r), 0);
 	CHECK_EQ_INT(rerr(&r), EAGAIN);
-	/* The first throttle row is written at once; the next one waits for
-	 * the end of its interval, and carries how many refusals it stands for. */
+	/* Each refusal passes the deny door: counted, and a row at once for
+	 * the first few of a kind (the kind: op, reason and the peer id). */
 	CHECK(strstr(log_text(), "attach role=none subject=- session=1 op=throttle outcome=deny reason=throttled "
-	                         "transport=unix peer=test count=1") != NULL);
-	CHECK(strstr(log_text(), "reason=rate-limited") == NULL);
-	fold_flush(&H, loop_now_ms() + HIVE_DENY_FOLD_MS);
-	CHECK(strstr(log_text(), "attach role=hive subject=- session=0 op=throttle outcome=deny reason=rate-limited "
-	                         "transport=unix peer=test count=1") != NULL);
+	                         "transport=unix peer=test\n") != NULL);
+	CHECK(strstr(log_text(), "attach role=none subject=- session=1 op=throttle outcome=deny reason=rate-limited "
+	                         "transport=unix peer=test\n") != NULL);
 	CHECK_EQ_INT(H.denials[HIVE_DENY_THROTTLE], 2);
+	/* A flood of them folds into a count= row; the counts (a row without
+	 * one is one refusal) sum to the counter. */
+	for (int i = 0; i < 20; i++) {
+		CHECK_EQ_INT(attach(1, "", good, &r), 0);
+		CHECK_EQ_INT(rerr(&r), EAGAIN);
+	}
+	hive_deny_flush(&H);
+	CHECK_EQ_INT(H.denials[HIVE_DENY_THROTTLE], 22);
+	unsigned rows = 0;
+	CHECK_EQ_INT(throttle_rows_sum(&rows), 22);
+	CHECK_EQ_INT(rows, 1 + HIVE_DENY_FOLD_AFTER + 1);
+	CHECK(strstr(log_text(), "reason=rate-limited transport=unix peer=test count=18\n") != NULL);
 	/* Another uid on the same address is another peer. */
 	snprintf(S->conns->hs->peer_key, sizeof S->conns->hs->peer_key, "uid=0@127.0.0.1");
 	CHECK_EQ_INT(attach(1, "", good, &r), 0);

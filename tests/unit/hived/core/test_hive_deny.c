@@ -1,7 +1,8 @@
 /* Unit tests for the deny door, hive_deny: the class and per-op counts,
  * the row of each op family, and the folding of repeats into count=N rows
  * whose counts still sum to the counters (flushed by another event, by
- * /proc/pressure, by the loop's timer, by eviction and at shutdown). */
+ * /proc/pressure, by the loop's timer, by eviction and at shutdown), by
+ * row text or by a caller's fold key. */
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 #include "test.h"
@@ -171,6 +172,45 @@ TEST(a_flood_keeps_the_log)
 	hive_fx_destroy(h);
 }
 
+/* hive_deny_with: a caller's fold key folds rows that differ in session
+ * and detail (a stranger's new connections), apart by op, reason and key;
+ * the count= row shows the last refusal; a family word replaces the op's. */
+TEST(keyed_folds_and_family)
+{
+	struct hive *h = hive_fx_make(1000);
+	uint64_t rows;
+	if (!h)
+		return;
+	const struct hive_deny_opts a = { .fold_key = "uid=65534" }, b = { .fold_key = "uid=1001" };
+	for (int i = 0; i < 20; i++) {
+		struct principal p = ns_fx_principal(HIVE_ROLE_NONE, NULL, 100 + i, "tcp");
+		hive_deny_with(h, &p, HIVE_PRESSURE_QUOTA, HIVE_DENY_THROTTLE, NULL, "throttled", &a,
+		               "transport=tcp peer=127.0.0.1:%d", 50000 + i);
+		hive_deny_with(h, &p, HIVE_PRESSURE_QUOTA, HIVE_DENY_THROTTLE, NULL, "rate-limited", &a,
+		               "transport=tcp peer=127.0.0.1:%d", 50000 + i);
+		hive_deny_with(h, &p, HIVE_PRESSURE_QUOTA, HIVE_DENY_THROTTLE, NULL, "throttled", &b,
+		               "transport=tcp peer=127.0.0.1:%d", 60000 + i);
+	}
+	CHECK_EQ_INT(h->denials[HIVE_DENY_THROTTLE], 60);
+	CHECK_EQ_INT(h->pressure.quota, 60);
+	CHECK_EQ_INT(logged(h, "throttle", &rows), 3 * HIVE_DENY_FOLD_AFTER);
+	hive_deny_flush(h);
+	CHECK_EQ_INT(logged(h, "throttle", &rows), 60);
+	CHECK_EQ_INT(rows, 3 * (HIVE_DENY_FOLD_AFTER + 1));
+	CHECK(strstr(log_text(h), "attach role=none subject=- session=119 op=throttle outcome=deny reason=throttled "
+	                          "transport=tcp peer=127.0.0.1:50019 count=17\n") != NULL);
+	CHECK(strstr(log_text(h), "reason=rate-limited transport=tcp peer=127.0.0.1:50019 count=17\n") != NULL);
+	CHECK(strstr(log_text(h), "reason=throttled transport=tcp peer=127.0.0.1:60019 count=17\n") != NULL);
+	/* The family word: the row reads as the caller's, counted under its op. */
+	struct principal q = ns_fx_principal(HIVE_ROLE_QUEEN, NULL, 2, "unix");
+	hive_deny_with(h, &q, HIVE_PRESSURE_BUSY, HIVE_DENY_CTL, "/queen/lifecycle/ctl", "outstanding-work",
+	               &(struct hive_deny_opts){ .family = "lifecycle" }, "action=drain");
+	CHECK_EQ_STR(last_row(h), "lifecycle role=queen subject=- session=2 object=/queen/lifecycle/ctl op=ctl "
+	                          "outcome=deny reason=outstanding-work action=drain");
+	CHECK_EQ_INT(logged(h, "ctl", NULL), h->denials[HIVE_DENY_CTL]);
+	hive_fx_destroy(h);
+}
+
 struct tick_ctx {
 	struct hive *h;
 	int ticks;
@@ -238,6 +278,7 @@ int main(void)
 	RUN(counts_and_rows_by_op);
 	RUN(repeats_fold_into_a_count);
 	RUN(a_flood_keeps_the_log);
+	RUN(keyed_folds_and_family);
 	RUN(the_window_ends_on_a_timer);
 	RUN(shutdown_writes_the_rest);
 	return test_done();

@@ -1,9 +1,9 @@
 /*
- * Unit tests for the session table's pools (hive.c) and folded refusal
- * rows (fold.c): strangers before authentication share a small pool with
- * a per-peer cap, the owner keeps a reserve ticketed sessions cannot
- * take, and a flood of refusals costs one row per peer per interval
- * whose count=N sum to sessions_refused.
+ * Unit tests for the session table's pools (hive.c) and its folded
+ * refusal rows (the deny door, folding by peer id): strangers before
+ * authentication share a small pool with a per-peer cap, the owner keeps
+ * a reserve ticketed sessions cannot take, and a flood of refusals costs
+ * a few rows per peer whose counts sum to sessions_refused.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +11,8 @@
 #include "hive_fixture.h"
 #include "test.h"
 
-/* Sum of count=N over the log rows holding `needle`; *rows gets how many. */
+/* Refusals the log rows holding `needle` stand for: count=N, or 1 for a
+ * row without one; *rows gets how many rows. */
 static unsigned long long count_sum(struct hive *h, const char *needle, int *rows)
 {
 	static char buf[HIVE_LOG_RING_BYTES + 1];
@@ -27,8 +28,8 @@ static unsigned long long count_sum(struct hive *h, const char *needle, int *row
 		if (nl)
 			*nl = '\0';
 		char *c = strstr(line, " count=");
-		if (strstr(line, needle) && c) {
-			sum += strtoull(c + 7, NULL, 10);
+		if (strstr(line, needle)) {
+			sum += c ? strtoull(c + 7, NULL, 10) : 1;
 			(*rows)++;
 		}
 		line = nl ? nl + 1 : NULL;
@@ -113,26 +114,42 @@ TEST(refusal_rows_fold)
 	for (unsigned i = 0; i < K; i++)
 		CHECK(hive_session_admit(h, "tcp", "a", "uid=65534@127.0.0.1", 0, 1) == NULL);
 	CHECK_EQ_INT(h->sessions_refused, K);
+	CHECK_EQ_INT(h->denials[HIVE_DENY_SESSION], K); /* every refusal, not every row */
 	int rows = 0;
 	unsigned long long sum = count_sum(h, "refuse role=hive", &rows);
-	/* The first row is written at once; the rest wait for the interval. */
-	CHECK(rows >= 1 && rows <= 3);
-	CHECK(sum >= 1);
-	fold_flush(h, loop_now_ms() + HIVE_DENY_FOLD_MS);
+	/* The first few rows are written at once; the rest wait for the window. */
+	CHECK_EQ_INT(rows, HIVE_DENY_FOLD_AFTER);
+	CHECK_EQ_INT(sum, HIVE_DENY_FOLD_AFTER);
+	hive_deny_flush(h);
 	sum = count_sum(h, "refuse role=hive", &rows);
 	CHECK_EQ_INT(sum, K);
 	CHECK(rows <= 4);
-	CHECK_EQ_INT(h->denials[HIVE_DENY_SESSION], (uint64_t)rows);
 	int same = 0;
-	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=preauth-per-peer limit=32 transport=tcp peer=a count=", &same), K);
+	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=preauth-per-peer limit=32 transport=tcp peer=a", &same), K);
 	CHECK_EQ_INT(same, rows);
+	/* A stranger's new ports and addresses are still its peer id: they fold
+	 * into the same kind, and its count= row shows the last detail. */
+	hive_event(h, NULL, "note", NULL, "x=1");
+	char peer[32];
+	for (unsigned i = 0; i < 50; i++) {
+		snprintf(peer, sizeof peer, "127.0.0.%u:%u", 1 + i % 3, 40000 + i);
+		CHECK(hive_session_admit(h, "tcp", peer, "uid=65534@127.0.0.1", 0, 1) == NULL);
+	}
+	hive_deny_flush(h);
+	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=preauth-per-peer limit=32 transport=tcp peer=127.0.0.", &same),
+	             50);
+	CHECK(same >= 1 && same <= (int)HIVE_DENY_FOLD_AFTER + 1);
+	int last = 0; /* the count= row, showing the last refusal's peer */
+	CHECK(count_sum(h, "peer=127.0.0.2:40049 count=", &last) > 1);
+	CHECK_EQ_INT(last, 1);
 	/* accept(2) failing for lack of fds: the same counter, rows and door. */
 	for (int i = 0; i < 3; i++)
 		hive_session_refused(h, "tcp", EMFILE);
-	CHECK_EQ_INT(h->sessions_refused, K + 3);
-	fold_flush(h, loop_now_ms() + HIVE_DENY_FOLD_MS);
+	CHECK_EQ_INT(h->sessions_refused, K + 53);
+	CHECK_EQ_INT(h->denials[HIVE_DENY_SESSION], K + 53);
+	hive_deny_flush(h);
 	CHECK_EQ_INT(count_sum(h, "outcome=deny reason=out-of-fds transport=tcp errno=24", &same), 3);
-	CHECK_EQ_INT(count_sum(h, "refuse role=hive", &same), K + 3);
+	CHECK_EQ_INT(count_sum(h, "refuse role=hive", &same), K + 53);
 	hive_fx_destroy(h);
 }
 

@@ -254,7 +254,7 @@ TEST(session_table_is_bounded)
 	CHECK_EQ_INT(errno, EMFILE);
 	CHECK_EQ_INT(h->sessions_refused, 1);
 	CHECK_EQ_INT(h->sessions_total, HIVE_SESSIONS_MAX);
-	CHECK_EQ_STR(last_row(h), "refuse role=hive subject=- session=0 op=session outcome=deny reason=sessions-max limit=1024 transport=tcp peer=y count=1");
+	CHECK_EQ_STR(last_row(h), "refuse role=hive subject=- session=0 op=session outcome=deny reason=sessions-max limit=1024 transport=tcp peer=y");
 	/* Remove from the middle, the head and the tail. */
 	struct hive_session *head = h->sessions, *mid = head->next->next, *tail = head;
 	while (tail->next)
@@ -363,9 +363,11 @@ TEST(queenctl_words)
 	CHECK_EQ_STR(err.msg, "line 1: refused: hive is DRAINING");
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "grant a b\n", &err), -EAGAIN);
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a-1\n", &err), -EOPNOTSUPP); /* kill is not gated */
+	uint64_t ctl0 = h->denials[HIVE_DENY_CTL];
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle cordon\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: invalid transition: cordon from DRAINING");
-	CHECK_EQ_INT(rows_with(h, "object=/queen/ctl denied action=cordon state=DRAINING reason=invalid-transition\n"), 1);
+	CHECK_EQ_INT(h->denials[HIVE_DENY_CTL], ctl0 + 1); /* one refusal, counted once */
+	CHECK_EQ_INT(rows_with(h, "object=/queen/ctl op=ctl outcome=deny reason=refused result=refused form=text verb=lifecycle errno=EINVAL msg=invalid transition: cordon from DRAINING\n"), 1);
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle\n", &err), -EINVAL);
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle drain now\n", &err), -EINVAL);
 
@@ -558,16 +560,20 @@ TEST(lifecycle_ctl_file)
 	h->lifecycle.outstanding = 2;
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "drain\n", &err), -EBUSY);
 	CHECK_EQ_STR(err.msg, "line 1: drain refused: 2 outstanding");
-	CHECK_EQ_STR(last_row(h), "lifecycle role=queen subject=- session=2 object=/queen/lifecycle/ctl denied action=drain state=DRAINING reason=outstanding-work outstanding=2");
+	CHECK_EQ_STR(last_row(h), "lifecycle role=queen subject=- session=2 object=/queen/lifecycle/ctl op=ctl outcome=deny reason=outstanding-work action=drain state=DRAINING outstanding=2");
 	h->lifecycle.outstanding = 0;
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "  drain  \n", &err), 10);
 	CHECK_EQ_INT(h->lifecycle.state, LC_QUIESCED);
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "drain\n", &err), -EINVAL);
-	CHECK_EQ_STR(last_row(h), "lifecycle role=queen subject=- session=2 object=/queen/lifecycle/ctl denied action=drain state=QUIESCED reason=invalid-transition");
+	CHECK_EQ_STR(last_row(h), "lifecycle role=queen subject=- session=2 object=/queen/lifecycle/ctl op=ctl outcome=deny reason=invalid-transition action=drain state=QUIESCED");
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "fly\n", &err), -EINVAL);
-	CHECK(strstr(last_row(h), "denied action=fly state=QUIESCED reason=invalid-command") != NULL);
+	CHECK(strstr(last_row(h), "reason=invalid-command action=fly state=QUIESCED") != NULL);
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "resume now\n", &err), -EINVAL);
-	CHECK(strstr(last_row(h), "denied action=resume now state=QUIESCED reason=invalid-command") != NULL);
+	CHECK(strstr(last_row(h), "reason=invalid-command action=resume now state=QUIESCED") != NULL);
+	/* Each refusal passed the deny door: counted as ctl, busy for outstanding work. */
+	CHECK_EQ_INT(h->denials[HIVE_DENY_CTL], 4);
+	CHECK_EQ_INT(h->pressure.busy, 1);
+	CHECK_EQ_INT(h->pressure.policy, 3);
 	CHECK_EQ_INT(echo(h, &q, "/queen/lifecycle/ctl", "reset\nresume\n", &err), 13);
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
 	CHECK_EQ_INT(echo(h, &w, "/queen/lifecycle/ctl", "cordon\n", &err), -EACCES);
