@@ -30,6 +30,8 @@ run tcp "$W" ls /proc
 check_eq "the worker ticket attaches" 0 "$RC"
 run tcp "$W2" ls /proc
 check_eq "the second worker ticket attaches" 0 "$RC"
+run hive_cli cat /log/queen.log
+check_match "the attach row names the ticket's id, for revoke" "attach role=worker subject=r-1 .*outcome=allow .*ticket=$WID" "$OUT"
 run "$HIVE" ticket revoke "$WID" --state "$HIVE_STATE"
 check_eq "hive ticket revoke ID" 0 "$RC"
 check_match "it says what it did" "ticket $WID revoked" "$ERR"

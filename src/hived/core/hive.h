@@ -74,6 +74,9 @@ struct hive_session {
 	/* Who the peer is (peer.h): "uid=0@127.0.0.3", "uid=1000", "ip=10.1.2.3";
 	 * the throttle's key, and up to '@' the pre-auth pool's. "" = untracked. */
 	char peer_key[2 * HIVE_PEER_ID_MAX];
+	/* The id of the ticket whose MAC held at the last attach, "" if none:
+	 * rows name it so `hive ticket revoke ID` can be aimed from the log. */
+	char ticket_id[TICKET_ID_LEN + 1];
 	int pending;           /* in the pre-auth pool: not authenticated yet */
 	int owner;             /* the hive owner's Unix socket: may use the reserve */
 	char dialect[16];      /* "9P2000.L", "9P2000", "console", "" before version */

@@ -166,8 +166,8 @@ static void deny(struct hive *hive, struct hive_session *hs, const struct princi
 {
 	if (counts)
 		auth_throttle_fail(&hive->throttle, hs->peer_key, loop_now_ms());
-	hive_deny(hive, who ? who : &hs->who, cls, HIVE_DENY_ATTACH, "/", v->reason, "transport=%s peer=%s",
-	          hs->transport, hs->peer);
+	hive_deny(hive, who ? who : &hs->who, cls, HIVE_DENY_ATTACH, "/", v->reason, "transport=%s peer=%s%s%s",
+	          hs->transport, hs->peer, hs->ticket_id[0] ? " ticket=" : "", hs->ticket_id);
 }
 
 int auth_gate(struct hive *hive, struct hive_session *hs, struct auth_verdict *v)
@@ -196,13 +196,16 @@ int auth_ticket(struct hive *hive, struct hive_session *hs, const char *token, e
 	memset(who, 0, sizeof *who);
 	who->session_id = hs->id;
 	who->transport = hs->transport;
+	hs->ticket_id[0] = '\0';
 	if (strlen(token) > HIVE_TICKET_TOKEN_MAX || ticket_verify(token, &hive->keys, &t, &why) < 0) {
 		why = why ? why : "malformed";
 		verdict(v, EKEYREJECTED, why, "invalid-ticket", "ticket refused: %s", why);
 		deny(hive, hs, who, HIVE_PRESSURE_POLICY, 1, v);
 		return -1;
 	}
-	/* The MAC holds: from here on, refusals name who the ticket claims to be. */
+	/* The MAC holds: from here on, refusals name who the ticket claims to
+	 * be, and which ticket it is. */
+	snprintf(hs->ticket_id, sizeof hs->ticket_id, "%s", t.id);
 	ticket_principal(&t, who);
 	if (ticket_expired(&t, wall_ms())) {
 		verdict(v, EKEYEXPIRED, "expired", "expired", "ticket expired");
@@ -257,6 +260,6 @@ void auth_allow(struct hive *hive, struct hive_session *hs, const struct princip
 	hs->who.transport = hs->transport;
 	auth_throttle_ok(&hive->throttle, hs->peer_key);
 	hive_session_authed(hive, hs);
-	hive_event(hive, &hs->who, "attach", "/", "outcome=allow transport=%s peer=%s", hs->transport,
-	           hs->peer);
+	hive_event(hive, &hs->who, "attach", "/", "outcome=allow transport=%s peer=%s%s%s", hs->transport,
+	           hs->peer, hs->ticket_id[0] ? " ticket=" : "", hs->ticket_id);
 }
