@@ -121,7 +121,9 @@ if printf '%s' "$ERR" | grep -Eq 'ticket (expired|rejected)'; then not_ok "a wal
 
 # Identity comes from the ticket alone: a worker ticket naming no subject
 # would let the client pick one (uname), so the hive refuses it.
-NS=$(mint --role worker --ttl 60)
+run mint --role worker --ttl 60
+NS=$OUT
+check_match "mint warns that a worker ticket without a subject will be refused" 'without --subject is refused' "$ERR"
 run by 8 tcp "$NS" ls /proc
 check_eq "a worker ticket without a subject: refused with exit 4" 4 "$RC"
 check_match "a worker ticket without a subject: says ticket rejected" 'ticket rejected' "$ERR"

@@ -184,6 +184,9 @@ int hcli_ticket(struct hcli *h, int argc, char **argv)
 		                     "worker-bus, worker-lora, observer)", role);
 	if (strlen(subject) > HIVE_SUBJECT_MAX)
 		return hcli_usage(h, "ticket mint: subject longer than %u bytes", HIVE_SUBJECT_MAX);
+	if (ticket_hive_role(code) == HIVE_ROLE_WORKER && !*subject)
+		fprintf(stderr, "%s: warning: a worker ticket without --subject is refused by the hive at "
+		        "attach (its identity must come from the ticket); add --subject AID\n", h->prefix);
 	if (!have_issued) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
