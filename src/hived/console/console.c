@@ -1,6 +1,7 @@
 /*
- * console.c — the framed line console: listener, sessions, framing, output
- * queue and timeouts. The verbs live in console_verbs.c.
+ * console.c — the framed line console: listener, sessions, framing and
+ * which timeout row a session gets. The output queue and the timeout clock
+ * are net/conn.h's, shared with 9P; the verbs live in console_verbs.c.
  *
  * Each session is a TCP socket speaking Cohesix's console wire: u32 LE
  * length (counting itself) + one UTF-8 line, both ways. Reading stops while
@@ -51,7 +52,7 @@ static void session_free(struct console_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	hive_session_remove(con->hive, s->hs);
-	free(s->out);
+	conn_outq_free(&s->outq);
 	free(s);
 }
 
@@ -60,9 +61,9 @@ static void session_watch(struct console_session *s)
 	uint32_t ev = 0;
 	if (s->closing)
 		ev |= EPOLLIN; /* drain and discard until EOF, so the peer is not reset */
-	else if (s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX && s->rxlen < sizeof s->rx)
+	else if (!conn_outq_full(&s->outq) && s->rxlen < sizeof s->rx)
 		ev |= EPOLLIN;
-	if (s->outlen)
+	if (s->outq.len)
 		ev |= EPOLLOUT;
 	if (ev != s->events && loop_mod_fd(s->con->hive->loop, s->fd, ev) == 0)
 		s->events = ev;
@@ -82,62 +83,34 @@ static void console_cut(struct console_session *s, const char *why)
 /* Send what is queued. Returns 0, or -1 when the session is gone. */
 static int session_flush(struct console_session *s)
 {
-	while (s->outlen) {
-		ssize_t n = send(s->fd, s->out + s->outhead, s->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			session_free(s);
-			return -1;
-		}
-		s->outhead += (size_t)n;
-		s->outlen -= (size_t)n;
+	if (conn_outq_flush(&s->outq, s->fd) < 0) {
+		session_free(s);
+		return -1;
 	}
-	if (!s->outlen) {
-		/* Idle sessions hold no output buffer. */
-		free(s->out);
-		s->out = NULL;
-		s->outhead = s->outcap = 0;
-		if (s->closing && !s->shut) {
-			shutdown(s->fd, SHUT_WR);
-			s->shut = 1;
-		}
+	if (!s->outq.len && s->closing && !s->shut) {
+		shutdown(s->fd, SHUT_WR);
+		s->shut = 1;
 	}
 	return 0;
 }
 
 static int session_queue(struct console_session *s, const void *payload, size_t n)
 {
-	size_t need = CONSOLE_HDR + n;
-	if (s->outlen + need > HIVE_CONSOLE_OUTQ_BYTES_MAX + HIVE_CONSOLE_REPLY_BYTES_MAX) {
+	uint8_t frame[CONSOLE_FRAME_MAX];
+	if (n > HIVE_CONSOLE_LINE_MAX)
+		n = HIVE_CONSOLE_LINE_MAX; /* callers cut already; never overrun */
+	console_frame_header(frame, n);
+	memcpy(frame + CONSOLE_HDR, payload, n);
+	int rc = conn_outq_append(&s->outq, frame, CONSOLE_HDR + n);
+	if (rc == -ENOBUFS) {
 		/* Cannot happen with bounded replies; if it does, fail closed. */
 		console_cut(s, "output-overflow");
-		return -ENOBUFS;
+		return rc;
 	}
-	if (s->outhead + s->outlen + need > s->outcap) {
-		if (s->outhead) {
-			memmove(s->out, s->out + s->outhead, s->outlen);
-			s->outhead = 0;
-		}
-		if (s->outlen + need > s->outcap) {
-			size_t cap = s->outcap ? s->outcap : 4096;
-			while (cap < s->outlen + need)
-				cap *= 2;
-			uint8_t *p = realloc(s->out, cap);
-			if (!p) {
-				console_close_after_reply(s, "out-of-memory");
-				return -ENOMEM;
-			}
-			s->out = p;
-			s->outcap = cap;
-		}
+	if (rc < 0) {
+		console_close_after_reply(s, "out-of-memory");
+		return rc;
 	}
-	uint8_t *w = s->out + s->outhead + s->outlen;
-	console_frame_header(w, n);
-	memcpy(w + CONSOLE_HDR, payload, n);
-	s->outlen += need;
 	s->hs->tx_msgs++;
 	return 0;
 }
@@ -198,14 +171,14 @@ void console_close_after_reply(struct console_session *s, const char *why)
 		s->close_why = why;
 		s->closing = 1;
 		s->close_ms = loop_now_ms();
-		s->frame_ms = 0;
+		s->clock.frame_ms = 0;
 	}
 }
 
 /* Handle the whole frames received so far, while the output has room. */
 static void session_process(struct console_session *s)
 {
-	while (!s->closing && s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX) {
+	while (!s->closing && !conn_outq_full(&s->outq)) {
 		size_t flen = 0;
 		int rc = console_frame_parse(s->rx, s->rxlen, &flen);
 		if (rc < 0) {
@@ -215,10 +188,7 @@ static void session_process(struct console_session *s)
 			break;
 		}
 		if (rc == 0) {
-			if (!s->rxlen)
-				s->frame_ms = 0;
-			else if (!s->frame_ms)
-				s->frame_ms = loop_now_ms();
+			conn_clock_partial(&s->clock, s->rxlen != 0, loop_now_ms());
 			break;
 		}
 		char line[HIVE_CONSOLE_LINE_MAX + 1];
@@ -227,9 +197,11 @@ static void session_process(struct console_session *s)
 		line[n] = '\0';
 		memmove(s->rx, s->rx + flen, s->rxlen - flen);
 		s->rxlen -= flen;
-		s->frame_ms = s->rxlen ? loop_now_ms() : 0;
+		/* What follows a whole frame starts a frame clock of its own. */
+		conn_clock_frame(&s->clock, loop_now_ms());
+		conn_clock_partial(&s->clock, s->rxlen != 0, s->clock.last_ms);
 		s->hs->rx_msgs++;
-		s->hs->last_ms = loop_now_ms();
+		s->hs->last_ms = s->clock.last_ms;
 		const char *why = NULL;
 		if (console_line_check((const uint8_t *)line, n, &why) < 0) {
 			console_refuse(s, "PARSE", "policy", "detail=%s", why);
@@ -301,13 +273,14 @@ static void session_new(struct console *con, int fd)
 	s->hs = hs;
 	s->fd = fd;
 	s->state = CONSOLE_NEW;
-	s->accept_ms = loop_now_ms();
+	conn_clock_start(&s->clock, loop_now_ms());
+	conn_outq_init(&s->outq, HIVE_CONSOLE_OUTQ_BYTES_MAX, HIVE_CONSOLE_REPLY_BYTES_MAX);
 	snprintf(hs->dialect, sizeof hs->dialect, "console");
 	hs->who.role = HIVE_ROLE_NONE;
 	hs->who.subject[0] = '\0';
 	hs->who.session_id = hs->id;
 	hs->who.transport = "console";
-	hs->last_ms = s->accept_ms;
+	hs->last_ms = s->clock.since_ms;
 	if (loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s) < 0)
 		goto fail;
 	s->events = EPOLLIN;
@@ -357,20 +330,32 @@ static void console_sweep(struct loop *loop, void *arg)
 				session_free(s);
 			continue;
 		}
+		/* AUTH and ATTACH share one deadline from accept. */
+		struct conn_timeouts t = {
+			.handshake_ms = s->state == CONSOLE_ATTACHED ? 0 : HIVE_CONSOLE_AUTH_TIMEOUT_MS,
+			.frame_ms = HIVE_FRAME_TIMEOUT_MS,
+			.idle_ms = idle,
+		};
 		const char *why;
-		if (s->state == CONSOLE_NEW && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
-			why = "auth-timeout";
-			console_refuse(s, "AUTH", "policy", "detail=timeout");
-		} else if (s->state == CONSOLE_AUTHED && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
-			why = "attach-timeout";
-			console_refuse(s, "ATTACH", "policy", "detail=attach-timeout");
-		} else if (s->frame_ms && now - s->frame_ms >= HIVE_FRAME_TIMEOUT_MS) {
+		switch (conn_clock_expired(&s->clock, &t, now)) {
+		case CONN_TIMEOUT_HANDSHAKE:
+			if (s->state == CONSOLE_NEW) {
+				why = "auth-timeout";
+				console_refuse(s, "AUTH", "policy", "detail=timeout");
+			} else {
+				why = "attach-timeout";
+				console_refuse(s, "ATTACH", "policy", "detail=attach-timeout");
+			}
+			break;
+		case CONN_TIMEOUT_FRAME:
 			why = "frame-timeout";
 			console_refuse(s, "FRAME", "policy", "detail=timeout");
-		} else if (idle && now - s->hs->last_ms >= idle) {
+			break;
+		case CONN_TIMEOUT_IDLE:
 			why = "idle-timeout";
 			console_refuse(s, "CONSOLE", "policy", "detail=idle-timeout");
-		} else {
+			break;
+		default:
 			continue;
 		}
 		console_cut(s, why);
