@@ -1,6 +1,6 @@
 /*
- * console.c — the framed line console: listener, sessions, framing and
- * which timeout row a session gets. The output queue and the timeout clock
+ * console.c — the framed line console: sessions, framing and which
+ * timeout row a session gets. Its TCP listener is net/listen.h's. The output queue and the timeout clock
  * are net/conn.h's, shared with 9P; the verbs live in console_verbs.c.
  *
  * Each session is a TCP socket speaking Cohesix's console wire: u32 LE
@@ -16,8 +16,6 @@
 #include "console.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +29,7 @@
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 #include "hived/net/auth.h"
+#include "hived/net/listen.h"
 #include "hived/net/peer.h"
 
 /* hived runs one hive per process; the console keeps its state here. */
@@ -247,13 +246,14 @@ static void session_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	session_watch(s);
 }
 
-static void session_new(struct console *con, int fd)
+/* A socket from the listener (listen_accept_fn). On failure the listener
+ * closes fd. */
+static int session_new(void *arg, int fd, const char *transport, const struct peer *peer)
 {
+	struct console *con = arg;
 	struct hive *hive = con->hive;
-	struct peer peer;
-	peer_describe(fd, 0, &peer);
 	/* Every console peer needs AUTH and a ticket: it waits in the pre-auth pool. */
-	struct hive_session *hs = hive_session_admit(hive, "console", peer.name, peer.key, 0, 1);
+	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, peer->key, 0, 1);
 	if (!hs) {
 		/* Counted and logged by the admission. Best effort: one frame,
 		 * then close; the socket is fresh, so it fits. */
@@ -263,9 +263,9 @@ static void session_new(struct console *con, int fd)
 		memcpy(frame + CONSOLE_HDR, msg, sizeof msg - 1);
 		ssize_t w = send(fd, frame, CONSOLE_HDR + sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)w;
-		close(fd);
-		return;
+		return -EBUSY;
 	}
+	int rc = -ENOMEM;
 	struct console_session *s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
@@ -281,39 +281,19 @@ static void session_new(struct console *con, int fd)
 	hs->who.session_id = hs->id;
 	hs->who.transport = "console";
 	hs->last_ms = s->clock.since_ms;
-	if (loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s) < 0)
+	rc = loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s);
+	if (rc < 0)
 		goto fail;
 	s->events = EPOLLIN;
 	s->next = con->sessions;
 	if (con->sessions)
 		con->sessions->prev = s;
 	con->sessions = s;
-	return;
+	return 0;
 fail:
 	free(s);
 	hive_session_remove(hive, hs);
-	close(fd);
-}
-
-static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct console *con = arg;
-	for (unsigned i = 0; i < HIVE_CONSOLE_ACCEPT_BATCH; i++) {
-		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (c >= 0) {
-			session_new(con, c);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* Out of fds: stop watching the listener until the next sweep
-			 * rather than spin on a level-triggered event. */
-			hive_session_refused(con->hive, "console", errno);
-			loop_mod_fd(loop, fd, 0);
-		}
-		break;
-	}
+	return rc;
 }
 
 static void console_sweep(struct loop *loop, void *arg)
@@ -321,7 +301,6 @@ static void console_sweep(struct loop *loop, void *arg)
 	struct console *con = arg;
 	uint64_t now = loop_now_ms();
 	uint32_t idle = con->hive->cfg.idle_timeout_ms;
-	loop_mod_fd(loop, con->lfd, EPOLLIN);
 	struct console_session *next;
 	for (struct console_session *s = con->sessions; s; s = next) {
 		next = s->next;
@@ -373,46 +352,6 @@ static int write_port_file(const char *path, int port)
 	return fileio_write_atomic(path, buf, (size_t)n, 0644);
 }
 
-static int console_listen(struct console *con, char *where, size_t wlen)
-{
-	const struct hive_config *cfg = &con->hive->cfg;
-	const char *addr = cfg->console_addr[0] ? cfg->console_addr : "127.0.0.1";
-	char port[16];
-	snprintf(port, sizeof port, "%d", cfg->console_port);
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *res = NULL;
-	if (getaddrinfo(addr, port, &hints, &res) != 0 || !res)
-		return -EINVAL;
-	int rc = 0, one = 1;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
-		rc = -errno;
-		close(fd);
-		goto out;
-	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int bound = cfg->console_port;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		char host[NI_MAXHOST], serv[NI_MAXSERV];
-		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
-		                NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-			bound = atoi(serv);
-	}
-	snprintf(where, wlen, "%s:%d", addr, bound);
-	con->lfd = fd;
-	rc = bound;
-out:
-	freeaddrinfo(res);
-	return rc;
-}
-
 int console_start(struct hive *hive)
 {
 	if (hive->cfg.console_port < 0)
@@ -423,42 +362,39 @@ int console_start(struct hive *hive)
 	if (!con)
 		return -ENOMEM;
 	con->hive = hive;
-	con->lfd = -1;
 	con->timer = -1;
-	char where[128];
-	int rc = console_listen(con, where, sizeof where);
-	if (rc < 0)
+	const char *addr = hive->cfg.console_addr[0] ? hive->cfg.console_addr : "127.0.0.1";
+	struct listen_to to = { "console", HIVE_CONSOLE_ACCEPT_BATCH, session_new, con };
+	char why[256];
+	int port = 0;
+	int rc = listen_tcp_to(hive, &to, addr, hive->cfg.console_port, &port, &con->lst, why,
+	                       sizeof why);
+	if (rc < 0) {
+		fprintf(stderr, "hived: console: %s\n", why);
 		goto fail;
-	int port = rc;
+	}
 	if (snprintf(con->portfile, sizeof con->portfile, "%s/console.port", hive->cfg.state_dir) >=
 	    (int)sizeof con->portfile) {
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
-	rc = loop_add_fd(hive->loop, con->lfd, EPOLLIN, console_accept, con);
+	rc = loop_add_timer(hive->loop, HIVE_CONSOLE_SWEEP_MS, console_sweep, con);
 	if (rc < 0)
 		goto fail;
-	rc = loop_add_timer(hive->loop, HIVE_CONSOLE_SWEEP_MS, console_sweep, con);
-	if (rc < 0) {
-		loop_del_fd(hive->loop, con->lfd);
-		goto fail;
-	}
 	con->timer = rc;
 	/* Last: the port file tells clients the console is ready. */
 	rc = write_port_file(con->portfile, port);
 	if (rc < 0) {
 		loop_del_timer(hive->loop, con->timer);
-		loop_del_fd(hive->loop, con->lfd);
 		goto fail;
 	}
 	if (!hive->cfg.console_token[0])
 		fprintf(stderr, "hived: console: no token configured; every AUTH will fail\n");
-	fprintf(stderr, "hived: console listening on %s\n", where);
+	fprintf(stderr, "hived: console listening on %s:%d\n", addr, port);
 	console_g = con;
 	return 0;
 fail:
-	if (con->lfd >= 0)
-		close(con->lfd);
+	listen_close(con->lst);
 	free(con);
 	return rc;
 }
@@ -471,8 +407,7 @@ void console_stop(struct hive *hive)
 	while (con->sessions)
 		session_free(con->sessions);
 	loop_del_timer(hive->loop, con->timer);
-	loop_del_fd(hive->loop, con->lfd);
-	close(con->lfd);
+	listen_close(con->lst);
 	unlink(con->portfile);
 	free(con);
 	console_g = NULL;

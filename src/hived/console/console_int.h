@@ -72,9 +72,11 @@ struct console_session {
 	struct conn_outq outq;
 };
 
+struct listener;
+
 struct console {
 	struct hive *hive;
-	int lfd;
+	struct listener *lst;  /* net/listen.h */
 	int timer;
 	struct console_session *sessions;
 	char portfile[HIVE_PATH_MAX];
