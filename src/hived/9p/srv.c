@@ -1,5 +1,5 @@
 /*
- * srv.c — 9P sessions: accept, framing, the output queue, limits, timeouts.
+ * srv.c — 9P sessions: accept, framing, batching, limits and timeout rows.
  *
  * A session is a nonblocking socket on the loop (level-triggered). Each
  * wake-up does one read of up to msize bytes, into a buffer shared by all
@@ -21,7 +21,8 @@
  * slow anyone else. A frame with a size field we cannot trust closes the
  * session (no way to resync); any other bad frame gets an error on its tag.
  * One sweep timer enforces the handshake, frame and idle timeouts and
- * frees the empty receive buffers of quiet sessions.
+ * frees the empty receive buffers of quiet sessions. The output queue and
+ * the timeout clock are net/conn.h's, shared with the console.
  */
 #include "srv.h"
 
