@@ -1,5 +1,5 @@
 /*
- * srv.c — 9P sessions: accept, framing, the output queue, limits, timeouts.
+ * srv.c — 9P sessions: accept, framing, batching, limits and timeout rows.
  *
  * A session is a nonblocking socket on the loop (level-triggered). Each
  * wake-up does one read of up to msize bytes, into a buffer shared by all
@@ -21,7 +21,8 @@
  * slow anyone else. A frame with a size field we cannot trust closes the
  * session (no way to resync); any other bad frame gets an error on its tag.
  * One sweep timer enforces the handshake, frame and idle timeouts and
- * frees the empty receive buffers of quiet sessions.
+ * frees the empty receive buffers of quiet sessions. The output queue and
+ * the timeout clock are net/conn.h's, shared with the console.
  */
 #include "srv.h"
 
@@ -73,8 +74,8 @@ static void srv_conn_close(struct srv_conn *c, const char *why)
 		c->next->prev = c->prev;
 	srv->nconns--;
 	free(c->rx);
-	free(c->tx);
-	c->rx = c->tx = NULL;
+	c->rx = NULL;
+	conn_outq_free(&c->txq);
 	/* Callers up the stack may still look at c->dead: the struct itself
 	 * is freed by the next sweep. */
 	c->next = srv->zombies;
@@ -91,64 +92,6 @@ static void srv_reap(struct srv *srv)
 	}
 }
 
-/* Write what the queue holds. Returns 0, or -errno if the socket broke. */
-static int srv_conn_flush(struct srv_conn *c)
-{
-	while (c->txlen) {
-		ssize_t n = write(c->fd, c->tx + c->txoff, c->txlen);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -errno;
-		}
-		c->txoff += (size_t)n;
-		c->txlen -= (size_t)n;
-	}
-	if (!c->txlen) {
-		/* Drained: an idle session keeps no queue. */
-		free(c->tx);
-		c->tx = NULL;
-		c->txoff = c->txcap = 0;
-	}
-	return 0;
-}
-
-/* Queue n bytes behind what the socket has not taken yet. */
-static int srv_queue(struct srv_conn *c, const uint8_t *buf, size_t n)
-{
-	if (!n)
-		return 0;
-	/* Reading stops at HIVE_OUTQ_BYTES_MAX, so the queue never holds more
-	 * than that plus one reply (or one batch, which is smaller). */
-	if (c->txoff + c->txlen + n > c->txcap) {
-		if (c->txoff) {
-			memmove(c->tx, c->tx + c->txoff, c->txlen);
-			c->txoff = 0;
-		}
-		if (c->txlen + n > c->txcap) {
-			/* Grow geometrically: a queue filled by many small
-			 * replies must not realloc once per reply. */
-			size_t cap = c->txcap ? c->txcap * 2 : SRV_TXQ_INITIAL;
-			while (cap < c->txlen + n)
-				cap *= 2;
-			if (cap > HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX)
-				cap = HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX;
-			if (c->txlen + n > cap)
-				return -ENOBUFS;
-			uint8_t *t = realloc(c->tx, cap);
-			if (!t)
-				return -ENOMEM;
-			c->tx = t;
-			c->txcap = cap;
-		}
-	}
-	memcpy(c->tx + c->txoff + c->txlen, buf, n);
-	c->txlen += n;
-	return 0;
-}
-
 /*
  * Write the batch and then `extra` (may be empty) in one writev; queue what
  * the socket does not take. The batch is empty afterwards. Returns 0, or
@@ -162,27 +105,7 @@ static int srv_batch_flush(struct srv_conn *c, const uint8_t *extra, size_t n)
 		{ .iov_base = (void *)extra, .iov_len = n },
 	};
 	srv->batchlen = 0;
-	while (iov[0].iov_len + iov[1].iov_len) {
-		int first = iov[0].iov_len ? 0 : 1;
-		ssize_t w = writev(c->fd, iov + first, 2 - first);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				return -errno;
-			break;
-		}
-		for (int i = first; i < 2 && w > 0; i++) {
-			size_t k = (size_t)w < iov[i].iov_len ? (size_t)w : iov[i].iov_len;
-			iov[i].iov_base = (uint8_t *)iov[i].iov_base + k;
-			iov[i].iov_len -= k;
-			w -= (ssize_t)k;
-		}
-	}
-	int rc = srv_queue(c, iov[0].iov_base, iov[0].iov_len);
-	if (rc == 0)
-		rc = srv_queue(c, iov[1].iov_base, iov[1].iov_len);
-	return rc;
+	return conn_outq_send(&c->txq, c->fd, iov, 2);
 }
 
 /* Write one encoded reply: into the batch while the session's frames are
@@ -194,8 +117,8 @@ static int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 		return -EPIPE;
 	if (c->hs)
 		c->hs->tx_msgs++;
-	if (c->txlen)
-		return srv_queue(c, buf, n); /* behind what already waits */
+	if (c->txq.len)
+		return conn_outq_append(&c->txq, buf, n); /* behind what already waits */
 	if (srv->batch_conn == c) {
 		if (srv->batchlen + n <= SRV_TXBATCH_BYTES) {
 			memcpy(srv->batch + srv->batchlen, buf, n);
@@ -205,19 +128,8 @@ static int srv_send(struct srv_conn *c, const uint8_t *buf, size_t n)
 		/* Full: what waits and this reply leave together. */
 		return srv_batch_flush(c, buf, n);
 	}
-	size_t off = 0;
-	while (off < n) {
-		ssize_t w = write(c->fd, buf + off, n - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			return -errno; /* the read side will see the hang-up */
-		}
-		off += (size_t)w;
-	}
-	return srv_queue(c, buf + off, n - off);
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = n };
+	return conn_outq_send(&c->txq, c->fd, &iov, 1); /* a broken socket: the read side sees it */
 }
 
 /*
@@ -313,10 +225,10 @@ static void srv_conn_frame(struct srv_conn *c, const uint8_t *buf, const struct 
 
 	/* From here on every reply, errors included, answers this request. */
 	c->req = *h;
-	c->last_ms = loop_now_ms();
+	conn_clock_frame(&c->clock, loop_now_ms());
 	if (c->hs) {
 		c->hs->rx_msgs++;
-		c->hs->last_ms = c->last_ms;
+		c->hs->last_ms = c->clock.last_ms;
 	}
 	if (c->dialect == NINEP_DIALECT_NONE && h->type != NINEP_TVERSION) {
 		srv_error(c, EPROTO, "bad message: %s before Tversion", ninep_type_name(h->type));
@@ -374,7 +286,7 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 	int rc = 0;
 	srv->batch_conn = c;
 	srv->batchlen = 0;
-	while (!c->dead && c->txlen < HIVE_OUTQ_BYTES_MAX && served < HIVE_FRAMES_PER_TURN) {
+	while (!c->dead && !conn_outq_full(&c->txq) && served < HIVE_FRAMES_PER_TURN) {
 		struct ninep_hdr h;
 		int got = ninep_hdr_decode(buf + off, len - off, c->msize, &h);
 		if (got < 0) {
@@ -383,7 +295,6 @@ static int srv_conn_frames(struct srv_conn *c, const uint8_t *buf, size_t len, s
 		}
 		if (!got || len - off < h.size)
 			break;
-		c->frame_start_ms = 0;
 		srv_conn_frame(c, buf + off, &h);
 		off += h.size;
 		served++;
@@ -538,12 +449,12 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct srv_conn *c = arg;
 	if (events & EPOLLOUT) {
-		if (srv_conn_flush(c) < 0) {
+		if (conn_outq_flush(&c->txq, c->fd) < 0) {
 			srv_conn_close(c, NULL);
 			return;
 		}
 		/* Drained enough: handle what waited, then read again. */
-		if (!c->reading && c->txlen < HIVE_OUTQ_BYTES_MAX / 2)
+		if (!c->reading && c->txq.len < HIVE_OUTQ_BYTES_MAX / 2)
 			c->reading = 1;
 	}
 	if (c->reading && srv_conn_has_frame(c)) {
@@ -556,23 +467,18 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	}
 	if (c->dead)
 		return;
-	if (c->txlen && srv_conn_flush(c) < 0) {
+	if (c->txq.len && conn_outq_flush(&c->txq, c->fd) < 0) {
 		srv_conn_close(c, NULL);
 		return;
 	}
-	if (c->txlen >= HIVE_OUTQ_BYTES_MAX)
+	if (conn_outq_full(&c->txq))
 		c->reading = 0;
 	/* The partial-frame clock runs only while rx holds part of a frame. */
-	if (c->rxlen && !srv_conn_has_frame(c)) {
-		if (!c->frame_start_ms)
-			c->frame_start_ms = loop_now_ms();
-	} else {
-		c->frame_start_ms = 0;
-	}
+	conn_clock_partial(&c->clock, c->rxlen && !srv_conn_has_frame(c), loop_now_ms());
 	uint32_t ev = 0;
 	if (c->reading)
 		ev |= EPOLLIN;
-	if (c->txlen || (c->reading && srv_conn_has_frame(c)))
+	if (c->txq.len || (c->reading && srv_conn_has_frame(c)))
 		ev |= EPOLLOUT;
 	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
@@ -597,7 +503,8 @@ int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer
 	c->fd = fd;
 	c->is_unix = strcmp(transport, "unix") == 0;
 	c->peer_uid = peer_uid;
-	c->since_ms = c->last_ms = loop_now_ms();
+	conn_clock_start(&c->clock, loop_now_ms());
+	conn_outq_init(&c->txq, HIVE_OUTQ_BYTES_MAX, HIVE_MSIZE_MAX);
 	c->reading = 1;
 	int rc = loop_add_fd(hive->loop, fd, EPOLLIN, srv_conn_io, c);
 	if (rc < 0) {
@@ -622,19 +529,17 @@ static void srv_sweep(struct loop *loop, void *arg)
 	srv_reap(srv);
 	for (struct srv_conn *c = srv->conns; c; c = next) {
 		next = c->next;
-		if (!c->attached && srv->handshake_ms && now - c->since_ms > srv->handshake_ms) {
-			srv_conn_close(c, "handshake-timeout");
+		struct conn_timeouts t = { .handshake_ms = c->attached ? 0 : srv->handshake_ms,
+		                           .frame_ms = HIVE_FRAME_TIMEOUT_MS,
+		                           .idle_ms = idle };
+		enum conn_timeout why = conn_clock_expired(&c->clock, &t, now);
+		if (why != CONN_TIMEOUT_NONE) {
+			srv_conn_close(c, why == CONN_TIMEOUT_HANDSHAKE ? "handshake-timeout"
+			                  : why == CONN_TIMEOUT_FRAME   ? "frame-timeout"
+			                                                : "idle-timeout");
 			continue;
 		}
-		if (c->frame_start_ms && now - c->frame_start_ms > HIVE_FRAME_TIMEOUT_MS) {
-			srv_conn_close(c, "frame-timeout");
-			continue;
-		}
-		if (idle && now - c->last_ms > idle) {
-			srv_conn_close(c, "idle-timeout");
-			continue;
-		}
-		if (!c->rxlen && c->rx && now - c->last_ms > SRV_RX_SHRINK_IDLE_MS) {
+		if (!c->rxlen && c->rx && now - c->clock.last_ms > SRV_RX_SHRINK_IDLE_MS) {
 			free(c->rx);
 			c->rx = NULL;
 			c->rxoff = c->rxcap = 0;

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "lib/limits.h"
+#include "hived/net/conn.h"
 #include "hived/net/peer.h"
 #include "ninep/ninep.h"
 #include "trust/principal.h"
@@ -62,9 +63,6 @@ void srv_set_reply_hook(struct srv *srv, srv_reply_hook_fn fn, void *arg);
 /* A session's receive buffer (only needed for leftovers between reads) is
  * freed once the session has been quiet this long with it empty (ms). */
 #define SRV_RX_SHRINK_IDLE_MS 1000u
-/* First size of an output queue; it doubles up to HIVE_OUTQ_BYTES_MAX
- * plus one reply, and is freed once drained. */
-#define SRV_TXQ_INITIAL 4096u
 /* Replies to one batch of a session's frames are collected up to this many
  * bytes and written together (one syscall for a pipelining client's burst);
  * at most HIVE_OUTQ_BYTES_MAX, so a batch the socket does not take still
@@ -126,16 +124,15 @@ struct srv_conn {
 	enum ninep_dialect dialect;
 	uint32_t msize;
 	int attached;
-	uint64_t since_ms, last_ms;
-	uint64_t frame_start_ms; /* first byte of an incomplete frame, 0 if none */
+	struct conn_clock clock; /* handshake, frame and idle timeouts */
 	/* Receive buffer: what a read left unhandled (a partial frame, frames
 	 * past this turn's share, or frames held back by back-pressure) at
 	 * rx[rxoff, rxoff + rxlen); at most msize, none when idle. */
 	uint8_t *rx;
 	size_t rxoff, rxlen, rxcap;
-	/* Output queue: what the socket did not take yet. */
-	uint8_t *tx;
-	size_t txoff, txlen, txcap;
+	/* Output queue: what the socket did not take yet; pushes back at
+	 * HIVE_OUTQ_BYTES_MAX, holds at most that plus one reply. */
+	struct conn_outq txq;
 	/* The request being answered: every reply takes its tag and type
 	 * from here (srv_respond in srv.c), set from the frame's header. */
 	struct ninep_hdr req;

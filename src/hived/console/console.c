@@ -1,6 +1,7 @@
 /*
- * console.c — the framed line console: listener, sessions, framing, output
- * queue and timeouts. The verbs live in console_verbs.c.
+ * console.c — the framed line console: sessions, framing and which
+ * timeout row a session gets. Its TCP listener is net/listen.h's. The output queue and the timeout clock
+ * are net/conn.h's, shared with 9P; the verbs live in console_verbs.c.
  *
  * Each session is a TCP socket speaking Cohesix's console wire: u32 LE
  * length (counting itself) + one UTF-8 line, both ways. Reading stops while
@@ -15,8 +16,6 @@
 #include "console.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
 #include "hived/net/auth.h"
+#include "hived/net/listen.h"
 #include "hived/net/peer.h"
 
 /* hived runs one hive per process; the console keeps its state here. */
@@ -51,7 +51,7 @@ static void session_free(struct console_session *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	hive_session_remove(con->hive, s->hs);
-	free(s->out);
+	conn_outq_free(&s->outq);
 	free(s);
 }
 
@@ -60,9 +60,9 @@ static void session_watch(struct console_session *s)
 	uint32_t ev = 0;
 	if (s->closing)
 		ev |= EPOLLIN; /* drain and discard until EOF, so the peer is not reset */
-	else if (s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX && s->rxlen < sizeof s->rx)
+	else if (!conn_outq_full(&s->outq) && s->rxlen < sizeof s->rx)
 		ev |= EPOLLIN;
-	if (s->outlen)
+	if (s->outq.len)
 		ev |= EPOLLOUT;
 	if (ev != s->events && loop_mod_fd(s->con->hive->loop, s->fd, ev) == 0)
 		s->events = ev;
@@ -82,62 +82,34 @@ static void console_cut(struct console_session *s, const char *why)
 /* Send what is queued. Returns 0, or -1 when the session is gone. */
 static int session_flush(struct console_session *s)
 {
-	while (s->outlen) {
-		ssize_t n = send(s->fd, s->out + s->outhead, s->outlen, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			session_free(s);
-			return -1;
-		}
-		s->outhead += (size_t)n;
-		s->outlen -= (size_t)n;
+	if (conn_outq_flush(&s->outq, s->fd) < 0) {
+		session_free(s);
+		return -1;
 	}
-	if (!s->outlen) {
-		/* Idle sessions hold no output buffer. */
-		free(s->out);
-		s->out = NULL;
-		s->outhead = s->outcap = 0;
-		if (s->closing && !s->shut) {
-			shutdown(s->fd, SHUT_WR);
-			s->shut = 1;
-		}
+	if (!s->outq.len && s->closing && !s->shut) {
+		shutdown(s->fd, SHUT_WR);
+		s->shut = 1;
 	}
 	return 0;
 }
 
 static int session_queue(struct console_session *s, const void *payload, size_t n)
 {
-	size_t need = CONSOLE_HDR + n;
-	if (s->outlen + need > HIVE_CONSOLE_OUTQ_BYTES_MAX + HIVE_CONSOLE_REPLY_BYTES_MAX) {
+	uint8_t frame[CONSOLE_FRAME_MAX];
+	if (n > HIVE_CONSOLE_LINE_MAX)
+		n = HIVE_CONSOLE_LINE_MAX; /* callers cut already; never overrun */
+	console_frame_header(frame, n);
+	memcpy(frame + CONSOLE_HDR, payload, n);
+	int rc = conn_outq_append(&s->outq, frame, CONSOLE_HDR + n);
+	if (rc == -ENOBUFS) {
 		/* Cannot happen with bounded replies; if it does, fail closed. */
 		console_cut(s, "output-overflow");
-		return -ENOBUFS;
+		return rc;
 	}
-	if (s->outhead + s->outlen + need > s->outcap) {
-		if (s->outhead) {
-			memmove(s->out, s->out + s->outhead, s->outlen);
-			s->outhead = 0;
-		}
-		if (s->outlen + need > s->outcap) {
-			size_t cap = s->outcap ? s->outcap : 4096;
-			while (cap < s->outlen + need)
-				cap *= 2;
-			uint8_t *p = realloc(s->out, cap);
-			if (!p) {
-				console_close_after_reply(s, "out-of-memory");
-				return -ENOMEM;
-			}
-			s->out = p;
-			s->outcap = cap;
-		}
+	if (rc < 0) {
+		console_close_after_reply(s, "out-of-memory");
+		return rc;
 	}
-	uint8_t *w = s->out + s->outhead + s->outlen;
-	console_frame_header(w, n);
-	memcpy(w + CONSOLE_HDR, payload, n);
-	s->outlen += need;
 	s->hs->tx_msgs++;
 	return 0;
 }
@@ -198,14 +170,14 @@ void console_close_after_reply(struct console_session *s, const char *why)
 		s->close_why = why;
 		s->closing = 1;
 		s->close_ms = loop_now_ms();
-		s->frame_ms = 0;
+		s->clock.frame_ms = 0;
 	}
 }
 
 /* Handle the whole frames received so far, while the output has room. */
 static void session_process(struct console_session *s)
 {
-	while (!s->closing && s->outlen < HIVE_CONSOLE_OUTQ_BYTES_MAX) {
+	while (!s->closing && !conn_outq_full(&s->outq)) {
 		size_t flen = 0;
 		int rc = console_frame_parse(s->rx, s->rxlen, &flen);
 		if (rc < 0) {
@@ -215,10 +187,7 @@ static void session_process(struct console_session *s)
 			break;
 		}
 		if (rc == 0) {
-			if (!s->rxlen)
-				s->frame_ms = 0;
-			else if (!s->frame_ms)
-				s->frame_ms = loop_now_ms();
+			conn_clock_partial(&s->clock, s->rxlen != 0, loop_now_ms());
 			break;
 		}
 		char line[HIVE_CONSOLE_LINE_MAX + 1];
@@ -227,9 +196,11 @@ static void session_process(struct console_session *s)
 		line[n] = '\0';
 		memmove(s->rx, s->rx + flen, s->rxlen - flen);
 		s->rxlen -= flen;
-		s->frame_ms = s->rxlen ? loop_now_ms() : 0;
+		/* What follows a whole frame starts a frame clock of its own. */
+		conn_clock_frame(&s->clock, loop_now_ms());
+		conn_clock_partial(&s->clock, s->rxlen != 0, s->clock.last_ms);
 		s->hs->rx_msgs++;
-		s->hs->last_ms = loop_now_ms();
+		s->hs->last_ms = s->clock.last_ms;
 		const char *why = NULL;
 		if (console_line_check((const uint8_t *)line, n, &why) < 0) {
 			console_refuse(s, "PARSE", "policy", "detail=%s", why);
@@ -275,13 +246,14 @@ static void session_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	session_watch(s);
 }
 
-static void session_new(struct console *con, int fd)
+/* A socket from the listener (listen_accept_fn). On failure the listener
+ * closes fd. */
+static int session_new(void *arg, int fd, const char *transport, const struct peer *peer)
 {
+	struct console *con = arg;
 	struct hive *hive = con->hive;
-	struct peer peer;
-	peer_describe(fd, 0, &peer);
 	/* Every console peer needs AUTH and a ticket: it waits in the pre-auth pool. */
-	struct hive_session *hs = hive_session_admit(hive, "console", peer.name, peer.key, 0, 1);
+	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, peer->key, 0, 1);
 	if (!hs) {
 		/* Counted and logged by the admission. Best effort: one frame,
 		 * then close; the socket is fresh, so it fits. */
@@ -291,9 +263,9 @@ static void session_new(struct console *con, int fd)
 		memcpy(frame + CONSOLE_HDR, msg, sizeof msg - 1);
 		ssize_t w = send(fd, frame, CONSOLE_HDR + sizeof msg - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)w;
-		close(fd);
-		return;
+		return -EBUSY;
 	}
+	int rc = -ENOMEM;
 	struct console_session *s = calloc(1, sizeof *s);
 	if (!s)
 		goto fail;
@@ -301,46 +273,27 @@ static void session_new(struct console *con, int fd)
 	s->hs = hs;
 	s->fd = fd;
 	s->state = CONSOLE_NEW;
-	s->accept_ms = loop_now_ms();
+	conn_clock_start(&s->clock, loop_now_ms());
+	conn_outq_init(&s->outq, HIVE_CONSOLE_OUTQ_BYTES_MAX, HIVE_CONSOLE_REPLY_BYTES_MAX);
 	snprintf(hs->dialect, sizeof hs->dialect, "console");
 	hs->who.role = HIVE_ROLE_NONE;
 	hs->who.subject[0] = '\0';
 	hs->who.session_id = hs->id;
 	hs->who.transport = "console";
-	hs->last_ms = s->accept_ms;
-	if (loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s) < 0)
+	hs->last_ms = s->clock.since_ms;
+	rc = loop_add_fd(hive->loop, fd, EPOLLIN, session_io, s);
+	if (rc < 0)
 		goto fail;
 	s->events = EPOLLIN;
 	s->next = con->sessions;
 	if (con->sessions)
 		con->sessions->prev = s;
 	con->sessions = s;
-	return;
+	return 0;
 fail:
 	free(s);
 	hive_session_remove(hive, hs);
-	close(fd);
-}
-
-static void console_accept(struct loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct console *con = arg;
-	for (unsigned i = 0; i < HIVE_CONSOLE_ACCEPT_BATCH; i++) {
-		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (c >= 0) {
-			session_new(con, c);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* Out of fds: stop watching the listener until the next sweep
-			 * rather than spin on a level-triggered event. */
-			hive_session_refused(con->hive, "console", errno);
-			loop_mod_fd(loop, fd, 0);
-		}
-		break;
-	}
+	return rc;
 }
 
 static void console_sweep(struct loop *loop, void *arg)
@@ -348,7 +301,6 @@ static void console_sweep(struct loop *loop, void *arg)
 	struct console *con = arg;
 	uint64_t now = loop_now_ms();
 	uint32_t idle = con->hive->cfg.idle_timeout_ms;
-	loop_mod_fd(loop, con->lfd, EPOLLIN);
 	struct console_session *next;
 	for (struct console_session *s = con->sessions; s; s = next) {
 		next = s->next;
@@ -357,20 +309,32 @@ static void console_sweep(struct loop *loop, void *arg)
 				session_free(s);
 			continue;
 		}
+		/* AUTH and ATTACH share one deadline from accept. */
+		struct conn_timeouts t = {
+			.handshake_ms = s->state == CONSOLE_ATTACHED ? 0 : HIVE_CONSOLE_AUTH_TIMEOUT_MS,
+			.frame_ms = HIVE_FRAME_TIMEOUT_MS,
+			.idle_ms = idle,
+		};
 		const char *why;
-		if (s->state == CONSOLE_NEW && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
-			why = "auth-timeout";
-			console_refuse(s, "AUTH", "policy", "detail=timeout");
-		} else if (s->state == CONSOLE_AUTHED && now - s->accept_ms >= HIVE_CONSOLE_AUTH_TIMEOUT_MS) {
-			why = "attach-timeout";
-			console_refuse(s, "ATTACH", "policy", "detail=attach-timeout");
-		} else if (s->frame_ms && now - s->frame_ms >= HIVE_FRAME_TIMEOUT_MS) {
+		switch (conn_clock_expired(&s->clock, &t, now)) {
+		case CONN_TIMEOUT_HANDSHAKE:
+			if (s->state == CONSOLE_NEW) {
+				why = "auth-timeout";
+				console_refuse(s, "AUTH", "policy", "detail=timeout");
+			} else {
+				why = "attach-timeout";
+				console_refuse(s, "ATTACH", "policy", "detail=attach-timeout");
+			}
+			break;
+		case CONN_TIMEOUT_FRAME:
 			why = "frame-timeout";
 			console_refuse(s, "FRAME", "policy", "detail=timeout");
-		} else if (idle && now - s->hs->last_ms >= idle) {
+			break;
+		case CONN_TIMEOUT_IDLE:
 			why = "idle-timeout";
 			console_refuse(s, "CONSOLE", "policy", "detail=idle-timeout");
-		} else {
+			break;
+		default:
 			continue;
 		}
 		console_cut(s, why);
@@ -388,46 +352,6 @@ static int write_port_file(const char *path, int port)
 	return fileio_write_atomic(path, buf, (size_t)n, 0644);
 }
 
-static int console_listen(struct console *con, char *where, size_t wlen)
-{
-	const struct hive_config *cfg = &con->hive->cfg;
-	const char *addr = cfg->console_addr[0] ? cfg->console_addr : "127.0.0.1";
-	char port[16];
-	snprintf(port, sizeof port, "%d", cfg->console_port);
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *res = NULL;
-	if (getaddrinfo(addr, port, &hints, &res) != 0 || !res)
-		return -EINVAL;
-	int rc = 0, one = 1;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 128) < 0) {
-		rc = -errno;
-		close(fd);
-		goto out;
-	}
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	int bound = cfg->console_port;
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-		char host[NI_MAXHOST], serv[NI_MAXSERV];
-		if (getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, serv, sizeof serv,
-		                NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-			bound = atoi(serv);
-	}
-	snprintf(where, wlen, "%s:%d", addr, bound);
-	con->lfd = fd;
-	rc = bound;
-out:
-	freeaddrinfo(res);
-	return rc;
-}
-
 int console_start(struct hive *hive)
 {
 	if (hive->cfg.console_port < 0)
@@ -438,42 +362,39 @@ int console_start(struct hive *hive)
 	if (!con)
 		return -ENOMEM;
 	con->hive = hive;
-	con->lfd = -1;
 	con->timer = -1;
-	char where[128];
-	int rc = console_listen(con, where, sizeof where);
-	if (rc < 0)
+	const char *addr = hive->cfg.console_addr[0] ? hive->cfg.console_addr : "127.0.0.1";
+	struct listen_to to = { "console", HIVE_CONSOLE_ACCEPT_BATCH, session_new, con };
+	char why[256];
+	int port = 0;
+	int rc = listen_tcp_to(hive, &to, addr, hive->cfg.console_port, &port, &con->lst, why,
+	                       sizeof why);
+	if (rc < 0) {
+		fprintf(stderr, "hived: console: %s\n", why);
 		goto fail;
-	int port = rc;
+	}
 	if (snprintf(con->portfile, sizeof con->portfile, "%s/console.port", hive->cfg.state_dir) >=
 	    (int)sizeof con->portfile) {
 		rc = -ENAMETOOLONG;
 		goto fail;
 	}
-	rc = loop_add_fd(hive->loop, con->lfd, EPOLLIN, console_accept, con);
+	rc = loop_add_timer(hive->loop, HIVE_CONSOLE_SWEEP_MS, console_sweep, con);
 	if (rc < 0)
 		goto fail;
-	rc = loop_add_timer(hive->loop, HIVE_CONSOLE_SWEEP_MS, console_sweep, con);
-	if (rc < 0) {
-		loop_del_fd(hive->loop, con->lfd);
-		goto fail;
-	}
 	con->timer = rc;
 	/* Last: the port file tells clients the console is ready. */
 	rc = write_port_file(con->portfile, port);
 	if (rc < 0) {
 		loop_del_timer(hive->loop, con->timer);
-		loop_del_fd(hive->loop, con->lfd);
 		goto fail;
 	}
 	if (!hive->cfg.console_token[0])
 		fprintf(stderr, "hived: console: no token configured; every AUTH will fail\n");
-	fprintf(stderr, "hived: console listening on %s\n", where);
+	fprintf(stderr, "hived: console listening on %s:%d\n", addr, port);
 	console_g = con;
 	return 0;
 fail:
-	if (con->lfd >= 0)
-		close(con->lfd);
+	listen_close(con->lst);
 	free(con);
 	return rc;
 }
@@ -486,8 +407,7 @@ void console_stop(struct hive *hive)
 	while (con->sessions)
 		session_free(con->sessions);
 	loop_del_timer(hive->loop, con->timer);
-	loop_del_fd(hive->loop, con->lfd);
-	close(con->lfd);
+	listen_close(con->lst);
 	unlink(con->portfile);
 	free(con);
 	console_g = NULL;

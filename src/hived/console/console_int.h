@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "lib/limits.h"
+#include "hived/net/conn.h"
 
 struct hive;
 struct hive_session;
@@ -62,18 +63,20 @@ struct console_session {
 	int shut;           /* SHUT_WR sent */
 	const char *close_why; /* logged when the session ends; NULL = normal */
 	uint32_t events;    /* what the loop watches now */
-	uint64_t accept_ms;
-	uint64_t frame_ms;  /* first byte of a partial frame; 0 if none */
+	struct conn_clock clock; /* auth/attach, frame and idle timeouts */
 	uint64_t close_ms;  /* when closing began */
 	uint8_t rx[CONSOLE_FRAME_MAX];
 	size_t rxlen;
-	uint8_t *out;       /* queued reply frames, allocated while non-empty */
-	size_t outhead, outlen, outcap;
+	/* Queued reply frames: reading stops at HIVE_CONSOLE_OUTQ_BYTES_MAX,
+	 * and the queue holds at most that plus HIVE_CONSOLE_REPLY_BYTES_MAX. */
+	struct conn_outq outq;
 };
+
+struct listener;
 
 struct console {
 	struct hive *hive;
-	int lfd;
+	struct listener *lst;  /* net/listen.h */
 	int timer;
 	struct console_session *sessions;
 	char portfile[HIVE_PATH_MAX];

@@ -1,9 +1,10 @@
 /*
- * listen.c — Unix and TCP listeners for 9P.
+ * listen.c — Unix and TCP listeners, for 9P and the console.
  *
  * Accepts a bounded batch per wake-up, names the peer (peer.h: its uid
  * from SO_PEERCRED or, on loopback TCP, from sock_diag) and hands the
- * socket to srv, which applies the session table and pre-auth pool. When
+ * socket to its server (srv, or the console), which applies the session
+ * table and pre-auth pool. When
  * accept fails for lack of file descriptors the listener pauses briefly
  * instead of spinning, and the refusal is a session deny row (busy).
  */
@@ -31,7 +32,7 @@
 
 struct listener {
 	struct hive *hive;
-	struct srv *srv;
+	struct listen_to to;
 	int fd;
 	int is_unix;
 	int pause_timer; /* > 0 while paused */
@@ -60,13 +61,13 @@ static void listen_pause(struct listener *l)
 static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 {
 	struct listener *l = arg;
-	for (unsigned i = 0; i < HIVE_ACCEPT_BATCH; i++) {
+	for (unsigned i = 0; i < l->to.batch; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				hive_session_refused(l->hive, l->is_unix ? "unix" : "tcp", errno);
+				hive_session_refused(l->hive, l->to.transport, errno);
 				listen_pause(l);
 			}
 			return; /* EAGAIN, ECONNABORTED, ...: wait for the next wake-up */
@@ -77,9 +78,14 @@ static void listen_ready(struct loop *loop, int lfd, uint32_t events, void *arg)
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		}
-		if (srv_accept(l->srv, fd, l->is_unix ? "unix" : "tcp", &peer) < 0)
+		if (l->to.accept(l->to.arg, fd, l->to.transport, &peer) < 0)
 			close(fd);
 	}
+}
+
+static int listen_to_srv(void *srv, int fd, const char *transport, const struct peer *peer)
+{
+	return srv_accept(srv, fd, transport, peer);
 }
 
 static int listen_register(struct listener *l, char *why, size_t whylen, const char *what)
@@ -106,7 +112,7 @@ int listen_unix(struct hive *hive, struct srv *srv, const char *path, struct lis
 		return -ENOMEM;
 	}
 	l->hive = hive;
-	l->srv = srv;
+	l->to = (struct listen_to){ "unix", HIVE_ACCEPT_BATCH, listen_to_srv, srv };
 	l->is_unix = 1;
 	snprintf(l->path, sizeof l->path, "%s", path);
 	int rc;
@@ -163,6 +169,13 @@ fail:
 int listen_tcp(struct hive *hive, struct srv *srv, const char *addr, int port, int *bound_port,
                struct listener **out, char *why, size_t whylen)
 {
+	struct listen_to to = { "tcp", HIVE_ACCEPT_BATCH, listen_to_srv, srv };
+	return listen_tcp_to(hive, &to, addr, port, bound_port, out, why, whylen);
+}
+
+int listen_tcp_to(struct hive *hive, const struct listen_to *to, const char *addr, int port,
+                  int *bound_port, struct listener **out, char *why, size_t whylen)
+{
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 	                          .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *ai = NULL;
@@ -182,7 +195,7 @@ int listen_tcp(struct hive *hive, struct srv *srv, const char *addr, int port, i
 		return -ENOMEM;
 	}
 	l->hive = hive;
-	l->srv = srv;
+	l->to = *to;
 	l->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0) {
 		rc = -errno;

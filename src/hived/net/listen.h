@@ -1,6 +1,7 @@
 /*
- * listen.h — the 9P listeners: a Unix socket (peer credentials say who)
- * and a TCP socket (tickets say who). Accepted sockets go to srv.
+ * listen.h — the listeners: for 9P a Unix socket (peer credentials say
+ * who) and a TCP socket (tickets say who), whose sockets go to srv; for
+ * the console a TCP socket whose sockets go to the console.
  */
 #ifndef HIVE_LISTEN_H
 #define HIVE_LISTEN_H
@@ -10,6 +11,19 @@
 struct hive;
 struct srv;
 struct listener;
+struct peer;
+
+/* Take one accepted, nonblocking socket named by peer (peer.h). Returns 0,
+ * or < 0 and the listener closes fd. */
+typedef int (*listen_accept_fn)(void *arg, int fd, const char *transport, const struct peer *peer);
+
+/* Where a listener's sockets go. */
+struct listen_to {
+	const char *transport; /* "unix", "tcp", "console": rows and peers */
+	unsigned batch;        /* accepts per wake-up */
+	listen_accept_fn accept;
+	void *arg;
+};
 
 /* After accept fails for lack of fds, the listener rests this long so a
  * level-triggered loop does not spin on it (ms). */
@@ -28,6 +42,9 @@ int listen_unix(struct hive *hive, struct srv *srv, const char *path, struct lis
  */
 int listen_tcp(struct hive *hive, struct srv *srv, const char *addr, int port, int *bound_port,
                struct listener **out, char *why, size_t whylen);
+/* As listen_tcp, for sockets that go to `to` rather than to srv. */
+int listen_tcp_to(struct hive *hive, const struct listen_to *to, const char *addr, int port,
+                  int *bound_port, struct listener **out, char *why, size_t whylen);
 /* Stop listening, close the socket (and unlink a Unix socket path). */
 void listen_close(struct listener *l);
 

@@ -322,9 +322,9 @@ TEST(backpressure_stops_reading)
 	CHECK(c != NULL);
 	if (c) {
 		if (c->reading)
-			printf("# sent=%zu txlen=%zu rxlen=%zu\n", sent, c->txlen, c->rxlen);
+			printf("# sent=%zu txlen=%zu rxlen=%zu\n", sent, c->txq.len, c->rxlen);
 		CHECK(!c->reading);
-		CHECK(c->txlen <= HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX);
+		CHECK(c->txq.len <= HIVE_OUTQ_BYTES_MAX + HIVE_MSIZE_MAX);
 	}
 	CHECK(sent > HIVE_OUTQ_BYTES_MAX / 64);
 	/* Reading the replies lets it resume; every request gets its reply. */
@@ -363,7 +363,7 @@ TEST(backpressure_stops_reading)
 	CHECK_EQ_INT(part, 0);
 	CHECK_EQ_INT(frames, sent / (size_t)n);
 	CHECK(S->conns && S->conns->reading);
-	CHECK(S->conns && S->conns->txlen == 0);
+	CHECK(S->conns && S->conns->txq.len == 0);
 	teardown();
 }
 

@@ -114,7 +114,7 @@ TEST(frames_split_across_writes)
 		if (k == 0) {
 			run_for(20);
 			CHECK(S->conns && S->conns->rxlen == 2);
-			CHECK(S->conns && S->conns->frame_start_ms != 0);
+			CHECK(S->conns && S->conns->clock.frame_ms != 0);
 		}
 	}
 	size_t got = 0;
@@ -128,7 +128,7 @@ TEST(frames_split_across_writes)
 		off += size;
 	}
 	/* Nothing left over: the partial-frame clock is off again. */
-	CHECK(S->conns && S->conns->rxlen == 0 && S->conns->frame_start_ms == 0);
+	CHECK(S->conns && S->conns->rxlen == 0 && S->conns->clock.frame_ms == 0);
 	teardown();
 }
 
