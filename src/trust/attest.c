@@ -47,9 +47,11 @@ void attest_record_clear(struct attest_record *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* The fixed fields are read with strnlen(max + 1), their array's size:
+ * a caller's unterminated array is refused, never read past. */
 static int attest_aid_ok(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strnlen(s, HIVE_ATTEST_AID_MAX + 1);
 	if (n == 0 || n > HIVE_ATTEST_AID_MAX)
 		return 0;
 	for (size_t i = 0; i < n; i++)
@@ -62,7 +64,7 @@ static int attest_aid_ok(const char *s)
 /* Printable ASCII, non-empty, within max: shown on one line as it is. */
 static int attest_printable(const char *s, size_t max)
 {
-	size_t n = strlen(s);
+	size_t n = strnlen(s, max + 1);
 	if (n == 0 || n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++)

@@ -1,8 +1,9 @@
 /*
- * test_attest.c — attestation records: the round trip, every flipped byte
- * refused (bad-signature or malformed: never ok, never wrong-key), another hive's key named
- * as such, fields beyond their bounds refused by name, the canonical form
- * enforced, and attest_hash_fd against the official BLAKE3 vectors.
+ * test_attest.c — attestation records: the round trip, every flipped bit
+ * refused (bad-signature or malformed: never ok, never wrong-key), another
+ * hive's key named as such, fields beyond their bounds refused by name
+ * (unterminated arrays included), the canonical form enforced, and
+ * attest_hash_fd against the official BLAKE3 vectors.
  */
 #include <errno.h>
 #include <fcntl.h>
