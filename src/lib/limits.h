@@ -314,4 +314,25 @@
 /* Signer keys a trust store lists: an operator or a few, not a PKI. */
 #define HIVE_TRUST_KEYS_MAX 256u
 
+/* --- attestation (h9, issue 12 item 6: src/trust/attest) ---------------- */
+
+/* An agent id in an attestation: a short name, [A-Za-z0-9._-]. */
+#define HIVE_ATTEST_AID_MAX 64u
+/* Who authorized a spawn: a ticket subject (HIVE_SUBJECT_MAX) or "uid:N",
+ * with room to spare. */
+#define HIVE_ATTEST_AUTHORIZER_MAX 128u
+/* The enforcement in use, e.g. "landlock=6 seccomp=notify cgroup=v1". */
+#define HIVE_ATTEST_ENFORCEMENT_MAX 128u
+/* One capability's text: "cap.grant:fs.write:" and a path. */
+#define HIVE_ATTEST_CAP_MAX (HIVE_PATH_MAX + 32u)
+/* Largest attestation file: every field at its bound, each byte escaped
+ * as \u00XX (6x), is ~610 KiB; so a record within its field bounds always
+ * fits, and a reader never holds more. */
+#define HIVE_ATTEST_FILE_MAX (1024u * 1024u)
+/* Bytes hashed per pread of an executable: a stack buffer. */
+#define HIVE_ATTEST_READ_CHUNK 65536u
+/* Largest executable hashed: a 1 GiB binary takes ~1 s; anything bigger is
+ * not an agent we start. */
+#define HIVE_ATTEST_EXE_BYTES_MAX (1024ull * 1024u * 1024u)
+
 #endif

@@ -18,6 +18,7 @@
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/principal.h"
+#include "trust/sigkey.h"
 #include "trust/ticket.h"
 
 
@@ -109,6 +110,7 @@ struct hive {
 	uint32_t npending, nowner; /* of nsessions: in the pre-auth pool; the owner's */
 	struct auth_throttle throttle; /* attach back-off and lockout, both transports */
 	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
+	struct sigkey sigkey; /* the hive's own: signs attestations (<state>/keys/hive.key) */
 };
 
 /*

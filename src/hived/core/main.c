@@ -33,6 +33,7 @@
 #include "hived/ns/ns.h"
 #include "hived/9p/srv.h"
 #include "spin.h"
+#include "trust/sigkey.h"
 #include "trust/ticket.h"
 #include "lib/secret.h"
 
@@ -101,6 +102,32 @@ static void state_path(const struct hive *hive, const char *name, char *out, siz
 	if (statedir_path(hive->cfg.state_dir, name, out, cap) < 0)
 		die("state path %s/%s is too long (max %zu; use a shorter --state)", hive->cfg.state_dir,
 		    name, cap - 1);
+}
+
+/* The hive's signing key: <state>/keys/hive.key (0600), made on first
+ * start, and its public half in hive.pub beside it (and /proc/hive.pub)
+ * for whoever checks an attestation offline. */
+static void hive_key_load(struct hive *hive)
+{
+	char dir[HIVE_PATH_MAX], keypath[HIVE_PATH_MAX], pubpath[HIVE_PATH_MAX];
+	struct err e = { 0 };
+
+	state_path(hive, "keys", dir, sizeof dir);
+	state_path(hive, "keys/hive.key", keypath, sizeof keypath);
+	state_path(hive, "keys/hive.pub", pubpath, sizeof pubpath);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		die("cannot create %s: %s", dir, strerror(errno));
+	int rc = sigkey_load(&hive->sigkey, keypath, &e);
+	if (rc == -ENOENT) {
+		rc = sigkey_generate(&hive->sigkey, "hived", &e);
+		if (rc == 0)
+			rc = sigkey_save(&hive->sigkey, keypath, NULL, &e);
+	}
+	if (rc == 0)
+		rc = sigkey_save(&hive->sigkey, NULL, pubpath, &e);
+	if (rc < 0)
+		die("the hive's signing key: %s", e.msg);
+	fprintf(stderr, "hived: signing key %s (%s)\n", hive->sigkey.pub.id, pubpath);
 }
 
 /* Take <state>/hived.pid with flock: one hived per state directory. */
@@ -347,6 +374,7 @@ int main(int argc, char **argv)
 		die("cannot load ticket secrets: %s", why);
 	if (ticket_ttl_max_s)
 		hive.keys.ttl_max_s = ticket_ttl_max_s;
+	hive_key_load(&hive);
 	if (hive.cfg.console_port >= 0)
 		console_token_load(&hive);
 
@@ -426,6 +454,7 @@ int main(int argc, char **argv)
 	listen_close(lunix);
 	srv_free(srv);
 	hive_tree_free(&hive);
+	sigkey_wipe(&hive.sigkey);
 	spin_detach(spin);
 	loop_free(hive.loop);
 	hive.loop = NULL;

@@ -88,6 +88,9 @@ static const struct {
 	LIMIT(HIVE_PREAUTH_SESSIONS_MAX),
 	LIMIT(HIVE_PREAUTH_PER_PEER_MAX), LIMIT(HIVE_OWNER_SESSIONS_RESERVE), LIMIT(HIVE_PEER_ID_MAX),
 	LIMIT(HIVE_ATTACH_ID_FAILS_MAX),
+	LIMIT(HIVE_ATTEST_AID_MAX), LIMIT(HIVE_ATTEST_AUTHORIZER_MAX), LIMIT(HIVE_ATTEST_ENFORCEMENT_MAX),
+	LIMIT(HIVE_ATTEST_CAP_MAX), LIMIT(HIVE_ATTEST_FILE_MAX), LIMIT(HIVE_ATTEST_READ_CHUNK),
+	LIMIT(HIVE_ATTEST_EXE_BYTES_MAX),
 };
 
 int procfs_render_limits(void *arg, const struct principal *who, struct strbuf *sb)
@@ -201,6 +204,19 @@ int procfs_render_9p(void *arg, const struct principal *who, struct strbuf *sb)
 	return 0;
 }
 
+/* The hive's public signing key, the line hive.pub holds: what an
+ * attestation is checked against (`hive attest --verify FILE --key PUB`). */
+static int render_hive_pub(void *arg, const struct principal *who, struct strbuf *sb)
+{
+	struct hive *hive = arg;
+	char line[HIVE_KEY_FILE_MAX];
+	int n;
+
+	if (hive->sigkey.pub.id[0] && (n = sigkey_pub_format(&hive->sigkey.pub, line, sizeof line)) > 0)
+		strbuf_printf(sb, "%s", line);
+	return 0;
+}
+
 static int render_lc_state(void *arg, const struct principal *who, struct strbuf *sb)
 {
 	struct hive *hive = arg;
@@ -233,6 +249,7 @@ int procfs_build(struct hive *hive, struct ns_node *proc)
 		{ "version", procfs_render_version }, { "status", procfs_render_status },
 		{ "limits", procfs_render_limits },   { "sessions", procfs_render_sessions },
 		{ "pressure", procfs_render_pressure }, { "9p", procfs_render_9p },
+		{ "hive.pub", render_hive_pub },
 	};
 	struct ns_node *lc;
 

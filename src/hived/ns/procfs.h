@@ -1,6 +1,7 @@
 /*
  * procfs.h — the /proc files: version, status, limits, sessions, pressure,
- * 9p (requests by type) and lifecycle/{state,reason,since}. All are
+ * 9p (requests by type), hive.pub (the hive's public signing key) and
+ * lifecycle/{state,reason,since}. All are
  * rendered text (snapshot at open), readable by every role; formats are in
  * docs/namespace.md.
  */

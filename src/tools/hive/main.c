@@ -15,6 +15,7 @@
 #include "lib/hostport.h"
 #include "lib/secret.h"
 #include "lib/statedir.h"
+#include "attestcmd.h"
 #include "cli.h"
 #include "mount.h"
 #include "trustcmd.h"
@@ -46,6 +47,9 @@ static const char hcli_help[] =
 	"  manifest sign|verify FILE  sign a manifest, or check its signature against the trust\n"
 	"                             store (hive manifest --help; schema: docs/manifest.md)\n"
 	"  trust add|ls|rm            the signer keys this hive trusts (hive trust --help)\n"
+	"  attest --verify FILE --key PUB\n"
+	"                             check an agent's attestation offline (hive attest --help);\n"
+	"                             `hive attest AID` needs agents\n"
 	"  ping                       connect, attach and one round trip; prints the latency\n"
 	"  mount [-f] DIR | -u DIR    the namespace as a FUSE directory (-f: foreground;\n"
 	"                             -u: unmount)\n"
@@ -84,6 +88,7 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "write", hcli_write }, { "stat", hcli_stat }, { "sh", hcli_sh },
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
 	{ "key", hcli_key },     { "manifest", hcli_manifest }, { "trust", hcli_trust },
+	{ "attest", hcli_attest },
 };
 
 /* HOST:PORT or [V6]:PORT; a client needs a host and a real port. */
