@@ -22,16 +22,6 @@
 #define REVOCATION_LINE_MAX 64u
 #define REVOCATION_BYTES_MAX (HIVE_TICKETS_REVOKED_MAX * REVOCATION_LINE_MAX)
 
-__attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!why || !whylen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static int id_ok(const char *id, size_t n)
 {
 	if (n != TICKET_ID_LEN)
@@ -104,7 +94,7 @@ int revocation_listed(const char *path, const char *id)
 	return count < 0 ? (int)count : found;
 }
 
-int revocation_add(const char *state_dir, const char *id, char *why, size_t whylen)
+int revocation_add(const char *state_dir, const char *id, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	char *text = NULL, *out = NULL;
@@ -113,19 +103,19 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 	long count;
 
 	if (!id || !id_ok(id, strlen(id))) {
-		set_why(why, whylen, "a ticket id is %u lowercase hex digits, not '%.40s'", TICKET_ID_LEN,
+		err_set(err, EINVAL, "a ticket id is %u lowercase hex digits, not '%.40s'", TICKET_ID_LEN,
 		        id ? id : "");
 		return -EINVAL;
 	}
 	if (statedir_path(state_dir, REVOCATION_FILE, path, sizeof path) < 0) {
-		set_why(why, whylen, "%s: state directory path too long", REVOCATION_FILE);
+		err_set(err, ENAMETOOLONG, "%s: state directory path too long", REVOCATION_FILE);
 		return -ENAMETOOLONG;
 	}
 	rc = list_read(path, &text);
 	count = rc < 0 ? rc : list_scan(text, id, &found);
 	if (count < 0) {
 		rc = (int)count;
-		set_why(why, whylen, "cannot read %s: %s", path,
+		err_set(err, -rc, "cannot read %s: %s", path,
 		        rc == -EBADMSG ? "a line is not a ticket id" : strerror(-rc));
 		goto out;
 	}
@@ -134,7 +124,7 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 		goto out;
 	if (count >= (long)HIVE_TICKETS_REVOKED_MAX) {
 		rc = -ENOSPC;
-		set_why(why, whylen, "%s already lists %u tickets (HIVE_TICKETS_REVOKED_MAX): rotate the "
+		err_set(err, -rc, "%s already lists %u tickets (HIVE_TICKETS_REVOKED_MAX): rotate the "
 		        "role secrets in tickets.conf instead, which revokes every ticket of a role",
 		        path, HIVE_TICKETS_REVOKED_MAX);
 		goto out;
@@ -143,7 +133,7 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 	size_t old = text ? strlen(text) : 0, cap = old + sizeof header + TICKET_ID_LEN + 2;
 	if (!(out = malloc(cap))) {
 		rc = -ENOMEM;
-		set_why(why, whylen, "out of memory");
+		err_set(err, -rc, "out of memory");
 		goto out;
 	}
 	if (text) {
@@ -158,7 +148,7 @@ int revocation_add(const char *state_dir, const char *id, char *why, size_t whyl
 	n += (size_t)snprintf(out + n, cap - n, "%s\n", id);
 	rc = fileio_write_atomic(path, out, n, 0600);
 	if (rc < 0)
-		set_why(why, whylen, "cannot write %s: %s", path, strerror(-rc));
+		err_set(err, -rc, "cannot write %s: %s", path, strerror(-rc));
 out:
 	free(text);
 	free(out);

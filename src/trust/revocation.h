@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "lib/err.h"
+
 #define REVOCATION_FILE "tickets.revoked"
 
 /*
@@ -29,8 +31,8 @@ int revocation_listed(const char *path, const char *id);
  * reader sees the old list or the new, never half. 0 (also when already
  * listed), -EINVAL for a malformed id, -ENOSPC when the list holds
  * HIVE_TICKETS_REVOKED_MAX ids, or -errno (-EBADMSG: the list has a line
- * that is not an id); why says which.
+ * that is not an id); err says which.
  */
-int revocation_add(const char *state_dir, const char *id, char *why, size_t whylen);
+int revocation_add(const char *state_dir, const char *id, struct err *err);
 
 #endif

@@ -473,17 +473,6 @@ void ticket_principal(const struct ticket *t, struct principal *who)
 
 /* --- tickets.conf ------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static void set_why(char *why, size_t whylen,
-                                                         const char *fmt, ...)
-{
-	va_list ap;
-	if (!why || !whylen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
 static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
@@ -501,14 +490,14 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* Write a fresh tickets.conf with one random secret per role; 0600 from
  * the start (O_EXCL) so no other user ever sees a secret. */
-static int conf_create(const char *path, char *why, size_t whylen)
+static int conf_create(const char *path, struct err *err)
 {
 	char buf[HIVE_TICKETS_CONF_MAX];
 	uint8_t rnd[HIVE_TICKET_SECRET_RANDOM];
 	char hex[2 * HIVE_TICKET_SECRET_RANDOM + 1];
 	int len, rc, fd;
 	if (sodium_init() < 0) {
-		set_why(why, whylen, "%s: libsodium failed to initialise", path);
+		err_set(err, EIO, "%s: libsodium failed to initialise", path);
 		return -EIO;
 	}
 	len = snprintf(buf, sizeof buf,
@@ -528,7 +517,7 @@ static int conf_create(const char *path, char *why, size_t whylen)
 		sodium_memzero(buf, sizeof buf);
 		if (rc == -EEXIST)
 			return 0; /* someone else made it first: load theirs */
-		set_why(why, whylen, "cannot create %s: %s", path, strerror(-rc));
+		err_set(err, -rc, "cannot create %s: %s", path, strerror(-rc));
 		return rc;
 	}
 	rc = write_all(fd, buf, (size_t)len);
@@ -539,7 +528,7 @@ static int conf_create(const char *path, char *why, size_t whylen)
 		rc = -errno;
 	if (rc < 0) {
 		unlink(path);
-		set_why(why, whylen, "cannot write %s: %s", path, strerror(-rc));
+		err_set(err, -rc, "cannot write %s: %s", path, strerror(-rc));
 	}
 	return rc;
 }
@@ -549,9 +538,8 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* Parse `role=secret` lines into keys; why names the line on error. */
-static int conf_parse(char *text, size_t len, const char *path, struct ticket_keys *keys,
-                      char *why, size_t whylen)
+/* Parse `role=secret` lines into keys; err names the line on error. */
+static int conf_parse(char *text, size_t len, const char *path, struct ticket_keys *keys, struct err *err)
 {
 	size_t lineno = 0;
 	uint8_t seen[TICKET_ROLE_CODES] = { 0 };
@@ -572,7 +560,7 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 		*e = '\0';
 		char *eq = strchr(p, '=');
 		if (!eq) {
-			set_why(why, whylen, "%s:%zu: expected role=secret", path, lineno);
+			err_set(err, EINVAL, "%s:%zu: expected role=secret", path, lineno);
 			return -EINVAL;
 		}
 		char *re = eq, *s = eq + 1;
@@ -586,7 +574,7 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 			errno = 0;
 			unsigned long long v = strtoull(s, &vend, 10);
 			if (*s < '0' || *s > '9' || *vend || errno || v == 0 || v > TICKET_TTL_MAX_CEILING_S) {
-				set_why(why, whylen, "%s:%zu: ttl_max wants seconds from 1 to %llu", path,
+				err_set(err, EINVAL, "%s:%zu: ttl_max wants seconds from 1 to %llu", path,
 				        lineno, (unsigned long long)TICKET_TTL_MAX_CEILING_S);
 				return -EINVAL;
 			}
@@ -596,16 +584,16 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 		}
 		int code = ticket_role_code_parse(p);
 		if (code < 0) {
-			set_why(why, whylen, "%s:%zu: unknown role", path, lineno);
+			err_set(err, EINVAL, "%s:%zu: unknown role", path, lineno);
 			return -EINVAL;
 		}
 		if (seen[code]) {
-			set_why(why, whylen, "%s:%zu: role given twice", path, lineno);
+			err_set(err, EINVAL, "%s:%zu: role given twice", path, lineno);
 			return -EINVAL;
 		}
 		size_t slen = strlen(s);
 		if (slen == 0 || slen > HIVE_SECRET_MAX) {
-			set_why(why, whylen, "%s:%zu: secret empty or longer than HIVE_SECRET_MAX",
+			err_set(err, EINVAL, "%s:%zu: secret empty or longer than HIVE_SECRET_MAX",
 			        path, lineno);
 			return -EINVAL;
 		}
@@ -616,8 +604,7 @@ static int conf_parse(char *text, size_t len, const char *path, struct ticket_ke
 	return 0;
 }
 
-int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create, char *why,
-                     size_t whylen)
+int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create, struct err *err)
 {
 	char path[HIVE_PATH_MAX];
 	char buf[HIVE_TICKETS_CONF_MAX + 1];
@@ -625,33 +612,31 @@ int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create
 	struct stat st;
 	int fd, rc;
 	memset(keys, 0, sizeof *keys);
-	if (why && whylen)
-		why[0] = '\0';
 	if (!state_dir || (size_t)snprintf(path, sizeof path, "%s/%s", state_dir, TICKETS_CONF) >=
 	                          sizeof path) {
-		set_why(why, whylen, "%s: state directory path too long", TICKETS_CONF);
+		err_set(err, ENAMETOOLONG, "%s: state directory path too long", TICKETS_CONF);
 		return -ENAMETOOLONG;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && create) {
-		rc = conf_create(path, why, whylen);
+		rc = conf_create(path, err);
 		if (rc < 0)
 			return rc;
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (fd < 0) {
 		rc = -errno;
-		set_why(why, whylen, "cannot open %s: %s", path, strerror(-rc));
+		err_set(err, -rc, "cannot open %s: %s", path, strerror(-rc));
 		return rc;
 	}
 	if (fstat(fd, &st) < 0) {
 		rc = -errno;
-		set_why(why, whylen, "cannot stat %s: %s", path, strerror(-rc));
+		err_set(err, -rc, "cannot stat %s: %s", path, strerror(-rc));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		set_why(why, whylen, "%s: not a regular file", path);
+		err_set(err, -rc, "%s: not a regular file", path);
 		goto fail;
 	}
 	for (;;) {
@@ -660,7 +645,7 @@ int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
-			set_why(why, whylen, "cannot read %s: %s", path, strerror(-rc));
+			err_set(err, -rc, "cannot read %s: %s", path, strerror(-rc));
 			goto fail;
 		}
 		if (n == 0)
@@ -668,7 +653,7 @@ int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create
 		len += (size_t)n;
 		if (len > HIVE_TICKETS_CONF_MAX) {
 			rc = -EFBIG;
-			set_why(why, whylen, "%s: larger than HIVE_TICKETS_CONF_MAX", path);
+			err_set(err, -rc, "%s: larger than HIVE_TICKETS_CONF_MAX", path);
 			goto fail;
 		}
 	}
@@ -676,11 +661,11 @@ int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create
 	fd = -1;
 	if (memchr(buf, '\0', len)) {
 		rc = -EINVAL;
-		set_why(why, whylen, "%s: contains a NUL byte", path);
+		err_set(err, -rc, "%s: contains a NUL byte", path);
 		goto fail;
 	}
 	buf[len] = '\0';
-	rc = conf_parse(buf, len, path, keys, why, whylen);
+	rc = conf_parse(buf, len, path, keys, err);
 	if (rc < 0)
 		goto fail;
 	sodium_memzero(buf, sizeof buf);

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/err.h"
 #include "lib/limits.h"
 #include "principal.h"
 
@@ -105,10 +106,9 @@ void ticket_keys_set(struct ticket_keys *keys, enum ticket_role_code code, const
  * `ttl_max=SECONDS`, the longest lifetime, 1 s to 10 years). If the file
  * is missing and `create` is set, write one with a fresh random secret per
  * role (mode 0600). The keys then name <state_dir>/tickets.revoked as
- * their revocation list. Returns 0 or -errno with a message in why.
+ * their revocation list. Returns 0 or -errno with err set.
  */
-int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create,
-                     char *why, size_t whylen);
+int ticket_keys_load(struct ticket_keys *keys, const char *state_dir, int create, struct err *err);
 
 /* Role code <-> words ("queen", "worker-heartbeat" (alias "worker"),
  * "worker-gpu", "worker-bus", "worker-lora", "observer"). Returns -1 if unknown. */

@@ -370,8 +370,9 @@ int main(int argc, char **argv)
 	state_path(&hive, "tcp.port", portpath, sizeof portpath);
 	unlink(portpath);
 
-	if (ticket_keys_load(&hive.keys, hive.cfg.state_dir, 1, why, sizeof why) < 0)
-		die("cannot load ticket secrets: %s", why);
+	struct err kerr = { 0 };
+	if (ticket_keys_load(&hive.keys, hive.cfg.state_dir, 1, &kerr) < 0)
+		die("cannot load ticket secrets: %s", kerr.msg);
 	if (ticket_ttl_max_s)
 		hive.keys.ttl_max_s = ticket_ttl_max_s;
 	hive_key_load(&hive);

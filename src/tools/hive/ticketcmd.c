@@ -41,12 +41,12 @@ int hcli_ticket_diagnose(const struct hcli *h, char *out, size_t cap)
 {
 	struct ticket_keys keys;
 	struct ticket t;
-	char why[HIVE_PATH_MAX + 128];
+	struct err kerr;
 	const char *reason = NULL;
 
 	/* 9P2000.L carries only an errno, so the hive cannot tell us why it
 	 * refused a ticket; with the secrets at hand we can check it here. */
-	if (!h->o.ticket || !*h->o.ticket || ticket_keys_load(&keys, h->state, 0, why, sizeof why) < 0)
+	if (!h->o.ticket || !*h->o.ticket || ticket_keys_load(&keys, h->state, 0, &kerr) < 0)
 		return 0;
 	int rc = ticket_verify(h->o.ticket, &keys, &t, &reason);
 	memset(&keys, 0, sizeof keys);
@@ -89,7 +89,8 @@ static int hcli_ticket_revoke(struct hcli *h, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *state = h->state, *arg;
-	char id[TICKET_ID_LEN + 1], why[HIVE_PATH_MAX + 256];
+	char id[TICKET_ID_LEN + 1];
+	struct err rerr = { 0 };
 	int opt, rc;
 
 	/* No '+': the id may come before or after --state. */
@@ -112,12 +113,11 @@ static int hcli_ticket_revoke(struct hcli *h, int argc, char **argv)
 			return hcli_usage(h, "ticket revoke: a ticket id is %u hex digits (as `hive ticket "
 			                     "mint` printed it), not '%.40s'", TICKET_ID_LEN, arg);
 	}
-	why[0] = '\0';
-	rc = revocation_add(state, id, why, sizeof why);
+	rc = revocation_add(state, id, &rerr);
 	if (rc == -EINVAL)
-		return hcli_usage(h, "ticket revoke: %s", why);
+		return hcli_usage(h, "ticket revoke: %s", rerr.msg);
 	if (rc < 0) {
-		fprintf(stderr, "%s: ticket revoke: %s\n", h->prefix, why[0] ? why : strerror(-rc));
+		fprintf(stderr, "%s: ticket revoke: %s\n", h->prefix, rerr.msg[0] ? rerr.msg : strerror(-rc));
 		return rc == -EACCES || rc == -EPERM ? HCLI_PERM : rc == -ENOENT ? HCLI_NOENT : HCLI_FAIL;
 	}
 	fprintf(stderr, "%s: ticket %s revoked in %s/%s: the hive refuses it from its next attach\n",
@@ -140,7 +140,8 @@ int hcli_ticket(struct hcli *h, int argc, char **argv)
 	int have_ttl = 0, have_issued = 0, opt;
 	struct ticket t;
 	struct ticket_keys keys;
-	char why[HIVE_PATH_MAX + 128], token[HIVE_ATTACH_STR_MAX + 1];
+	char token[HIVE_ATTACH_STR_MAX + 1];
+	struct err kerr = { 0 };
 
 	if (argc >= 2 && strcmp(argv[1], "revoke") == 0)
 		return hcli_ticket_revoke(h, argc, argv);
@@ -193,12 +194,11 @@ int hcli_ticket(struct hcli *h, int argc, char **argv)
 		issued = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 	}
 
-	why[0] = 0;
-	int rc = ticket_keys_load(&keys, state, 0, why, sizeof why);
+	int rc = ticket_keys_load(&keys, state, 0, &kerr);
 	if (rc < 0) {
 		fprintf(stderr, "%s: cannot read the ticket secrets in %s/tickets.conf: %s (start hived "
 		        "once with `hived --state %s` to create them, or pass --state DIR)\n",
-		        h->prefix, state, why[0] ? why : strerror(-rc), state);
+		        h->prefix, state, kerr.msg[0] ? kerr.msg : strerror(-rc), state);
 		return rc == -EACCES || rc == -EPERM ? HCLI_PERM : rc == -ENOENT ? HCLI_NOENT : HCLI_FAIL;
 	}
 	if (!keys.present[code]) {

@@ -571,33 +571,34 @@ static void write_conf(const char *text, size_t len)
 	close(fd);
 }
 
-static int load_text(const char *text, struct ticket_keys *k, char *why, size_t whylen)
+static int load_text(const char *text, struct ticket_keys *k, struct err *err)
 {
 	write_conf(text, strlen(text));
-	return ticket_keys_load(k, tmpdir, 0, why, whylen);
+	return ticket_keys_load(k, tmpdir, 0, err);
 }
 
 TEST(keys_create_and_reload)
 {
 	struct ticket_keys a, b;
-	char why[256], path[128];
+	struct err e = { 0 };
+	char *why = e.msg, path[128];
 	struct stat st;
 	snprintf(path, sizeof path, "%s/tickets.conf", tmpdir);
 	unlink(path);
 	/* Missing without create: an error naming the file. */
-	CHECK_EQ_INT(ticket_keys_load(&a, tmpdir, 0, why, sizeof why), -ENOENT);
+	CHECK_EQ_INT(ticket_keys_load(&a, tmpdir, 0, &e), -ENOENT);
 	CHECK(strstr(why, "tickets.conf") != NULL);
 	/* Missing with create: a 0600 file with a secret for every role. */
-	CHECK_EQ_INT(ticket_keys_load(&a, tmpdir, 1, why, sizeof why), 0);
+	CHECK_EQ_INT(ticket_keys_load(&a, tmpdir, 1, &e), 0);
 	CHECK_EQ_INT(stat(path, &st), 0);
 	CHECK_EQ_INT(st.st_mode & 0777, 0600);
 	for (int i = 0; i < TICKET_ROLE_CODES; i++)
 		CHECK(a.present[i]);
 	CHECK(memcmp(a.key[0], a.key[1], TICKET_KEY_LEN) != 0);
 	/* Loading again (create or not) gives the same keys. */
-	CHECK_EQ_INT(ticket_keys_load(&b, tmpdir, 1, why, sizeof why), 0);
+	CHECK_EQ_INT(ticket_keys_load(&b, tmpdir, 1, &e), 0);
 	CHECK(memcmp(&a, &b, sizeof a) == 0);
-	CHECK_EQ_INT(ticket_keys_load(&b, tmpdir, 0, why, sizeof why), 0);
+	CHECK_EQ_INT(ticket_keys_load(&b, tmpdir, 0, &e), 0);
 	CHECK(memcmp(&a, &b, sizeof a) == 0);
 	/* A ticket minted with the loaded queen key verifies. */
 	struct ticket t, back;
@@ -612,7 +613,7 @@ TEST(keys_create_and_reload)
 	/* Create into a state dir that does not exist: error, no crash. */
 	char missing[128];
 	snprintf(missing, sizeof missing, "%s/nope", tmpdir);
-	CHECK_EQ_INT(ticket_keys_load(&a, missing, 1, why, sizeof why), -ENOENT);
+	CHECK_EQ_INT(ticket_keys_load(&a, missing, 1, &e), -ENOENT);
 	CHECK(strstr(why, "cannot create") != NULL);
 	unlink(path);
 }
@@ -621,10 +622,10 @@ TEST(keys_load_written_file)
 {
 	struct ticket_keys k;
 	struct ticket t;
-	char why[256];
+	struct err e = { 0 };
 	const char *w = NULL;
 	CHECK_EQ_INT(load_text("# hive secrets\n\nqueen=bootstrap\n  worker = worker \r\n"
-	                       "worker-bus=worker-bus", &k, why, sizeof why), 0);
+	                       "worker-bus=worker-bus", &k, &e), 0);
 	CHECK(k.present[TICKET_ROLE_QUEEN] && k.present[TICKET_ROLE_WORKER_HEARTBEAT] &&
 	      k.present[TICKET_ROLE_WORKER_BUS]);
 	CHECK(!k.present[TICKET_ROLE_OBSERVER] && !k.present[TICKET_ROLE_WORKER_GPU]);
@@ -632,14 +633,15 @@ TEST(keys_load_written_file)
 	CHECK_EQ_INT(ticket_verify(V_QUEEN_SCOPES, &k, &t, &w), 0);
 	CHECK_EQ_INT(ticket_verify(V_BUS, &k, &t, &w), 0);
 	/* An empty file is legal: no role can log in. */
-	CHECK_EQ_INT(load_text("", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(load_text("", &k, &e), 0);
 	CHECK_EQ_INT(ticket_verify(V_HEARTBEAT, &k, &t, &w), -ENOKEY);
 }
 
 TEST(keys_load_errors)
 {
 	struct ticket_keys k;
-	char why[256], path[128], big[HIVE_TICKETS_CONF_MAX + 100];
+	struct err e = { 0 };
+	char *why = e.msg, path[128], big[HIVE_TICKETS_CONF_MAX + 100];
 	static const struct {
 		const char *text, *in_why;
 	} bad[] = {
@@ -652,7 +654,7 @@ TEST(keys_load_errors)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		why[0] = '\0';
-		CHECK_EQ_INT(load_text(bad[i].text, &k, why, sizeof why), -EINVAL);
+		CHECK_EQ_INT(load_text(bad[i].text, &k, &e), -EINVAL);
 		if (!strstr(why, bad[i].in_why))
 			printf("#   case %zu: why '%s'\n", i, why);
 		CHECK(strstr(why, bad[i].in_why) != NULL);
@@ -664,50 +666,51 @@ TEST(keys_load_errors)
 	memset(big, 0, sizeof big);
 	strcpy(big, "queen=");
 	memset(big + 6, 's', HIVE_SECRET_MAX + 1);
-	CHECK_EQ_INT(load_text(big, &k, why, sizeof why), -EINVAL);
+	CHECK_EQ_INT(load_text(big, &k, &e), -EINVAL);
 	big[6 + HIVE_SECRET_MAX] = '\0';
-	CHECK_EQ_INT(load_text(big, &k, why, sizeof why), 0);
+	CHECK_EQ_INT(load_text(big, &k, &e), 0);
 	/* A NUL byte inside the file. */
 	write_conf("queen=a\0b\n", 10);
-	CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 0, why, sizeof why), -EINVAL);
+	CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 0, &e), -EINVAL);
 	/* A file bigger than HIVE_TICKETS_CONF_MAX. */
 	memset(big, '#', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	CHECK_EQ_INT(load_text(big, &k, why, sizeof why), -EFBIG);
+	CHECK_EQ_INT(load_text(big, &k, &e), -EFBIG);
 	/* Unreadable: tickets.conf is a directory (root reads any mode). */
 	snprintf(path, sizeof path, "%s/tickets.conf", tmpdir);
 	unlink(path);
 	CHECK_EQ_INT(mkdir(path, 0700), 0);
-	CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 1, why, sizeof why), -EISDIR);
+	CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 1, &e), -EISDIR);
 	CHECK(strstr(why, "not a regular file") != NULL);
 	rmdir(path);
 	/* Unreadable by permission, when not root. */
 	if (geteuid() != 0) {
 		write_conf("queen=x\n", 8);
 		chmod(path, 0);
-		CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 0, why, sizeof why), -EACCES);
+		CHECK_EQ_INT(ticket_keys_load(&k, tmpdir, 0, &e), -EACCES);
 		unlink(path);
 	}
 	/* NULL why is allowed. */
-	CHECK_EQ_INT(load_text("bad line\n", &k, NULL, 0), -EINVAL);
+	CHECK_EQ_INT(load_text("bad line\n", &k, NULL), -EINVAL);
 	unlink(path);
 }
 
 TEST(keys_ttl_max)
 {
 	struct ticket_keys k;
-	char why[256];
+	struct err e = { 0 };
+	char *why = e.msg;
 	static const char *const bad[] = { "ttl_max=0\n", "ttl_max=abc\n", "ttl_max=-5\n",
 		                           "ttl_max=99999999999999999999\n", "ttl_max=400000000\n",
 		                           "ttl_max=\n" };
 
-	CHECK_EQ_INT(load_text("queen=bootstrap\nttl_max = 3600\n", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(load_text("queen=bootstrap\nttl_max = 3600\n", &k, &e), 0);
 	CHECK_EQ_INT(k.ttl_max_s, 3600);
-	CHECK_EQ_INT(load_text("queen=bootstrap\n", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(load_text("queen=bootstrap\n", &k, &e), 0);
 	CHECK_EQ_INT(k.ttl_max_s, 0); /* HIVE_TICKET_TTL_MAX_S */
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		why[0] = '\0';
-		CHECK_EQ_INT(load_text(bad[i], &k, why, sizeof why), -EINVAL);
+		CHECK_EQ_INT(load_text(bad[i], &k, &e), -EINVAL);
 		CHECK(strstr(why, ":1: ttl_max wants seconds") != NULL);
 	}
 }
@@ -716,13 +719,14 @@ TEST(revocation_refuses_at_the_next_verify)
 {
 	struct ticket_keys k;
 	struct ticket t;
-	char why[256], path[160], tok[TOKEN_BUF], tok2[TOKEN_BUF], id[TICKET_ID_LEN + 1];
+	struct err e = { 0 };
+	char *why = e.msg, path[160], tok[TOKEN_BUF], tok2[TOKEN_BUF], id[TICKET_ID_LEN + 1];
 	const char *w = NULL;
 	struct stat st;
 
 	snprintf(path, sizeof path, "%s/%s", tmpdir, REVOCATION_FILE);
 	unlink(path);
-	CHECK_EQ_INT(load_text("worker=worker\n", &k, why, sizeof why), 0);
+	CHECK_EQ_INT(load_text("worker=worker\n", &k, &e), 0);
 	memset(&t, 0, sizeof t);
 	t.version = 1;
 	t.role_code = TICKET_ROLE_WORKER_HEARTBEAT;
@@ -735,7 +739,7 @@ TEST(revocation_refuses_at_the_next_verify)
 	CHECK_EQ_INT(ticket_id(tok, id), 0);
 	CHECK_EQ_STR(t.id, id);
 
-	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(revocation_add(tmpdir, id, &e), 0);
 	CHECK_EQ_INT(stat(path, &st), 0);
 	CHECK_EQ_INT(st.st_mode & 0777, 0600);
 	CHECK_EQ_INT(revocation_listed(path, id), 1);
@@ -744,7 +748,7 @@ TEST(revocation_refuses_at_the_next_verify)
 	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), 0); /* only that one */
 	/* Again: nothing changes (one line for the id). */
 	off_t size = st.st_size;
-	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(revocation_add(tmpdir, id, &e), 0);
 	CHECK_EQ_INT(stat(path, &st), 0);
 	CHECK_EQ_INT(st.st_size, size);
 	/* Keys with no list (ticket_keys_set only) check none. */
@@ -760,7 +764,7 @@ TEST(revocation_refuses_at_the_next_verify)
 	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), -EIO);
 	CHECK_EQ_STR(w, "revocation-list-unreadable");
 	CHECK_EQ_INT(revocation_listed(path, "0123456789abcdef"), -EBADMSG);
-	CHECK_EQ_INT(revocation_add(tmpdir, "0123456789abcdef", why, sizeof why), -EBADMSG);
+	CHECK_EQ_INT(revocation_add(tmpdir, "0123456789abcdef", &e), -EBADMSG);
 	CHECK(strstr(why, "not a ticket id") != NULL);
 	unlink(path);
 	CHECK_EQ_INT(ticket_verify(tok2, &k, &t, &w), 0);
@@ -768,15 +772,16 @@ TEST(revocation_refuses_at_the_next_verify)
 
 TEST(revocation_list_bounds)
 {
-	char why[256], path[160], id[TICKET_ID_LEN + 1];
+	struct err e = { 0 };
+	char *why = e.msg, path[160], id[TICKET_ID_LEN + 1];
 	static const char *const bad_ids[] = { "", "0123456789abcde", "0123456789abcdef0",
 		                               "0123456789ABCDEF", "0123456789abcdeg" };
 
 	snprintf(path, sizeof path, "%s/%s", tmpdir, REVOCATION_FILE);
 	unlink(path);
 	for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++)
-		CHECK_EQ_INT(revocation_add(tmpdir, bad_ids[i], why, sizeof why), -EINVAL);
-	CHECK_EQ_INT(revocation_add(tmpdir, NULL, why, sizeof why), -EINVAL);
+		CHECK_EQ_INT(revocation_add(tmpdir, bad_ids[i], &e), -EINVAL);
+	CHECK_EQ_INT(revocation_add(tmpdir, NULL, &e), -EINVAL);
 	CHECK_EQ_INT(revocation_listed(path, "0123456789abcdef"), 0); /* no file: none revoked */
 	/* A full list, written here (one add is one fsync): the last id still
 	 * goes in through revocation_add. */
@@ -790,10 +795,10 @@ TEST(revocation_list_bounds)
 	fclose(f);
 	snprintf(id, sizeof id, "%016x", HIVE_TICKETS_REVOKED_MAX - 1);
 	CHECK_EQ_INT(revocation_listed(path, id), 0);
-	CHECK_EQ_INT(revocation_add(tmpdir, id, why, sizeof why), 0);
+	CHECK_EQ_INT(revocation_add(tmpdir, id, &e), 0);
 	CHECK_EQ_INT(revocation_listed(path, id), 1);
 	CHECK_EQ_INT(revocation_listed(path, "0000000000000000"), 1);
-	CHECK_EQ_INT(revocation_add(tmpdir, "ffffffffffffffff", why, sizeof why), -ENOSPC);
+	CHECK_EQ_INT(revocation_add(tmpdir, "ffffffffffffffff", &e), -ENOSPC);
 	CHECK(strstr(why, "HIVE_TICKETS_REVOKED_MAX") != NULL);
 	CHECK_EQ_INT(revocation_listed(path, "ffffffffffffffff"), 0);
 	unlink(path);
