@@ -70,7 +70,7 @@ ssize_t hivec_pwrite(struct hivec *c, uint32_t fid, uint64_t off, const void *bu
 int hivec_fstat(struct hivec *c, uint32_t fid, struct hivec_stat *st);
 int hivec_clunk(struct hivec *c, uint32_t fid);
 
-/* --- additions (h5): connection stage, liveness, ping ------------------ */
+/* --- connection stage, liveness, ping ------------------------------------ */
 
 /* Where hivec_connect_ex failed: dialing, version negotiation or attach
  * (an attach failure is the hive refusing us, e.g. a bad ticket). */

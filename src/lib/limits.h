@@ -158,7 +158,7 @@
 /* Console sessions must AUTH/ATTACH within this time (ms). */
 #define HIVE_CONSOLE_AUTH_TIMEOUT_MS 5000u
 
-/* --- console sessions (h6: console.c) ----------------------------------- */
+/* --- console sessions (console.c) ---------------------------------------- */
 
 /* Output queued for a console client that does not read: past this we
  * stop reading its frames (back-pressure), as the 9P server does. */
@@ -184,7 +184,7 @@
 /* Longest role word in ATTACH (Cohesix: 16). */
 #define HIVE_CONSOLE_ROLE_MAX 16u
 
-/* --- namespace core and log (h3: ns.c, hive.c) -------------------------- */
+/* --- namespace core and log (ns.c, hive.c) ------------------------------ */
 
 /* Longest line of /log/queen.log (one event row, or one queen write).
  * Longer rows are cut and end in "..."; a kernel log line is ~1 KiB too. */
@@ -236,7 +236,7 @@
  * many characters, well under HIVE_SECRET_MAX). */
 #define HIVE_TICKET_SECRET_RANDOM 32u
 
-/* --- hive CLI (h5) ------------------------------------------------------ */
+/* --- hive CLI ----------------------------------------------------------- */
 
 /* Bytes `hive tail` reads back from the end of a file to find its last
  * lines: a log line is short, so 64 KiB holds far more than -n asks for
@@ -247,7 +247,7 @@
 /* Arguments of one shell command, after splitting on blanks. */
 #define HIVE_SHELL_ARGS_MAX 64u
 
-/* --- event loop and listeners (h4: loop.c, listen.c) -------------------- */
+/* --- event loop and listeners (loop.c, listen.c) ------------------------ */
 
 /* Events taken per epoll_wait: bounds the work of one loop turn. */
 #define HIVE_LOOP_EVENTS_MAX 64u
@@ -257,8 +257,14 @@
 #define HIVE_ACCEPT_BATCH 16u
 /* listen(2) backlog: room for a burst of 1000 clients connecting at once. */
 #define HIVE_LISTEN_BACKLOG 1024
+/* Highest signal number the loop watches through signalfd: the standard
+ * signals; hived uses no real-time ones. */
+#define HIVE_LOOP_SIGNALS_MAX 32
+/* Longest busy-poll budget `hived --busy-poll-us` may ask for (us): past a
+ * millisecond the spin costs more CPU than the wake-up it saves. */
+#define HIVE_BUSY_POLL_US_MAX 1000u
 
-/* --- hardening (h12): auth fids, /proc/sessions ------------------------- */
+/* --- hardening: auth fids, /proc/sessions ------------------------------ */
 
 /* Auth fids (Tauth) a session may hold at once. A client needs one (Tauth,
  * write the ticket, Tattach) and a few cover a retry or a second attach;
@@ -274,7 +280,11 @@
  * HIVE_SNAPSHOT_MAX). A render only keeps the bytes it used. */
 #define HIVE_SESSIONS_SNAPSHOT_MAX (HIVE_SESSIONS_MAX * HIVE_SESSIONS_LINE_MAX)
 
-/* --- manifests and trust (h6, issue 12: src/trust) ---------------------- */
+/* One line of <state>/tickets.revoked: a ticket id, a blank and a short
+ * comment; with HIVE_TICKETS_REVOKED_MAX it bounds what a reader holds. */
+#define HIVE_REVOCATION_LINE_MAX 64u
+
+/* --- manifests and trust (src/trust) ------------------------------------ */
 
 /* Largest manifest file: the 31-agent example is ~3 KiB; 64 KiB is twenty
  * times that and still fits one 9P message, so a spawn can carry it whole. */
@@ -314,7 +324,7 @@
 /* Signer keys a trust store lists: an operator or a few, not a PKI. */
 #define HIVE_TRUST_KEYS_MAX 256u
 
-/* --- attestation (h9, issue 12 item 6: src/trust/attest) ---------------- */
+/* --- attestation (src/trust/attest) ------------------------------------- */
 
 /* An agent id in an attestation: a short name, [A-Za-z0-9._-]. */
 #define HIVE_ATTEST_AID_MAX 64u

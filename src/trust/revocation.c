@@ -17,10 +17,8 @@
 #include "lib/statedir.h"
 #include "ticket.h"
 
-/* A line is an id, optionally a blank and a short comment: what a line
- * may take, and so what the whole list may (64 KiB, one heap block). */
-#define REVOCATION_LINE_MAX 64u
-#define REVOCATION_BYTES_MAX (HIVE_TICKETS_REVOKED_MAX * REVOCATION_LINE_MAX)
+/* What the whole list may take (64 KiB, one heap block). */
+#define REVOCATION_BYTES_MAX (HIVE_TICKETS_REVOKED_MAX * HIVE_REVOCATION_LINE_MAX)
 
 static int id_ok(const char *id, size_t n)
 {

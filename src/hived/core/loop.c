@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 /* Highest signal number a handler can be set for (standard signals). */
-#define LOOP_SIGNALS_MAX 32
 
 struct loop_fd {
 	int fd;
@@ -70,7 +69,7 @@ struct loop {
 	loop_before_wait_fn before_wait; /* the wait hooks (loop_set_wait_hooks) */
 	loop_after_wait_fn after_wait;
 	void *wait_arg;
-	struct loop_sig sigs[LOOP_SIGNALS_MAX + 1];
+	struct loop_sig sigs[HIVE_LOOP_SIGNALS_MAX + 1];
 };
 
 uint64_t loop_now_ms(void)
@@ -247,13 +246,13 @@ static void loop_sig_ready(struct loop *loop, int fd, uint32_t events, void *arg
 	if (n != (ssize_t)sizeof si)
 		return;
 	int signo = (int)si.ssi_signo;
-	if (signo > 0 && signo <= LOOP_SIGNALS_MAX && loop->sigs[signo].fn)
+	if (signo > 0 && signo <= HIVE_LOOP_SIGNALS_MAX && loop->sigs[signo].fn)
 		loop->sigs[signo].fn(loop, signo, loop->sigs[signo].arg);
 }
 
 int loop_add_signal(struct loop *loop, int signo, loop_signal_fn fn, void *arg)
 {
-	if (signo <= 0 || signo > LOOP_SIGNALS_MAX || !fn)
+	if (signo <= 0 || signo > HIVE_LOOP_SIGNALS_MAX || !fn)
 		return -EINVAL;
 	sigset_t mask = loop->sigmask;
 	sigaddset(&mask, signo);

@@ -305,9 +305,9 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		case O_BUSY_POLL:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (!*optarg || *end || errno || v < 0 || v > (long)SPIN_US_MAX)
+			if (!*optarg || *end || errno || v < 0 || v > (long)HIVE_BUSY_POLL_US_MAX)
 				die("--busy-poll-us %s: expected microseconds from 0 (never) to %u", optarg,
-				    SPIN_US_MAX);
+				    HIVE_BUSY_POLL_US_MAX);
 			busy_poll_us = (uint32_t)v;
 			break;
 		case O_TEST_FIXTURES:

@@ -71,7 +71,7 @@ struct spin *spin_attach(struct loop *loop, uint32_t max_us)
 	if (!s)
 		return NULL;
 	s->loop = loop;
-	s->max_us = max_us > SPIN_US_MAX ? SPIN_US_MAX : max_us;
+	s->max_us = max_us > HIVE_BUSY_POLL_US_MAX ? HIVE_BUSY_POLL_US_MAX : max_us;
 	loop_set_wait_hooks(loop, spin_before, spin_after, s);
 	return s;
 }

@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include "lib/limits.h"
+
 struct loop;
 struct spin;
 
@@ -27,11 +29,9 @@ struct spin;
 #define SPIN_US_DEFAULT 0u
 /* First budget once gaps show spinning would have paid (us). */
 #define SPIN_US_START 10u
-/* Upper bound of the maximum budget: past this, sleeping is cheaper. */
-#define SPIN_US_MAX 1000u
 
 /* Install the policy on loop with a maximum budget of max_us (clamped to
- * SPIN_US_MAX; 0 = never spin). NULL when out of memory. The loop must
+ * HIVE_BUSY_POLL_US_MAX; 0 = never spin). NULL when out of memory. The loop must
  * outlive it; one policy per loop. */
 struct spin *spin_attach(struct loop *loop, uint32_t max_us);
 /* Remove the hooks from the loop and free the policy (NULL is fine). */

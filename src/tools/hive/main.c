@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 		fputs(hcli_help, stdout);
 		return HCLI_OK;
 	}
-	if (!strcmp(verb, "mount")) /* h7's FUSE client: it owns its connection */
+	if (!strcmp(verb, "mount")) /* the FUSE client: it owns its connection */
 		return hive_mount_main(argc - optind, argv + optind, &h.o);
 	code = -1;
 	for (size_t i = 0; i < sizeof hcli_verbs / sizeof hcli_verbs[0]; i++) {

@@ -84,7 +84,7 @@ TEST(budget_grows_then_sleeps)
 {
 	struct loop *loop = loop_new();
 	CHECK(loop != NULL);
-	struct spin *spin = spin_attach(loop, SPIN_US_MAX);
+	struct spin *spin = spin_attach(loop, HIVE_BUSY_POLL_US_MAX);
 	CHECK_EQ_INT(spin_budget(spin), 0); /* nothing seen yet */
 	struct peer p = { 0 };
 	CHECK_EQ_INT(pipe(p.fds), 0);
@@ -100,7 +100,7 @@ TEST(budget_grows_then_sleeps)
 	CHECK_EQ_INT(guard, 0);
 	CHECK_EQ_INT(p.got, 200);
 	CHECK(spin_budget(spin) >= SPIN_US_START);
-	CHECK(spin_budget(spin) <= SPIN_US_MAX);
+	CHECK(spin_budget(spin) <= HIVE_BUSY_POLL_US_MAX);
 
 	/* Long gaps (past the maximum): the budget halves per gap down to
 	 * nothing, so the loop sleeps and burns next to no CPU while idle. */
@@ -150,8 +150,8 @@ TEST(set_spin_is_bounded)
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
 	/* Asking for more than the maximum gets the maximum: gaps of ~3 ms
 	 * lie past it, so the budget never grows. */
-	struct spin *spin = spin_attach(loop, 100 * SPIN_US_MAX);
-	CHECK_EQ_INT(peer_start(loop, &p, 3 * SPIN_US_MAX, 10), 0);
+	struct spin *spin = spin_attach(loop, 100 * HIVE_BUSY_POLL_US_MAX);
+	CHECK_EQ_INT(peer_start(loop, &p, 3 * HIVE_BUSY_POLL_US_MAX, 10), 0);
 	CHECK_EQ_INT(loop_run(loop), 0);
 	peer_join(&p);
 	CHECK_EQ_INT(p.got, 10);
@@ -169,7 +169,7 @@ TEST(timers_fire_while_spinning)
 	struct peer p = { 0 };
 	CHECK_EQ_INT(pipe(p.fds), 0);
 	CHECK_EQ_INT(loop_add_fd(loop, p.fds[0], EPOLLIN, on_byte, &p), 0);
-	struct spin *spin = spin_attach(loop, SPIN_US_MAX);
+	struct spin *spin = spin_attach(loop, HIVE_BUSY_POLL_US_MAX);
 	int fired = 0;
 	CHECK(loop_add_timer(loop, 50, stop_now, &fired) > 0);
 	/* A peer that never pauses long enough for the loop to sleep. */
