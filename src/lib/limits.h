@@ -345,4 +345,39 @@
  * not an agent we start. */
 #define HIVE_ATTEST_EXE_BYTES_MAX (1024ull * 1024u * 1024u)
 
+/* --- agents (src/hived/agent) -------------------------------------------- */
+
+/* A ctl write's reply (what a read on the same open returns): the AIDs of
+ * the largest workload, "a-" and 10 digits each, fit with room to spare. */
+#define HIVE_CTL_REPLY_MAX 16384u
+/* Agents alive at once (and remembered after they end, until reaped from
+ * the table): each is a few fds, a cgroup per hierarchy and ~100 KiB of
+ * rings; 1024 is the largest workload. */
+#define HIVE_AGENTS_MAX 1024u
+/* Terminated agents kept in /agent for their records and exit status;
+ * past this the oldest terminated one is dropped from the tree. */
+#define HIVE_AGENTS_ENDED_MAX 256u
+/* An AID: "a-" and up to 20 digits. */
+#define HIVE_AID_MAX 24u
+/* /agent/<aid>/events and telemetry rings: a few hundred lines each. */
+#define HIVE_AGENT_EVENTS_BYTES (32u * 1024u)
+#define HIVE_AGENT_TELEMETRY_BYTES (16u * 1024u)
+/* Environment entries an agent gets: the allow-list plus HOME, HIVE_FD,
+ * HIVE_AID; and the bytes of one NAME=VALUE taken from hived's environment. */
+#define HIVE_AGENT_ENV_MAX (HIVE_MANIFEST_ENV_MAX + 4u)
+#define HIVE_AGENT_ENV_VALUE_MAX 4096u
+/* Capabilities an agent may hold after grants (the manifest's 64 + grants). */
+#define HIVE_AGENT_CAPS_MAX 128u
+/* A killed agent's group is given this long to go before agents_close stops waiting (ms). */
+#define HIVE_AGENT_REAP_WAIT_MS 2000u
+/* Default per-agent bounds when a manifest sets none: cpu.weight 100 (v2's
+ * default), 512 MiB, 256 pids — a runaway fork loop stops there. */
+#define HIVE_AGENT_DEFAULT_CPU_WEIGHT 100u
+#define HIVE_AGENT_DEFAULT_MEMORY_MAX (512ull * 1024u * 1024u)
+#define HIVE_AGENT_DEFAULT_PIDS_MAX 256u
+/* As root, agent n runs as uid/gid BASE + n % COUNT (hived --agent-uids):
+ * far above any distribution's users and below the 2^31 container ranges. */
+#define HIVE_AGENT_UID_BASE 600000u
+#define HIVE_AGENT_UID_COUNT 65536u
+
 #endif

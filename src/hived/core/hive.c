@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The pool's key of a session: its peer id, the key up to '@'. */
 static size_t peer_id_len(const char *key)
@@ -106,6 +107,8 @@ struct hive_session *hive_session_admit(struct hive *hive, const char *transport
 	snprintf(s->peer_key, sizeof s->peer_key, "%s", key);
 	s->owner = owner;
 	s->pending = pending;
+	for (int i = 0; i < 3; i++)
+		s->stdio_fds[i] = -1;
 	s->who.role = HIVE_ROLE_NONE;
 	s->who.session_id = s->id;
 	s->who.transport = s->transport;
@@ -142,6 +145,23 @@ void hive_session_authed(struct hive *hive, struct hive_session *s)
 	hive->npending--;
 }
 
+void hive_session_drop_stdio(struct hive_session *s)
+{
+	for (int i = 0; i < 3; i++) {
+		if (s->stdio_fds[i] >= 0)
+			close(s->stdio_fds[i]);
+		s->stdio_fds[i] = -1;
+	}
+}
+
+struct hive_session *hive_session_find(struct hive *hive, uint64_t id)
+{
+	for (struct hive_session *s = hive->sessions; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
 void hive_session_remove(struct hive *hive, struct hive_session *s)
 {
 	if (!s)
@@ -158,6 +178,7 @@ void hive_session_remove(struct hive *hive, struct hive_session *s)
 		hive->npending--;
 	if (s->owner && hive->nowner > 0)
 		hive->nowner--;
+	hive_session_drop_stdio(s);
 	free(s);
 }
 
@@ -430,7 +451,8 @@ static const struct {
 	[HIVE_DENY_THROTTLE] = { "throttle", "attach" }, [HIVE_DENY_CTL] = { "ctl", "ctl" },
 	[HIVE_DENY_SESSION] = { "session", "refuse" }, [HIVE_DENY_CREATE] = { "create", "deny" },
 	[HIVE_DENY_RENAME] = { "rename", "deny" },     [HIVE_DENY_VERB] = { "verb", "deny" },
-	[HIVE_DENY_CUT] = { "cut", "session" },
+	[HIVE_DENY_CUT] = { "cut", "session" },        [HIVE_DENY_SYSCALL] = { "syscall", "agent" },
+	[HIVE_DENY_SPAWN] = { "spawn", "agent" },
 };
 
 const char *hive_deny_op_name(enum hive_deny_op op)

@@ -23,6 +23,7 @@
 
 
 struct loop;
+struct agents;
 
 struct hive_config {
 	char state_dir[HIVE_PATH_MAX];
@@ -34,6 +35,9 @@ struct hive_config {
 	char console_token[HIVE_SECRET_MAX]; /* AUTH token of the console */
 	uint32_t idle_timeout_ms;      /* default HIVE_IDLE_TIMEOUT_MS */
 	int test_fixtures;             /* --test-fixtures: serve /test (see tree.c) */
+	uint32_t agent_uid_base;       /* as root: agents run as base + n % count (--agent-uids) */
+	uint32_t agent_uid_count;
+	int landlock_abi_max;          /* --landlock-abi N: use at most ABI N (0 = the kernel's) */
 };
 
 /* Refusal counters by class (Cohesix /proc/pressure): busy, quota, cut, policy. */
@@ -52,6 +56,8 @@ enum hive_deny_op {
 	HIVE_DENY_RENAME,  /* a name moved in the tree */
 	HIVE_DENY_VERB,    /* a request the session may not make yet (console verb before ATTACH) */
 	HIVE_DENY_CUT,     /* a session closed by the hive for misbehaviour (class cut) */
+	HIVE_DENY_SYSCALL, /* an agent's system call refused by its supervisor (row family "agent") */
+	HIVE_DENY_SPAWN,   /* an agent that could not be started (sandbox step, bundle the kernel cannot honour) */
 	HIVE_DENY_OPS,
 };
 /* "walk", "open", ... as written in rows and /proc/pressure. */
@@ -86,6 +92,10 @@ struct hive_session {
 	uint64_t last_ms;      /* last message */
 	uint64_t rx_msgs, tx_msgs;
 	uint32_t fids;
+	/* stdin, stdout, stderr the client passed over the Unix socket
+	 * (SCM_RIGHTS, `hive run`), -1 when none: the next `spawn ...
+	 * stdio=passed` of this session hands them to its agent. */
+	int stdio_fds[3];
 };
 
 struct hive {
@@ -111,6 +121,12 @@ struct hive {
 	struct auth_throttle throttle; /* attach back-off and lockout, both transports */
 	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
 	struct sigkey sigkey; /* the hive's own: signs attestations (<state>/keys/hive.key) */
+	struct agents *agents; /* the agent part (hived/agent/agent.h) */
+	/* Serve fd as a 9P session already attached as `who` (an agent's own
+	 * connection, HIVE_FD): set by main once the 9P server exists.
+	 * Returns 0 or -errno (the caller still owns fd on failure). */
+	int (*adopt_conn)(struct hive *hive, int fd, const struct principal *who);
+	void *srv; /* the 9P server, for adopt_conn */
 };
 
 /*
@@ -133,6 +149,10 @@ void hive_session_authed(struct hive *hive, struct hive_session *s);
  * HIVE_SESSIONS_MAX are live. */
 struct hive_session *hive_session_add(struct hive *hive, const char *transport, const char *peer);
 void hive_session_remove(struct hive *hive, struct hive_session *s);
+/* The live session with this id, or NULL. */
+struct hive_session *hive_session_find(struct hive *hive, uint64_t id);
+/* Close the stdio fds a session was passed (after a spawn took copies). */
+void hive_session_drop_stdio(struct hive_session *s);
 
 /* Record an event: a line in /log/queen.log now, an audit row later.
  * event is one word ("attach", "deny", "lifecycle", "ctl", ...); object is

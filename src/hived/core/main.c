@@ -34,6 +34,7 @@
 #include "hived/9p/srv.h"
 #include "spin.h"
 #include "trust/sigkey.h"
+#include "hived/agent/agent.h"
 #include "trust/ticket.h"
 #include "lib/secret.h"
 
@@ -79,6 +80,11 @@ static const char usage[] =
 	"                         a client sends one request at a time: see bench/run.sh\n"
 	"  --test-fixtures        adds /test with fixtures for client conformance tests:\n"
 	"                         /test/big holds 1000 files\n"
+	"  --agent-uids FIRST-LAST\n"
+	"                         as root, agent n runs as uid and gid FIRST + n % count (default\n"
+	"                         600000-665535); as another user agents run as that user\n"
+	"  --landlock-abi N       use at most Landlock ABI N (0 = none), to see what an older\n"
+	"                         kernel can enforce; bundles it cannot honour are refused\n"
 	"  --help                 show this help\n"
 	"  --version              show the version\n"
 	"\n"
@@ -217,7 +223,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 {
 	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN,
 	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_TICKET_TTL_MAX, O_HANDSHAKE, O_BUSY_POLL,
-	       O_TEST_FIXTURES, O_HELP, O_VERSION };
+	       O_TEST_FIXTURES, O_AGENT_UIDS, O_LANDLOCK_ABI, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -231,6 +237,8 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "busy-poll-us", required_argument, NULL, O_BUSY_POLL },
 		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
+		{ "agent-uids", required_argument, NULL, O_AGENT_UIDS },
+		{ "landlock-abi", required_argument, NULL, O_LANDLOCK_ABI },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -241,6 +249,8 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 	cfg->console_port = -1;
 	snprintf(cfg->console_addr, sizeof cfg->console_addr, "127.0.0.1");
 	cfg->idle_timeout_ms = HIVE_IDLE_TIMEOUT_MS;
+	cfg->agent_uid_base = HIVE_AGENT_UID_BASE;
+	cfg->agent_uid_count = HIVE_AGENT_UID_COUNT;
 	struct err err;
 	int c;
 	char *end;
@@ -312,6 +322,24 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			break;
 		case O_TEST_FIXTURES:
 			cfg->test_fixtures = 1;
+			break;
+		case O_AGENT_UIDS: {
+			unsigned long lo, hi;
+			int used = 0;
+			if (sscanf(optarg, "%lu-%lu%n", &lo, &hi, &used) != 2 || optarg[used] || lo < 1000 || hi < lo ||
+			    hi >= 0xfffffffful || hi - lo + 1 < 1)
+				die("--agent-uids %s: expected FIRST-LAST, unprivileged uids (>= 1000) nobody uses, "
+				    "e.g. %u-%u", optarg, HIVE_AGENT_UID_BASE, HIVE_AGENT_UID_BASE + HIVE_AGENT_UID_COUNT - 1);
+			cfg->agent_uid_base = (uint32_t)lo;
+			cfg->agent_uid_count = (uint32_t)(hi - lo + 1);
+			break;
+		}
+		case O_LANDLOCK_ABI:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 0 || v > 64)
+				die("--landlock-abi %s: expected the highest Landlock ABI to use, 0 (none) to 64", optarg);
+			cfg->landlock_abi_max = v == 0 ? -1 : (int)v;
 			break;
 		case O_HELP:
 			fputs(usage, stdout);
@@ -401,6 +429,11 @@ int main(int argc, char **argv)
 	struct srv *srv = srv_new(&hive);
 	if (!srv)
 		die("cannot start the 9P server: %s", strerror(errno));
+	hive.srv = srv;
+	struct err aerr = { 0 };
+	rc = agents_open(&hive, &aerr);
+	if (rc < 0)
+		die("cannot start the agent supervisor: %s", aerr.msg);
 	srv_set_handshake_timeout(srv, handshake_ms);
 	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
 		die("%s", why);
@@ -450,6 +483,7 @@ int main(int argc, char **argv)
 
 	hive_event(&hive, NULL, "stop", NULL, "signal=%s",
 	           got == SIGTERM ? "TERM" : got == SIGINT ? "INT" : "none");
+	agents_close(&hive);
 	console_stop(&hive);
 	listen_close(ltcp);
 	listen_close(lunix);

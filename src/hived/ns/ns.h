@@ -230,9 +230,12 @@ struct ns_node *ns_ring_file(struct ns *ns, struct ns_node *parent, const char *
  * most HIVE_CTL_LINE_MAX) is passed to line(); the first failing line stops
  * the write and its error is returned (lines before it stay applied, and
  * the reply says which line failed). Reads render usage via `usage` (may
- * be NULL: then reads return nothing). */
+ * be NULL: then reads return nothing) — until a write on the same open
+ * (ORDWR) left a reply: what line() put in `reply` (at most
+ * HIVE_CTL_REPLY_MAX, e.g. the AIDs a spawn made), which later reads of
+ * that open serve, as Plan 9's clone files answer on the fid written. */
 typedef int (*ns_ctl_fn)(void *arg, const struct principal *who, const char *line,
-                         struct err *err);
+                         struct strbuf *reply, struct err *err);
 struct ns_node *ns_ctl_file(struct ns *ns, struct ns_node *parent, const char *name,
                             const struct ns_perm *perm, ns_ctl_fn line, ns_render_fn usage,
                             void *arg);

@@ -47,11 +47,14 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 	struct ns_node *node = ns_file_node(f);
 	struct ctl_priv *cp = ns_node_priv(node);
 	char line[HIVE_CTL_LINE_MAX + 1];
+	char replybuf[HIVE_CTL_REPLY_MAX];
+	struct strbuf reply;
 	const char *p = buf, *end = p + n;
 	unsigned lineno = 0;
 	struct err lerr;
 	int rc;
 
+	strbuf_init(&reply, replybuf, sizeof replybuf);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -70,7 +73,7 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 		if (strspn(line, " \t") == len)
 			continue; /* blank */
 		memset(&lerr, 0, sizeof lerr);
-		rc = cp->line(cp->arg, ns_file_who(f), line, &lerr);
+		rc = cp->line(cp->arg, ns_file_who(f), line, &reply, &lerr);
 		if (rc < 0) {
 			if (lerr.code == 0)
 				err_set(&lerr, -rc, "command failed");
@@ -81,6 +84,11 @@ static ssize_t ctl_write(struct ns_file *f, uint64_t off, const void *buf, size_
 		}
 	}
 	ns_node_touch(node);
+	if (reply.len > 0 && ns_file_omode(f) == NS_ORDWR) {
+		rc = ns_file_snapshot(f, reply.buf, reply.len, err);
+		if (rc < 0)
+			return rc;
+	}
 	return (ssize_t)n;
 }
 

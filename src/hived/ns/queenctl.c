@@ -13,6 +13,7 @@
  */
 #include "queenctl.h"
 #include "hived/core/hive.h"
+#include "hived/agent/agent.h"
 #include "hived/core/loop.h"
 
 #include <errno.h>
@@ -103,7 +104,8 @@ static char *qc_trim(char *s)
 	return s;
 }
 
-int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct err *err)
+int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct strbuf *reply,
+                            struct err *err)
 {
 	char buf[HIVE_CTL_LINE_MAX + 1], words[QC_HINT_MAX];
 	char *cmd;
@@ -132,23 +134,114 @@ int queenctl_lifecycle_usage(void *arg, const struct principal *who, struct strb
 /* --- the verbs of /queen/ctl ---------------------------------------------- */
 
 static int qc_log(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
-                  const char *arg, struct err *err)
+                  const char *arg, struct strbuf *reply, struct err *err)
 {
 	hive_event(hive, who, "log", NULL, "%s", arg);
 	return 0;
 }
 
 static int qc_lifecycle_verb(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
-                             const char *arg, struct err *err)
+                             const char *arg, struct strbuf *reply, struct err *err)
 {
 	return qc_lifecycle(hive, who, qc_ctl_path, arg, err);
 }
 
-/* The agent verbs are rows already; the agents issue fills in handlers. */
-static int qc_not_built(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
-                        const char *arg, struct err *err)
+/* --- the agent verbs: words, or a JSON string of the same words --------- */
+
+/* Split "<aid> <rest>" into aid and rest; rest must be non-empty when want_rest. */
+static int qc_aid_rest(const char *arg, char *aid, size_t cap, const char **rest, int want_rest,
+                       const struct queenctl_verb *verb, struct err *err)
 {
-	return err_set(err, EOPNOTSUPP, "%s: agents are not built yet", verb->name);
+	size_t n = strcspn(arg, " \t");
+
+	if (n == 0 || n >= cap)
+		return err_set(err, EINVAL, "usage: %s", verb->usage);
+	memcpy(aid, arg, n);
+	aid[n] = '\0';
+	*rest = arg + n + strspn(arg + n, " \t");
+	if (want_rest ? !**rest : **rest != '\0')
+		return err_set(err, EINVAL, "usage: %s", verb->usage);
+	return 0;
+}
+
+static int qc_spawn(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                    const char *arg, struct strbuf *reply, struct err *err)
+{
+	char path[HIVE_PATH_MAX], sig[HIVE_PATH_MAX];
+	struct agent_spawn_opts opts = { 0 };
+	const char *p = arg;
+	size_t n;
+
+	if (arg[0] == '{')
+		return err_set(err, EINVAL, "spawn: an inline manifest is not taken; write its signed file's path: %s",
+		               verb->usage);
+	n = strcspn(p, " \t");
+	if (n == 0 || n >= sizeof path)
+		return err_set(err, EINVAL, "usage: %s", verb->usage);
+	memcpy(path, p, n);
+	path[n] = '\0';
+	for (p += n; *(p += strspn(p, " \t"));) {
+		n = strcspn(p, " \t");
+		if (n > 4 && strncmp(p, "sig=", 4) == 0 && n - 4 < sizeof sig) {
+			memcpy(sig, p + 4, n - 4);
+			sig[n - 4] = '\0';
+			opts.sig_path = sig;
+		} else if (n == 12 && strncmp(p, "stdio=passed", 12) == 0) {
+			opts.stdio_passed = 1;
+		} else {
+			return err_set(err, EINVAL, "spawn: unknown option '%.*s' (try: sig=PATH, stdio=passed)", (int)n, p);
+		}
+		p += n;
+	}
+	return agents_spawn(hive, who, path, &opts, reply, err);
+}
+
+static int qc_kill(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                   const char *arg, struct strbuf *reply, struct err *err)
+{
+	return agents_kill(hive, who, arg, err);
+}
+
+static int qc_quarantine(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                         const char *arg, struct strbuf *reply, struct err *err)
+{
+	return agents_quarantine(hive, who, arg, err);
+}
+
+static int qc_resume(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                     const char *arg, struct strbuf *reply, struct err *err)
+{
+	return agents_resume(hive, who, arg, err);
+}
+
+static int qc_grant(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                    const char *arg, struct strbuf *reply, struct err *err)
+{
+	char aid[HIVE_AID_MAX + 1];
+	const char *rest;
+	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
+
+	return rc < 0 ? rc : agents_grant(hive, who, aid, rest, err);
+}
+
+static int qc_revoke(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                     const char *arg, struct strbuf *reply, struct err *err)
+{
+	char aid[HIVE_AID_MAX + 1];
+	const char *rest;
+	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
+
+	return rc < 0 ? rc : agents_revoke(hive, who, aid, rest, err);
+}
+
+static int qc_quota(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                    const char *arg, struct strbuf *reply, struct err *err)
+{
+	char aid[HIVE_AID_MAX + 1];
+	const char *rest;
+	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
+
+	return rc < 0 ? rc : agents_quota(hive, who, aid, rest, err);
 }
 
 /* Fields that may ride along with spawn (Cohesix's spawn carries them). */
@@ -163,19 +256,21 @@ static const struct queenctl_verb qc_verbs[] = {
 	{ .name = "lifecycle", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
 	  .run = qc_lifecycle_verb, .usage = "lifecycle cordon|drain|quiesce|resume|reset" },
 	{ .name = "spawn", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
-	  .fields = qc_spawn_fields, .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "spawn <manifest>",
-	  .note = "agents are not built yet" },
+	  .fields = qc_spawn_fields, .args = QUEENCTL_ARGS_TEXT, .run = qc_spawn,
+	  .usage = "spawn <manifest-path> [sig=<path>] [stdio=passed]",
+	  .note = "a read on the same open returns the new AIDs" },
 	{ .name = "kill", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
-	  .run = qc_not_built, .usage = "kill <aid>", .note = "agents are not built yet" },
-	{ .name = "grant", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
-	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "grant <aid> <cap>",
-	  .note = "agents are not built yet" },
-	{ .name = "revoke", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
-	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "revoke <aid> <cap>",
-	  .note = "agents are not built yet" },
-	{ .name = "quota", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING_OR_OBJECT,
-	  .args = QUEENCTL_ARGS_ANY, .run = qc_not_built, .usage = "quota <aid> <key>=<value>",
-	  .note = "agents are not built yet" },
+	  .run = qc_kill, .usage = "kill <aid>" },
+	{ .name = "quarantine", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_quarantine, .usage = "quarantine <aid>" },
+	{ .name = "resume", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_WORD,
+	  .run = qc_resume, .usage = "resume <aid>" },
+	{ .name = "grant", .gate = LC_GATE_NEW_WORK, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_TEXT,
+	  .run = qc_grant, .usage = "grant <aid> <cap>" },
+	{ .name = "revoke", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_TEXT,
+	  .run = qc_revoke, .usage = "revoke <aid> <cap>" },
+	{ .name = "quota", .gate = QUEENCTL_UNGATED, .json = QUEENCTL_JSON_STRING, .args = QUEENCTL_ARGS_TEXT,
+	  .run = qc_quota, .usage = "quota <aid> <key>=<value>..." },
 };
 #define QC_NVERBS (sizeof qc_verbs / sizeof qc_verbs[0])
 
@@ -348,7 +443,7 @@ int queenctl_parse(const char *line, const struct queenctl_verb **verb, char *ar
 
 /* The same checks for every verb and form: argument shape, gate, handler. */
 static int qc_run(struct hive *hive, const struct principal *who, const struct queenctl_verb *v, const char *arg,
-                  struct err *err)
+                  struct strbuf *reply, struct err *err)
 {
 	int rc;
 
@@ -359,10 +454,11 @@ static int qc_run(struct hive *hive, const struct principal *who, const struct q
 		if (rc < 0)
 			return rc;
 	}
-	return v->run(hive, who, v, arg, err);
+	return v->run(hive, who, v, arg, reply, err);
 }
 
-int queenctl_line(void *arg, const struct principal *who, const char *line, struct err *err)
+int queenctl_line(void *arg, const struct principal *who, const char *line, struct strbuf *reply,
+                  struct err *err)
 {
 	struct hive *hive = arg;
 	char argbuf[HIVE_CTL_LINE_MAX + 1];
@@ -375,7 +471,7 @@ int queenctl_line(void *arg, const struct principal *who, const char *line, stru
 	memset(err, 0, sizeof *err);
 	rc = qc_parse(line, &cmd, err);
 	if (rc == 0)
-		rc = qc_run(hive, who, cmd.verb, cmd.arg, err);
+		rc = qc_run(hive, who, cmd.verb, cmd.arg, reply, err);
 	if (rc == 0)
 		hive_event(hive, who, "ctl", qc_ctl_path, "result=ok form=%s verb=%s", cmd.form, cmd.word);
 	else /* the lifecycle gate and outstanding work say "later", the rest "no" */

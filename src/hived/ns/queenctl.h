@@ -38,7 +38,7 @@ enum queenctl_args {
 /* Runs a verb once its argument and gate passed. arg is the rest of the
  * line (words) or the JSON string ("{...}" for an object), "" if none. */
 typedef int (*queenctl_fn)(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
-                           const char *arg, struct err *err);
+                           const char *arg, struct strbuf *reply, struct err *err);
 
 struct queenctl_verb {
 	const char *name;          /* lower case, as written */
@@ -55,9 +55,11 @@ struct queenctl_verb {
 int queenctl_build(struct hive *hive, struct ns_node *queen);
 
 /* One line of /queen/ctl (ns_ctl_fn; arg is the struct hive). */
-int queenctl_line(void *arg, const struct principal *who, const char *line, struct err *err);
+int queenctl_line(void *arg, const struct principal *who, const char *line, struct strbuf *reply,
+                  struct err *err);
 /* One line of /queen/lifecycle/ctl (ns_ctl_fn). */
-int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct err *err);
+int queenctl_lifecycle_line(void *arg, const struct principal *who, const char *line, struct strbuf *reply,
+                            struct err *err);
 /* Usage texts served by reads of the two files (ns_render_fn). */
 int queenctl_usage(void *arg, const struct principal *who, struct strbuf *sb);
 int queenctl_lifecycle_usage(void *arg, const struct principal *who, struct strbuf *sb);

@@ -248,7 +248,7 @@ struct ctl_log {
 	char lines[8][64];
 };
 
-static int ctl_line(void *arg, const struct principal *who, const char *line, struct err *err)
+static int ctl_line(void *arg, const struct principal *who, const char *line, struct strbuf *reply, struct err *err)
 {
 	struct ctl_log *log = arg;
 	if (strncmp(line, "bad", 3) == 0)

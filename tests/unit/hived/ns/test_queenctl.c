@@ -342,18 +342,18 @@ TEST(queenctl_words)
 	CHECK_EQ_STR(err.msg, "line 1: usage: log <text>");
 
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "frobnicate now\n", &err), -EINVAL);
-	CHECK_EQ_STR(err.msg, "line 1: unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
+	CHECK_EQ_STR(err.msg, "line 1: unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, quarantine, resume, grant, revoke, quota)");
 	CHECK_EQ_STR(last_row(h), "ctl role=queen subject=ops session=1 object=/queen/ctl op=ctl outcome=deny reason=refused "
 	                          "result=refused form=text "
-	                          "verb=frobnicate errno=EINVAL msg=unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
+	                          "verb=frobnicate errno=EINVAL msg=unknown command 'frobnicate' (try: log, lifecycle, spawn, kill, quarantine, resume, grant, revoke, quota)");
 
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "spawn examples/x.json\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_STR(err.msg, "line 1: spawn: agents are not built yet");
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a-17\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_STR(err.msg, "line 1: kill: agents are not built yet");
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a-17\n", &err), -ENOENT);
+	CHECK_EQ_STR(err.msg, "line 1: kill: no agent a-17");
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill\n", &err), -EINVAL);
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "grant a-1 fs.read:/x\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "revoke a-1 fs.read:/x\n", &err), -EOPNOTSUPP);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "grant a-1 fs.read:/x\n", &err), -ENOENT);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "revoke a-1 fs.read:/x\n", &err), -ENOENT);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "revoke a-1\n", &err), -EINVAL);
+	CHECK_EQ_STR(err.msg, "line 1: usage: revoke <aid> <cap>");
 
 	/* lifecycle through /queen/ctl, and the gate on spawn. */
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle CORDON\n", &err), 17);
@@ -362,7 +362,7 @@ TEST(queenctl_words)
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "spawn x\n", &err), -EAGAIN);
 	CHECK_EQ_STR(err.msg, "line 1: refused: hive is DRAINING");
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "grant a b\n", &err), -EAGAIN);
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a-1\n", &err), -EOPNOTSUPP); /* kill is not gated */
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "kill a-1\n", &err), -ENOENT); /* kill is not gated */
 	uint64_t ctl0 = h->denials[HIVE_DENY_CTL];
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle cordon\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: invalid transition: cordon from DRAINING");
@@ -373,7 +373,7 @@ TEST(queenctl_words)
 
 	/* Partial failure: line 1 applies, line 2 fails, line 3 never runs. */
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "lifecycle resume\nbogus\nlifecycle cordon\n", &err), -EINVAL);
-	CHECK_EQ_STR(err.msg, "line 2: unknown command 'bogus' (try: log, lifecycle, spawn, kill, grant, revoke, quota)");
+	CHECK_EQ_STR(err.msg, "line 2: unknown command 'bogus' (try: log, lifecycle, spawn, kill, quarantine, resume, grant, revoke, quota)");
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
 	hive_fx_destroy(h);
 }
@@ -392,17 +392,15 @@ TEST(queenctl_json_strict)
 	CHECK_EQ_INT(h->lifecycle.state, LC_DRAINING);
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"spawn\":\"heartbeat\",\"ticks\":100}\n", &err), -EAGAIN);
 	CHECK(echo(h, &q, "/queen/ctl", "{\"lifecycle\":\"resume\"}\n", &err) > 0);
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"spawn\":\"heartbeat\",\"ticks\":100}\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_STR(err.msg, "line 1: spawn: agents are not built yet");
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"spawn\":{\"manifest\":\"x\"}}\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"kill\":\"worker-7\"}\n", &err), -EOPNOTSUPP);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"spawn\":{\"manifest\":\"x\"}}\n", &err), -EINVAL);
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"kill\":\"worker-7\"}\n", &err), -ENOENT);
 
 	static const struct {
 		const char *line, *msg;
 	} bad[] = {
 		{ "{\"log\":\"x\",\"extra\":1}", "line 1: invalid queen command: unknown field 'extra'" },
 		{ "{\"bind\":{\"from\":\"/a\",\"to\":\"/b\"}}", "line 1: invalid queen command: unknown field 'bind'" },
-		{ "{}", "line 1: invalid queen command: no verb (try: log, lifecycle, spawn, kill, grant, revoke, quota)" },
+		{ "{}", "line 1: invalid queen command: no verb (try: log, lifecycle, spawn, kill, quarantine, resume, grant, revoke, quota)" },
 		{ "{\"log\":\"a\",\"kill\":\"b\"}", "line 1: invalid queen command: more than one verb ('log', 'kill')" },
 		{ "{\"log\":\"a\",\"log\":\"b\"}", NULL },
 		{ "{\"log\":7}", "line 1: invalid queen command: 'log' must be a string" },
@@ -428,8 +426,8 @@ TEST(queenctl_json_strict)
 	}
 	CHECK_EQ_INT(h->lifecycle.state, LC_ONLINE);
 	/* A JSON array is not a command either. */
-	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", &err), -EINVAL);
-	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", NULL), -EINVAL); /* err may be NULL */
+	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", NULL, &err), -EINVAL);
+	CHECK_EQ_INT(queenctl_line(h, &q, "[1]", NULL, NULL), -EINVAL); /* err may be NULL */
 	hive_fx_destroy(h);
 }
 
@@ -513,9 +511,9 @@ TEST(queenctl_table)
 	CHECK_EQ_STR(err.msg, "line 1: usage: kill <aid>");
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"kill\":\"a b\"}\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: usage: kill <aid>");
-	/* quota is a row: not built yet, not gated. */
-	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "quota a-1 mem=1G\n", &err), -EOPNOTSUPP);
-	CHECK_EQ_STR(err.msg, "line 1: quota: agents are not built yet");
+	/* quota is not gated: a draining hive can still shrink what runs. */
+	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "quota a-1 mem=1G\n", &err), -ENOENT);
+	CHECK_EQ_STR(err.msg, "line 1: quota: no agent a-1");
 	/* Fields go with their own verb only. */
 	CHECK_EQ_INT(echo(h, &q, "/queen/ctl", "{\"quota\":{},\"lease\":3}\n", &err), -EINVAL);
 	CHECK_EQ_STR(err.msg, "line 1: invalid queen command: field 'lease' only goes with spawn");

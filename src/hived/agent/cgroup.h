@@ -1,0 +1,69 @@
+/*
+ * cgroup.h — agents' resource bounds: a tenant -> agent tree below the
+ * cgroup hived itself runs in, on cgroup v2 where a delegated subtree is
+ * writable, else on the v1 hierarchies (cpu, memory, pids, freezer), else
+ * none (the sandbox then sets rlimits). Never at a hierarchy's root nor
+ * above hived's own cgroup. The mode is said at start and in /proc/status.
+ *
+ * Also the hive's answer to "which agent is this pid": any process in an
+ * agent's cgroup is that agent, whatever its uid.
+ */
+#ifndef HIVE_CGROUP_H
+#define HIVE_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+#include "lib/limits.h"
+#include "trust/manifest.h"
+
+struct kernel;
+struct cgroup_mgr;
+struct cgroup_agent;
+
+enum cgroup_mode { CGROUP_MODE_NONE, CGROUP_MODE_V1, CGROUP_MODE_V2 };
+
+/* Find hived's own cgroup per controller and make the hive's subtree
+ * below it (<own>/hive-<pid>... or a fixed name, see cgroup.c). Agents left
+ * by a hived that died (kill -9) are killed here: no agent outlives its
+ * supervisor unsupervised. root is "" for the real system (tests pass a
+ * fake tree). On failure falls back to CGROUP_MODE_NONE and says why in
+ * err (0 returned); -errno only for ENOMEM. */
+int cgroup_mgr_open(struct cgroup_mgr **out, const struct kernel *k, const char *root, struct err *err);
+void cgroup_mgr_free(struct cgroup_mgr *m);
+enum cgroup_mode cgroup_mgr_mode(const struct cgroup_mgr *m);
+/* "v2", "v1", "none" — for /proc/status and the attestation. */
+const char *cgroup_mode_name(enum cgroup_mode mode);
+
+/* Make <tenant>/<aid> with the quota (0 fields: the hive's defaults).
+ * Returns 0 or -errno with err set. In CGROUP_MODE_NONE *out is a stub
+ * every call below accepts. */
+int cgroup_agent_make(struct cgroup_mgr *m, const char *tenant, const char *aid,
+                      const struct manifest_quota *q, struct cgroup_agent **out, struct err *err);
+/* O_WRONLY|O_CLOEXEC fds of the agent's cgroup.procs files (one per
+ * hierarchy) into fds[0..cap): the child writes "0" to each before exec.
+ * Returns how many (0 in mode none) or -errno. The caller closes them. */
+int cgroup_agent_procs_fds(const struct cgroup_agent *a, int *fds, size_t cap);
+/* Freeze (quarantine) or thaw. */
+int cgroup_agent_freeze(struct cgroup_agent *a, int frozen, struct err *err);
+/* SIGKILL every process in the agent's cgroup (thawing it first). */
+int cgroup_agent_kill(struct cgroup_agent *a);
+/* Change one bound live: key cpu_weight | memory_max | pids_max. */
+int cgroup_agent_set(struct cgroup_agent *a, const char *key, uint64_t value, struct err *err);
+
+struct cgroup_stats {
+	uint64_t cpu_usec;     /* CPU time used */
+	uint64_t memory_bytes; /* current */
+	uint64_t pids;         /* current */
+};
+int cgroup_agent_stats(const struct cgroup_agent *a, struct cgroup_stats *st);
+/* Remove the agent's cgroup (after its processes are gone). NULL is fine. */
+void cgroup_agent_free(struct cgroup_agent *a);
+
+/* The aid whose cgroup holds pid, into aid[0..cap): 1 found, 0 not an
+ * agent's, -errno. Reads /proc/<pid>/cgroup. */
+int cgroup_mgr_aid_of_pid(const struct cgroup_mgr *m, pid_t pid, char *aid, size_t cap);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * sandbox.h — the agent's kernel sandbox: everything prepared in hived
+ * before fork (Landlock ruleset, seccomp BPF, fds, argv/envp), then a
+ * child that applies it with raw syscalls only and executes the very fd
+ * that was hashed for the attestation.
+ *
+ * Why the split: hived has threads (audit writer, broker), so between
+ * fork and exec the child may not malloc, use stdio or take a lock. The
+ * child only calls: setsid, dup3, close_range, write (cgroup.procs, the
+ * report pipe), setgroups/setresgid/setresuid, capset, prctl, setrlimit,
+ * chdir, landlock_restrict_self, seccomp, execveat.
+ *
+ * Each step is checked; a failed step writes "<step> <errno>\n" to the
+ * report pipe and the child _exits(127), so the hive can say "spawn a-7
+ * failed at landlock: Operation not permitted". A successful exec closes
+ * the report pipe (CLOEXEC): EOF means the agent runs.
+ */
+#ifndef HIVE_SANDBOX_H
+#define HIVE_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+#include "trust/cap.h"
+#include "trust/manifest.h"
+
+struct kernel;
+
+/* The fd number the agent finds its own 9P connection on (HIVE_FD). */
+#define SANDBOX_HIVE_FD 3
+
+struct sandbox_spec {
+	int exe_fd;              /* argv[0] opened O_RDONLY|O_CLOEXEC, executed by execveat(AT_EMPTY_PATH) */
+	char *const *argv;       /* NULL-terminated */
+	char *const *envp;       /* NULL-terminated, already the allow-list (+HOME, HIVE_FD, ...) */
+	const char *cwd;         /* "/" when unset */
+	uid_t uid;               /* (uid_t)-1: keep hived's (hived not root) */
+	gid_t gid;
+	int stdio[3];            /* handed as 0,1,2; -1 = /dev/null */
+	int hive_fd;             /* handed as SANDBOX_HIVE_FD; -1 = none */
+	const int *cgroup_procs; /* O_WRONLY cgroup.procs fds the child writes "0" to first */
+	size_t ncgroup_procs;
+	const struct manifest_quota *rlimits; /* non-NULL: no cgroups, bound by setrlimit */
+	const struct cap *caps;  /* the bundle at spawn: the Landlock ceiling */
+	uint32_t ncaps;
+	int landlock_abi_max;    /* use at most this ABI (hived --landlock-abi); 0 = the kernel's */
+	int notify;              /* install the user-notification filter, hand its listener back */
+};
+
+struct sandbox_plan;
+
+/* Prepare a plan: Landlock ruleset (rights masked to the ABI, refusing a
+ * bundle the ABI cannot honour: -EOPNOTSUPP naming the capability), the
+ * seccomp programs, /dev/null. Returns 0 or -errno with err set. */
+int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, struct sandbox_plan **out,
+                    struct err *err);
+void sandbox_plan_free(struct sandbox_plan *p);
+/* What is enforced, for the attestation and /agent/<aid>/caps:
+ * "landlock=7 seccomp=filter+notify" (the cgroup mode is added by the caller). */
+const char *sandbox_plan_enforcement(const struct sandbox_plan *p);
+
+struct sandbox_child {
+	pid_t pid;
+	int pidfd;     /* CLOEXEC; readable when the child exits */
+	int notify_fd; /* the seccomp listener (CLOEXEC), or -1 without spec.notify */
+	int report_fd; /* CLOEXEC, nonblocking: EOF = exec happened; else a failure report */
+};
+
+/* Fork the child (clone with a pidfd). Returns once the listener is in
+ * hand (the child then blocks in its first notified call, execveat, until
+ * the supervisor answers), so the caller must start the supervisor on
+ * notify_fd before it waits for anything. 0 or -errno with err set;
+ * nothing is left running on failure. */
+int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err);
+
+/* Read report_fd once it is readable: 0 = EOF (the exec happened),
+ * 1 = the child failed (step and *errnum filled), -EAGAIN = nothing yet. */
+int sandbox_report_read(int report_fd, char *step, size_t cap, int *errnum);
+
+#endif
