@@ -6,8 +6,9 @@
  *
  * `escape serve FILE` (run outside any sandbox) is the listeners the
  * probes aim at: TCP and UDP on 127.0.0.1 and an abstract socket; it
- * writes "tcp=P udp=P abstract=NAME" to FILE and serves until killed,
- * printing what reached it.
+ * writes "tcp=P udp=P abstract=NAME free=P" to FILE (free: a TCP port
+ * the kernel just handed out and that was closed again, for bind) and
+ * serves until killed, printing what reached it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -244,8 +245,16 @@ int esc_serve(const char *file)
 		perror("escape serve: abstract");
 		return 1;
 	}
+	int uport = ntohs(sa.sin_port), fport = 0;
+	int fr = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa = net_lo(0);
+	if (fr >= 0 && bind(fr, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fr, (struct sockaddr *)&sa, &sl) == 0)
+		fport = ntohs(sa.sin_port);
+	if (fr >= 0)
+		close(fr);
 	FILE *f = fopen(file, "w");
-	if (!f || fprintf(f, "tcp=%d udp=%d abstract=%s\n", tport, ntohs(sa.sin_port), name) < 0 || fclose(f)) {
+	if (!f || fprintf(f, "tcp=%d udp=%d abstract=%s free=%d\n", tport, uport, name, fport) < 0 || fclose(f)) {
 		perror(file);
 		return 1;
 	}
