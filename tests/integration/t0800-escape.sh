@@ -147,6 +147,7 @@ snapshot_log() { hive_cli cat /proc/pressure >/dev/null; hive_cli cat /log/queen
 
 if [ "$RUN_OK" = 1 ]; then
 	TARGET_PID=$HIVE_PID
+	served=$(grep -c serve: "$T_DIR/serve.out")
 	# Another agent, as a signal and ptrace target.
 	hive_cli run -- /bin/sleep 60 >/dev/null 2>&1 &
 	OTHER_RUN=$!
@@ -197,8 +198,8 @@ if [ "$RUN_OK" = 1 ]; then
 	done
 	check_fail "no agent wrote /queen/ctl (the self-test's line only)" \
 		test "$(grep -c 'escape probe' "$T_DIR/log")" -gt 1
-	check_fail "no datagram or connection reached the listeners from an agent" \
-		test "$(grep -c serve: "$T_DIR/serve.out")" -gt 3
+	check_eq "no datagram or connection reached the listeners from an agent" "$served" \
+		"$(grep -c serve: "$T_DIR/serve.out")"
 fi
 
 # 3. As agents of a signed workload.
