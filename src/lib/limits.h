@@ -357,6 +357,10 @@
 /* Terminated agents kept in /agent for their records and exit status;
  * past this the oldest terminated one is dropped from the tree. */
 #define HIVE_AGENTS_ENDED_MAX 256u
+/* One /proc/agents line: ids, names (64 each), and a dozen numbers. */
+#define HIVE_AGENTS_LINE_MAX 512u
+/* /proc/agents: a line per agent in the table, never cut. */
+#define HIVE_AGENTS_SNAPSHOT_MAX ((HIVE_AGENTS_MAX + HIVE_AGENTS_ENDED_MAX) * HIVE_AGENTS_LINE_MAX)
 /* An AID: "a-" and up to 20 digits. */
 #define HIVE_AID_MAX 24u
 /* /agent/<aid>/events and telemetry rings: a few hundred lines each. */
@@ -368,6 +372,15 @@
 #define HIVE_AGENT_ENV_VALUE_MAX 4096u
 /* Capabilities an agent may hold after grants (the manifest's 64 + grants). */
 #define HIVE_AGENT_CAPS_MAX 128u
+/* Open descriptors a revocation names (found in /proc/<pid>/fd): the row
+ * stays one line; the count past this is still acted on (quarantine). */
+#define HIVE_AGENT_REVOKE_FDS_MAX 16u
+/* How often each agent's cgroup counters become a telemetry line (ms). */
+#define HIVE_AGENT_TELEMETRY_MS 1000u
+/* After a denial an agent shows capability-denied at least this long
+ * before an allowed call brings it back to active (ms): a state a person
+ * can see, not a flicker per system call. */
+#define HIVE_AGENT_DENIED_HOLD_MS 2000u
 /* A killed agent's group is given this long to go before agents_close stops waiting (ms). */
 #define HIVE_AGENT_REAP_WAIT_MS 2000u
 /* Default per-agent bounds when a manifest sets none: cpu.weight 100 (v2's
