@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		printf("escape %s: CANNOT TRY (%s) %s\n", p->name, o.detail, tail);
 		return 3;
 	}
-	if (r == EACCES && o.denials == 0)
+	if (r == EACCES && !o.denials_set)
 		o.denials = 1;
 	if (!o.any_errno && !esc_wanted(p, r)) {
 		printf("escape %s: UNEXPECTED (%s; want %s) %s%s%s\n", p->name, esc_errname(r),

@@ -18,7 +18,8 @@
 #define ESC_CANT (-1)
 
 struct esc_out {
-	unsigned denials;  /* EACCES answers seen (each should be one row) */
+	unsigned denials;  /* EACCES answers of system calls seen (each should be one row) */
+	int denials_set;   /* the probe counted them; else one EACCES answer is one */
 	int any_errno;     /* any failure counts as blocked (the hive's socket) */
 	char detail[256];  /* what happened, for the line */
 };

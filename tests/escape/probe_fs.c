@@ -276,6 +276,7 @@ static int probe_race(char **a, struct esc_out *o)
 	atomic_store(&fs_race.stop, 1);
 	pthread_join(t, NULL);
 	o->denials = (unsigned)denied;
+	o->denials_set = 1;
 	esc_detail(o, "opens=%ld secret=%ld allowed=%ld denied=%ld other=%ld", i, got, allowed, denied, other);
 	if (got)
 		return 0;
@@ -336,6 +337,7 @@ static int probe_revrace(char **a, struct esc_out *o)
 	atomic_store(&fs_race.stop, 1);
 	pthread_join(t, NULL);
 	o->denials = (unsigned)denied;
+	o->denials_set = 1;
 	esc_detail(o, "file_before=%ld denied=%ld opens_after=%ld file_after=%ld other=%ld", before, denied,
 	           after, got_after, other);
 	if (got_after)

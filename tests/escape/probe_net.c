@@ -155,7 +155,8 @@ static int np_rpc(struct ninep *p)
 
 static int probe_hivesock(char **a, struct esc_out *o)
 {
-	o->any_errno = 1; /* refused anywhere on the way is blocked */
+	o->any_errno = 1;   /* refused anywhere on the way is blocked */
+	o->denials_set = 1; /* only a refused connect is a system call's row */
 	struct ninep p = { 0 };
 	p.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (p.fd < 0)
@@ -164,8 +165,10 @@ static int probe_hivesock(char **a, struct esc_out *o)
 	snprintf(su.sun_path, sizeof su.sun_path, "%s", a[0]);
 	int r = connect(p.fd, (struct sockaddr *)&su, sizeof su) < 0 ? errno : 0;
 	const char *step = "connect";
-	if (r)
+	if (r) {
+		o->denials = r == EACCES;
 		goto out;
+	}
 	np_begin(&p, 100); /* Tversion */
 	p.b[5] = p.b[6] = 0xff;
 	np_u32(&p, 8192);
