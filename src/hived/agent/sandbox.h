@@ -27,6 +27,7 @@
 #include "trust/manifest.h"
 
 struct kernel;
+struct strbuf;
 
 /* The fd number the agent finds its own 9P connection on (HIVE_FD). */
 #define SANDBOX_HIVE_FD 3
@@ -60,6 +61,9 @@ void sandbox_plan_free(struct sandbox_plan *p);
 /* What is enforced, for the attestation and /agent/<aid>/caps:
  * "landlock=7 seccomp=filter+notify" (the cgroup mode is added by the caller). */
 const char *sandbox_plan_enforcement(const struct sandbox_plan *p);
+/* The effective Landlock rights, one line each (landlock.h has the form):
+ * what this kernel enforces, for /agent/<aid>/caps and the attestation. */
+void sandbox_plan_rights(const struct sandbox_plan *p, struct strbuf *sb);
 
 struct sandbox_child {
 	pid_t pid;
