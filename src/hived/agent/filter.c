@@ -8,6 +8,7 @@
 #include "lib/limits.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -121,7 +122,27 @@ fail:
 	return rc;
 }
 
-/* libseccomp 2.5 exports only to an fd: a memfd, read back. */
+#ifdef __x86_64__
+/* libseccomp 2.5.4 checks the arch, but lets an x32 number (nr with bit 30,
+ * same AUDIT_ARCH_X86_64) fall through to ALLOW, since no rule matches it.
+ * This prologue kills both a foreign arch and any x32 number before the
+ * exported program runs; its jumps are relative, so prepending is safe. */
+#define PROLOGUE_LEN 6
+static const struct sock_filter prologue[PROLOGUE_LEN] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4 /* offsetof(struct seccomp_data, arch) */),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xc000003e /* AUDIT_ARCH_X86_64 */, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0 /* offsetof(struct seccomp_data, nr) */),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000 /* __X32_SYSCALL_BIT */, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+};
+#else
+#define PROLOGUE_LEN 0
+static const struct sock_filter prologue[1];
+#endif
+
+/* libseccomp 2.5 exports only to an fd: a memfd, read back after the
+ * prologue. */
 static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err *err)
 {
 	int fd = memfd_create("hive-seccomp", MFD_CLOEXEC);
@@ -134,31 +155,32 @@ static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog, struct err 
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) ||
-	    (size_t)st.st_size > HIVE_SANDBOX_BPF_BYTES_MAX) {
+	    (size_t)st.st_size + PROLOGUE_LEN * sizeof(struct sock_filter) > HIVE_SANDBOX_BPF_BYTES_MAX) {
 		rc = err_set(err, EPROTO, "seccomp: exported program of %lld bytes", (long long)st.st_size);
 		goto out;
 	}
-	struct sock_filter *insns = malloc((size_t)st.st_size);
+	size_t head = PROLOGUE_LEN * sizeof(struct sock_filter);
+	struct sock_filter *insns = malloc(head + (size_t)st.st_size);
 	if (!insns) {
 		rc = err_set(err, ENOMEM, "seccomp: out of memory");
 		goto out;
 	}
-	if (pread(fd, insns, (size_t)st.st_size, 0) != st.st_size) {
+	memcpy(insns, prologue, head);
+	if (pread(fd, insns + PROLOGUE_LEN, (size_t)st.st_size, 0) != st.st_size) {
 		free(insns);
 		rc = err_set(err, EIO, "seccomp: reading the exported program back");
 		goto out;
 	}
 	prog->filter = insns;
-	prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	prog->len = (unsigned short)(PROLOGUE_LEN + st.st_size / sizeof(struct sock_filter));
 	rc = 0;
 out:
 	close(fd);
 	return rc;
 }
 
-int filter_build(struct filter_prog *f, int notify, int wait_killable, struct err *err)
+static int compile(struct sock_fprog *prog, int notify, struct err *err)
 {
-	*f = (struct filter_prog){ .notify = notify };
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return err_set(err, ENOMEM, "seccomp: init failed");
@@ -174,8 +196,35 @@ int filter_build(struct filter_prog *f, int notify, int wait_killable, struct er
 		seccomp_release(ctx);
 		return err_set(err, -rc, "seccomp: building the filter: %s", strerror(-rc));
 	}
-	rc = export_prog(ctx, &f->prog, err);
+	rc = export_prog(ctx, prog, err);
 	seccomp_release(ctx);
+	return rc;
+}
+
+/* The program depends only on notify, so each variant is compiled once per
+ * process (libseccomp takes ~0.3 ms, a third of a fork+exec) and copied
+ * into every plan. The lock covers the first compile against a second
+ * thread preparing at the same time. */
+static struct sock_fprog cache[2];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int filter_build(struct filter_prog *f, int notify, int wait_killable, struct err *err)
+{
+	*f = (struct filter_prog){ .notify = notify };
+	notify = !!notify;
+	pthread_mutex_lock(&cache_lock);
+	int rc = cache[notify].len ? 0 : compile(&cache[notify], notify, err);
+	if (rc == 0) {
+		size_t bytes = cache[notify].len * sizeof(struct sock_filter);
+		f->prog.filter = malloc(bytes);
+		if (f->prog.filter) {
+			memcpy(f->prog.filter, cache[notify].filter, bytes);
+			f->prog.len = cache[notify].len;
+		} else {
+			rc = err_set(err, ENOMEM, "seccomp: out of memory");
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
 	if (rc < 0)
 		return rc;
 	if (notify)
