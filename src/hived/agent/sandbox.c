@@ -25,18 +25,20 @@
  *   nnp       PR_SET_NO_NEW_PRIVS: no setuid exec, and what seccomp and
  *             landlock_restrict_self need without CAP_SYS_ADMIN.
  *   landlock  landlock_restrict_self on the ruleset built before fork.
- *   seccomp   one filter; with notify its listener's number is written to
- *             the report pipe and the parent takes it by pidfd_getfd.
+ *   seccomp   one filter; with notify its listener goes to the parent over
+ *             the report socket (SCM_RIGHTS).
  *   exec      execveat(exe_fd, "", AT_EMPTY_PATH).
  *
- * The listener handover: the child writes "listener N\n" and goes on to
- * execveat, which is itself notified, so the child blocks there, before
- * exec closes N (CLOEXEC), until the supervisor has answered; the
- * supervisor can only answer once the parent holds the fd. write() is not
- * notified, and nothing between seccomp() and the report is, so the
- * handover cannot deadlock. pidfd_getfd needs ptrace access to the child:
- * root has CAP_SYS_PTRACE, an unprivileged hived keeps its uid (the child
- * stays dumpable), and Landlock lets an unsandboxed tracer in.
+ * The listener handover: the child sends "listener\n" with the fd attached
+ * (sendmsg is not notified, and nothing between seccomp() and it is) and
+ * goes on to execveat, which is itself notified: the child blocks there
+ * until the supervisor answers, which it can only do once the parent has
+ * received the fd. So the handover cannot deadlock and needs no ptrace
+ * access to the child (pidfd_getfd would: it fails for an unprivileged
+ * hived that is not dumpable, and under Yama ptrace_scope 3).
+ *
+ * The report channel is a Unix stream socketpair (CLOEXEC in the child):
+ * "<step> <errno>\n" lines on failure, EOF once exec closed it.
  */
 #include "sandbox.h"
 
@@ -58,6 +60,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,9 +70,6 @@
 #endif
 #ifndef SYS_close_range
 #define SYS_close_range 436
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
 #endif
 #ifndef SYS_landlock_restrict_self
 #define SYS_landlock_restrict_self 446
@@ -127,7 +127,7 @@ static size_t fmt_uint(char *out, unsigned long v)
 	return i;
 }
 
-/* "<step> <errno>\n" to the report pipe, then gone with 127. */
+/* "<step> <errno>\n" to the report socket, then gone with 127. */
 static _Noreturn void child_fail(int report, const char *step, int e)
 {
 	char line[64];
@@ -231,6 +231,28 @@ static void child_creds(const struct sandbox_plan *p, int report, pid_t ppid)
 	child_pdeathsig(report, ppid);
 }
 
+/* The listener to the parent over the report socket (SCM_RIGHTS), then our
+ * copy closed: the one in flight keeps it alive. */
+static void child_send_listener(int report, int fd)
+{
+	char line[] = "listener\n";
+	struct iovec iov = { .iov_base = line, .iov_len = sizeof line - 1 };
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	memset(&cm, 0, sizeof cm);
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	if (sendmsg(report, &msg, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		child_fail(report, "listener", errno);
+	(void)close(fd);
+}
+
 static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t ppid)
 {
 	int exe = p->exe_fd, ruleset = p->ll.fd;
@@ -260,14 +282,8 @@ static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t 
 		long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->filter.flags, &p->filter.prog);
 		if (fd < 0)
 			child_fail(report, "seccomp", errno);
-		if (p->filter.notify) {
-			char line[32] = "listener ";
-			size_t n = 9;
-			n += fmt_uint(line + n, (unsigned long)fd);
-			line[n++] = '\n';
-			if (write(report, line, n) != (ssize_t)n)
-				child_fail(report, "listener", errno);
-		}
+		if (p->filter.notify)
+			child_send_listener(report, (int)fd);
 	}
 	syscall(SYS_execveat, exe, "", p->argv, p->envp, AT_EMPTY_PATH);
 	child_fail(report, "exec", errno);
@@ -378,48 +394,63 @@ static void child_reap(pid_t pid, int pidfd)
 		;
 }
 
-/* The child's first line: "listener N" or a failed step. */
-static int spawn_listener(int report, pid_t pid, int pidfd, struct err *err)
+/* The child's first line: "listener" with the fd attached, or a failed
+ * step. Returns the listener (CLOEXEC) or -errno with err set. */
+static int spawn_listener(int report, struct err *err)
 {
 	char line[64];
 	size_t n = 0;
+	int fd = -1;
 	struct pollfd pfd = { .fd = report, .events = POLLIN };
-	while (n < sizeof line - 1) {
+	while (n < sizeof line - 1 && !memchr(line, '\n', n)) {
 		int pr = poll(&pfd, 1, HIVE_SANDBOX_SETUP_MS);
 		if (pr < 0 && errno == EINTR)
 			continue;
-		if (pr <= 0)
+		if (pr <= 0) {
+			if (fd >= 0)
+				close(fd);
 			return err_set(err, ETIMEDOUT, "sandbox: the child did not report within %u ms",
 			               HIVE_SANDBOX_SETUP_MS);
-		ssize_t r = read(report, line + n, sizeof line - 1 - n);
+		}
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cm;
+		struct iovec iov = { .iov_base = line + n, .iov_len = sizeof line - 1 - n };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+			              .msg_controllen = sizeof cm.buf };
+		ssize_t r = recvmsg(report, &msg, MSG_CMSG_CLOEXEC);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
-			return err_set(err, EPROTO, "sandbox: the child exec'd without handing its listener");
-		n += (size_t)r;
-		if (memchr(line, '\n', n))
 			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && fd < 0 &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&fd, CMSG_DATA(c), sizeof fd);
+		n += (size_t)r;
 	}
 	line[n] = '\0';
-	int fdnum, e;
-	char step[32];
-	if (sscanf(line, "listener %d\n", &fdnum) == 1) {
-		int fd = (int)syscall(SYS_pidfd_getfd, pidfd, fdnum, 0);
-		if (fd < 0)
-			return err_set(err, errno, "sandbox: taking the listener: %s", strerror(errno));
+	if (fd >= 0 && !strcmp(line, "listener\n"))
 		return fd;
-	}
-	if (sscanf(line, "%31s %d", step, &e) == 2)
+	if (fd >= 0)
+		close(fd);
+	int e;
+	char step[32];
+	if (sscanf(line, "%31s %d", step, &e) == 2 && e > 0)
 		return err_set(err, e, "sandbox: setup failed at %s: %s", step, strerror(e));
+	if (n == 0)
+		return err_set(err, EPROTO, "sandbox: the child exec'd without handing its listener");
 	return err_set(err, EPROTO, "sandbox: unreadable report from the child");
 }
 
 int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err)
 {
 	*out = (struct sandbox_child){ .pid = -1, .pidfd = -1, .notify_fd = -1, .report_fd = -1 };
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return err_set(err, errno, "sandbox: pipe: %s", strerror(errno));
+	/* A socket rather than a pipe: the listener rides on it (SCM_RIGHTS). */
+	int rep[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rep) < 0)
+		return err_set(err, errno, "sandbox: socketpair: %s", strerror(errno));
 	/* No hived handler may run in the child before it resets them. */
 	sigset_t all, old;
 	sigfillset(&all);
@@ -429,30 +460,30 @@ int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struc
 	struct clone_args ca = { .flags = CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd, .exit_signal = SIGCHLD };
 	long pid = syscall(SYS_clone3, &ca, sizeof ca);
 	if (pid == 0) {
-		close(pipefd[0]);
-		child_run(p, pipefd[1], ppid);
+		close(rep[0]);
+		child_run(p, rep[1], ppid);
 	}
 	int e = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(pipefd[1]);
+	close(rep[1]);
 	if (pid < 0) {
-		close(pipefd[0]);
+		close(rep[0]);
 		return err_set(err, e, "sandbox: clone3: %s", strerror(e));
 	}
 	if (p->filter.notify) {
-		int fd = spawn_listener(pipefd[0], (pid_t)pid, pidfd, err);
+		int fd = spawn_listener(rep[0], err);
 		if (fd < 0) {
 			child_reap((pid_t)pid, pidfd);
 			close(pidfd);
-			close(pipefd[0]);
+			close(rep[0]);
 			return fd;
 		}
 		out->notify_fd = fd;
 	}
-	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	fcntl(rep[0], F_SETFL, O_NONBLOCK);
 	out->pid = (pid_t)pid;
 	out->pidfd = pidfd;
-	out->report_fd = pipefd[0];
+	out->report_fd = rep[0];
 	return 0;
 }
 
