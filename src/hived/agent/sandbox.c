@@ -93,6 +93,7 @@ struct ksigaction {
 
 struct sandbox_plan {
 	int exe_fd;
+	int exe_script;         /* starts with "#!": its fd must survive exec */
 	char *const *argv;
 	char *const *envp;
 	char cwd[HIVE_PATH_MAX + 1];
@@ -204,7 +205,11 @@ static void child_fds(const struct sandbox_plan *p, int *report_fd, int *exe, in
 	*report_fd = report;
 	for (int i = 0; i < nhand; i++)
 		CHILD_TRY(report, "fds", copy[i] = (int)syscall(SYS_fcntl, src[i], F_DUPFD_CLOEXEC, nhand));
-	CHILD_TRY(report, "fds", *exe = (int)syscall(SYS_fcntl, *exe, F_DUPFD_CLOEXEC, nhand));
+	/* A script is read by its interpreter through /dev/fd/N after exec, so
+	 * its fd stays open (the same open file that was hashed); a binary's
+	 * goes with exec. */
+	CHILD_TRY(report, "fds",
+	          *exe = (int)syscall(SYS_fcntl, *exe, p->exe_script ? F_DUPFD : F_DUPFD_CLOEXEC, nhand));
 	if (*ruleset >= 0)
 		CHILD_TRY(report, "fds", *ruleset = (int)syscall(SYS_fcntl, *ruleset, F_DUPFD_CLOEXEC, nhand));
 	for (int i = 0; i < nhand; i++)
@@ -324,6 +329,8 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 		return err_set(err, ENOMEM, "sandbox: out of memory");
 	p->ll.fd = -1;
 	p->exe_fd = spec->exe_fd;
+	char magic[2];
+	p->exe_script = pread(spec->exe_fd, magic, 2, 0) == 2 && magic[0] == '#' && magic[1] == '!';
 	p->argv = spec->argv;
 	p->envp = spec->envp;
 	memcpy(p->cwd, cwd, strlen(cwd) + 1);
@@ -339,10 +346,15 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 		/* Best effort without cgroups: address space for memory, and
 		 * processes per uid, which is per agent only with its own uid. */
 		p->has_rlimits = 1;
-		rlim_t as = spec->rlimits->memory_max ? spec->rlimits->memory_max : RLIM_INFINITY;
-		p->rl_as = (struct rlimit){ as, as };
+		getrlimit(RLIMIT_AS, &p->rl_as);
+		if (spec->rlimits->memory_max && spec->rlimits->memory_max < p->rl_as.rlim_max)
+			p->rl_as.rlim_max = spec->rlimits->memory_max;
+		p->rl_as.rlim_cur = p->rl_as.rlim_max;
+		getrlimit(RLIMIT_NPROC, &p->rl_nproc);
 		p->set_nproc = spec->uid != (uid_t)-1 && spec->rlimits->pids_max;
-		p->rl_nproc = (struct rlimit){ spec->rlimits->pids_max, spec->rlimits->pids_max };
+		if (p->set_nproc && spec->rlimits->pids_max < p->rl_nproc.rlim_max)
+			p->rl_nproc.rlim_max = spec->rlimits->pids_max;
+		p->rl_nproc.rlim_cur = p->rl_nproc.rlim_max;
 	}
 	p->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (p->devnull_fd < 0) {

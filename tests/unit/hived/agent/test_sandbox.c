@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -136,6 +137,7 @@ struct opts {
 	int hive_fd;
 	int abi_max;
 	int notify;
+	const struct manifest_quota *rlimits;
 };
 
 static void run_sbx(const struct opts *o, struct run *r)
@@ -162,7 +164,7 @@ static void run_sbx(const struct opts *o, struct run *r)
 	struct sandbox_spec spec = {
 		.exe_fd = exe_fd, .argv = o->argv, .envp = o->envp ? o->envp : env_default, .cwd = o->cwd,
 		.uid = o->uid, .gid = o->uid, .stdio = { -1, out[1], 2 }, .hive_fd = o->hive_fd, .caps = caps,
-		.ncaps = n, .landlock_abi_max = o->abi_max, .notify = o->notify,
+		.ncaps = n, .landlock_abi_max = o->abi_max, .notify = o->notify, .rlimits = o->rlimits,
 	};
 	struct sandbox_plan *plan = NULL;
 	double t0 = now_s();
@@ -238,6 +240,32 @@ TEST(exit_status_and_stdout)
 		CHECK_EQ_INT(WEXITSTATUS(r.status), 3);
 		CHECK_EQ_STR(r.out, "hello\n");
 		CHECK_EQ_STR(r.enforcement, notify ? "landlock=7 seccomp=filter+notify" : "landlock=7 seccomp=filter");
+	}
+}
+
+/* A script runs from the hashed fd too: its interpreter reads /dev/fd/N. */
+TEST(script_from_fd)
+{
+	char path[128], cap[160];
+	snprintf(path, sizeof path, "%s/agent.sh", tmpdir);
+	FILE *fp = fopen(path, "w");
+	CHECK(fp != NULL);
+	if (!fp)
+		return;
+	fputs("#!/bin/sh\necho \"script $1\"\nexit 5\n", fp);
+	fclose(fp);
+	chmod(path, 0755);
+	snprintf(cap, sizeof cap, "fs.exec:%s", path);
+	char *argv[] = { path, "one", NULL };
+	const char *caps[] = { "fs.exec:/usr/bin", "fs.read:/proc", NULL };
+	for (int notify = 0; notify <= 1; notify++) {
+		struct opts o = { .exe = path, .argv = argv, .caps = caps, .uid = (uid_t)-1, .hive_fd = -1,
+			          .notify = notify };
+		struct run r;
+		run_sbx(&o, &r);
+		CHECK_EQ_INT(r.spawn_rc, 0);
+		CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 5);
+		CHECK_EQ_STR(r.out, "script one\n");
 	}
 }
 
@@ -443,6 +471,33 @@ TEST(failing_step_is_named)
 	CHECK_EQ_STR(r.err.msg, "chdir 2");
 }
 
+/* No cgroups: the memory bound is RLIMIT_AS, pids is RLIMIT_NPROC only for
+ * an agent with its own uid. */
+TEST(rlimits_without_cgroups)
+{
+	struct manifest_quota q = { .memory_max = 256ull << 20, .pids_max = 10 };
+	char *argv[] = { "sh", "-c", "ulimit -v; ulimit -p", NULL };
+	const char *caps[] = { "fs.exec:/usr/bin", NULL };
+	struct opts o = { .exe = "/bin/sh", .argv = argv, .caps = caps, .uid = (uid_t)-1, .hive_fd = -1,
+		          .rlimits = &q };
+	struct run r;
+	run_sbx(&o, &r);
+	CHECK_EQ_INT(r.spawn_rc, 0);
+	char want[64];
+	struct rlimit nproc;
+	getrlimit(RLIMIT_NPROC, &nproc);
+	if (nproc.rlim_cur == RLIM_INFINITY)
+		snprintf(want, sizeof want, "262144\nunlimited\n");
+	else
+		snprintf(want, sizeof want, "262144\n%llu\n", (unsigned long long)nproc.rlim_cur);
+	CHECK_EQ_STR(r.out, want);
+	if (geteuid() == 0) {
+		o.uid = 600124;
+		run_sbx(&o, &r);
+		CHECK_EQ_STR(r.out, "262144\n10\n");
+	}
+}
+
 /* The three variants interleaved run by run, so the machine's noise (two
  * cores shared with other work) falls on all of them alike. */
 TEST(spawn_cost)
@@ -494,6 +549,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	RUN(exit_status_and_stdout);
+	RUN(script_from_fd);
 	RUN(landlock_read);
 	RUN(landlock_write);
 	RUN(seccomp_denials);
@@ -507,6 +563,7 @@ int main(int argc, char **argv)
 	RUN(abi_capping_refuses);
 	RUN(rights_listing);
 	RUN(failing_step_is_named);
+	RUN(rlimits_without_cgroups);
 	RUN(spawn_cost);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
