@@ -5,7 +5,8 @@
  *
  *   sbxprobe read PATH | write PATH | unshare | mount | ptrace | io_uring |
  *            perf | keyctl | clone_ns | packet | udp | status | fds | env |
- *            connect PORT | x32
+ *            connect PORT | x32 | sctp | mptcp | fastopen | pidfd_getfd |
+ *            clone3
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +63,22 @@ static int probe(int argc, char **argv)
 	}
 	if (!strcmp(p, "x32")) /* getpid by its x32 number: the filter kills */
 		return rc_of(syscall(0x40000000 + 39));
+	if (!strcmp(p, "sctp")) /* a stream Landlock's TCP rules do not see */
+		return rc_of(socket(AF_INET6, SOCK_STREAM, 132 /* IPPROTO_SCTP */));
+	if (!strcmp(p, "mptcp"))
+		return rc_of(socket(AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */));
+	if (!strcmp(p, "fastopen")) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9),
+			                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		return rc_of(sendto(fd, "x", 1, 0x20000000 /* MSG_FASTOPEN */, (struct sockaddr *)&sa, sizeof sa));
+	}
+	if (!strcmp(p, "pidfd_getfd"))
+		return rc_of(syscall(SYS_pidfd_getfd, 0, 0, 0));
+	if (!strcmp(p, "clone3")) {
+		char args[88] = { 0 };
+		return rc_of(syscall(SYS_clone3, args, sizeof args));
+	}
 	if (!strcmp(p, "packet"))
 		return rc_of(socket(AF_PACKET, SOCK_RAW, 0));
 	if (!strcmp(p, "udp"))

@@ -35,7 +35,7 @@ static const char *const denied[] = {
 	"open_tree", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "unshare", "setns", "bpf",
 	"keyctl", "add_key", "request_key", "io_uring_setup", "io_uring_enter", "io_uring_register",
 	"perf_event_open", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
-	"userfaultfd", "personality",
+	"userfaultfd", "personality", "pidfd_getfd",
 };
 
 /* Sent to the supervisor (allowed without one: Landlock bounds them). */

@@ -8,17 +8,26 @@
  *   EPERM   ptrace, process_vm_readv/writev, the mount family, unshare,
  *           setns, bpf, keyctl, add_key, request_key, io_uring_*,
  *           perf_event_open, kexec_*, module loading, userfaultfd,
- *           personality; clone with a namespace flag; socket of a family
+ *           personality, pidfd_getfd (another process's fds); clone with a namespace flag; socket of a family
  *           other than AF_UNIX/AF_INET/AF_INET6; sendto/sendmsg with
  *           MSG_FASTOPEN (a connect the supervisor would not see).
  *   ENOSYS  clone3: its flags are in memory a filter cannot read, so libc
  *           falls back to clone, whose flags are checked above.
  *   NOTIFY  open, openat, openat2, creat, open_by_handle_at, execve,
  *           execveat, connect, bind, and socket of type SOCK_DGRAM or
- *           SOCK_RAW in an allowed family (no datagram socket means
- *           sendto/sendmsg never carry an address, so they need no notice).
+ *           SOCK_RAW (and RDM, and SEQPACKET but for AF_UNIX) in an allowed
+ *           family: no such socket means sendto/sendmsg never carry an
+ *           address, so they need no notice.
+ *   EPERM   an AF_INET/AF_INET6 stream socket whose protocol is not TCP
+ *           (SCTP, MPTCP): Landlock's port rules see TCP only.
  * Without notify the same filter, with the socket rule EACCES and the other
  * notified calls allowed: Landlock alone bounds them.
+ *
+ * Not bounded here nor by Landlock: exec of a memfd (Landlock ignores files
+ * on internal mounts), by execveat(AT_EMPTY_PATH) or /proc/self/fd/N. The
+ * process stays inside its domain, filter and uid; only the supervisor
+ * (which sees every exec) can refuse it, and must treat an fd-based exec
+ * after the spawn's own as racy (the fd table can change under it).
  */
 #ifndef HIVE_FILTER_H
 #define HIVE_FILTER_H

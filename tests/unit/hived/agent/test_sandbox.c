@@ -294,9 +294,11 @@ TEST(landlock_write)
 TEST(seccomp_denials)
 {
 	static const char *const eperm[] = { "unshare", "mount", "ptrace", "io_uring", "perf",
-		                             "keyctl", "clone_ns", "packet" };
+		                             "keyctl", "clone_ns", "packet", "sctp", "mptcp",
+		                             "fastopen", "pidfd_getfd" };
 	for (size_t i = 0; i < sizeof eperm / sizeof eperm[0]; i++)
 		expect_probe(eperm[i], NULL, NULL, EPERM);
+	expect_probe("clone3", NULL, NULL, ENOSYS); /* so libc falls back to clone */
 }
 
 TEST(x32_and_foreign_arch_killed)
