@@ -138,6 +138,7 @@ struct opts {
 	int abi_max;
 	int notify;
 	const struct manifest_quota *rlimits;
+	const int *cgroup_procs; /* one fd */
 };
 
 static void run_sbx(const struct opts *o, struct run *r)
@@ -165,6 +166,7 @@ static void run_sbx(const struct opts *o, struct run *r)
 		.exe_fd = exe_fd, .argv = o->argv, .envp = o->envp ? o->envp : env_default, .cwd = o->cwd,
 		.uid = o->uid, .gid = o->uid, .stdio = { -1, out[1], 2 }, .hive_fd = o->hive_fd, .caps = caps,
 		.ncaps = n, .landlock_abi_max = o->abi_max, .notify = o->notify, .rlimits = o->rlimits,
+		.cgroup_procs = o->cgroup_procs, .ncgroup_procs = o->cgroup_procs ? 1 : 0,
 	};
 	struct sandbox_plan *plan = NULL;
 	double t0 = now_s();
@@ -473,6 +475,40 @@ TEST(failing_step_is_named)
 	CHECK_EQ_STR(r.err.msg, "chdir 2");
 }
 
+/* The child joins its cgroups before anything else runs: a v1 pids group
+ * made beside the test's own, its cgroup.procs handed as an fd. */
+TEST(joins_cgroup)
+{
+	char own[512] = "", dir[1024], procs[1100], line[600];
+	FILE *fp = fopen("/proc/self/cgroup", "r");
+	while (fp && fgets(line, sizeof line, fp))
+		if (sscanf(line, "%*d:pids:%511s", own) == 1)
+			break;
+	if (fp)
+		fclose(fp);
+	snprintf(dir, sizeof dir, "/sys/fs/cgroup/pids%s/hive-sbx-%d", strcmp(own, "/") ? own : "", (int)getpid());
+	if (!own[0] || mkdir(dir, 0755) < 0) {
+		printf("# no writable v1 pids hierarchy: skipped\n");
+		return;
+	}
+	snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+	int cg = open(procs, O_WRONLY | O_CLOEXEC);
+	CHECK(cg >= 0);
+	char *argv[] = { "sh", "-c", "grep :pids: /proc/self/cgroup", NULL };
+	const char *caps[] = { "fs.exec:/usr/bin", NULL };
+	struct opts o = { .exe = "/bin/sh", .argv = argv, .caps = caps, .uid = (uid_t)-1, .hive_fd = -1,
+		          .notify = 1, .cgroup_procs = &cg };
+	struct run r;
+	run_sbx(&o, &r);
+	char want[1100];
+	snprintf(want, sizeof want, ":pids:%s/hive-sbx-%d\n", strcmp(own, "/") ? own : "", (int)getpid());
+	if (!strstr(r.out, want))
+		printf("#   out=%s err=%s\n", r.out, r.err.msg);
+	CHECK(strstr(r.out, want) != NULL);
+	close(cg);
+	CHECK(rmdir(dir) == 0);
+}
+
 /* No cgroups: the memory bound is RLIMIT_AS, pids is RLIMIT_NPROC only for
  * an agent with its own uid. */
 TEST(rlimits_without_cgroups)
@@ -565,6 +601,7 @@ int main(int argc, char **argv)
 	RUN(abi_capping_refuses);
 	RUN(rights_listing);
 	RUN(failing_step_is_named);
+	RUN(joins_cgroup);
 	RUN(rlimits_without_cgroups);
 	RUN(spawn_cost);
 	char cmd[128];
