@@ -393,4 +393,14 @@
 #define HIVE_AGENT_UID_BASE 600000u
 #define HIVE_AGENT_UID_COUNT 65536u
 
+/* The sandbox's child (src/hived/agent/sandbox.c): cgroup.procs files it
+ * joins (one per v1 hierarchy: cpu, memory, pids, freezer; or one v2). */
+#define HIVE_SANDBOX_CGROUP_FDS_MAX 8u
+/* How long spawn waits for the child to hand its seccomp listener over: the
+ * child's setup is ~100 us of syscalls; past this it is wedged and killed. */
+#define HIVE_SANDBOX_SETUP_MS 5000u
+/* Bytes of the exported seccomp program: the kernel's BPF_MAXINSNS (4096)
+ * instructions of 8 bytes. */
+#define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
+
 #endif
