@@ -379,5 +379,15 @@
  * far above any distribution's users and below the 2^31 container ranges. */
 #define HIVE_AGENT_UID_BASE 600000u
 #define HIVE_AGENT_UID_COUNT 65536u
+/* The supervisor (notify.c): a path read from an agent's memory, and a
+ * canonical one, may be as long as the kernel accepts (PATH_MAX), so a
+ * long path is checked whole, never truncated into a different one. */
+#define HIVE_NOTIFY_PATH_MAX 4096u
+/* Symlinks followed while resolving one path as the agent sees it: the
+ * kernel's own MAXSYMLINKS, past which the call itself fails ELOOP. */
+#define HIVE_NOTIFY_SYMLINKS_MAX 40u
+/* Supplementary groups the broker takes on for an agent's open (agents
+ * have none; hived's own are saved and restored around the open). */
+#define HIVE_NOTIFY_GROUPS_MAX 64u
 
 #endif
