@@ -97,6 +97,7 @@ struct call {
 	mode_t mode;
 	uint64_t resolve;   /* openat2's how.resolve */
 	int is_openat2;
+	int unchecked;      /* read from the target or its /proc since the last ID_VALID */
 	int follow;         /* follow a final symlink */
 	int creat;          /* a missing final component is fine (O_CREAT, bind) */
 	int opath;          /* O_PATH fd of the object reached, or -1 */
@@ -184,13 +185,16 @@ static int mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return got == (ssize_t)len ? 0 : -e;
 }
 
-/* A NUL-terminated string, read page by page: the bytes past its end may
- * be unmapped, and a short path should not cost a 4 KiB copy. */
+/* A NUL-terminated string, read page by page (the bytes past its end may
+ * be unmapped), the first read short: most paths are, and copying a whole
+ * page costs a path lookup's worth of time. */
 static int mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t cap)
 {
-	const size_t page = 4096;
+	const size_t page = 4096, first = 256;
 	for (size_t off = 0; off < cap;) {
 		size_t chunk = page - (size_t)((addr + off) % page);
+		if (off == 0 && chunk > first)
+			chunk = first;
 		if (chunk > cap - off)
 			chunk = cap - off;
 		int rc = mem_read(pid, addr + off, buf + off, chunk);
@@ -206,6 +210,18 @@ static int mem_read_str(pid_t pid, uint64_t addr, char *buf, size_t cap)
 static int id_valid(const struct notify *n, uint64_t id)
 {
 	return ioctl(n->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+/* What was read belongs to the caller only if it is still blocked in this
+ * call (else its pid may name another process by now). An absolute path
+ * read and checked already needs no second ioctl: the fast path then reads
+ * nothing of the target's. */
+static int still_valid(const struct notify *n, struct call *c)
+{
+	if (!c->unchecked)
+		return 1;
+	c->unchecked = 0;
+	return id_valid(n, c->id);
 }
 
 /* --- paths ------------------------------------------------------------------ */
@@ -361,6 +377,8 @@ static int walk(struct notify *n, struct call *c, int start)
 		if (st.st_dev == n->proc_dev) {
 			struct stat ds;
 			int at_root = fstat(cur, &ds) == 0 && ds.st_dev == n->proc_dev && ds.st_ino == PROC_ROOT_INO;
+			if (at_root && (!strcmp(name, "self") || !strcmp(name, "thread-self")))
+				c->unchecked = 1;
 			if (at_root && !strcmp(name, "self")) {
 				tl = snprintf(c->link, sizeof c->link, "%d", (int)c->pid);
 			} else if (at_root && !strcmp(name, "thread-self")) {
@@ -437,7 +455,7 @@ static int resolve_scoped(struct call *c, int base)
 		fd = (int)syscall(SYS_openat2, base, c->work, &how, sizeof how);
 		if (fd >= 0) {
 			c->parent = fd;
-			snprintf(c->leaf, sizeof c->leaf, "%s", leaf);
+			memcpy(c->leaf, leaf, strlen(leaf) + 1); /* <= NAME_MAX, checked */
 			return 0;
 		}
 		rc = -errno;
@@ -459,6 +477,7 @@ static int resolve(struct notify *n, struct call *c)
 	if (!c->raw[0])
 		return -ENOENT;
 	if (c->raw[0] != '/' || (c->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+		c->unchecked = 1;
 		if (c->dirfd == AT_FDCWD)
 			snprintf(link, sizeof link, "/proc/%d/cwd", (int)c->pid);
 		else
@@ -584,6 +603,7 @@ static int decode_addr(struct notify *n, struct call *c, struct notify_access *a
 	memset(&u, 0, sizeof u);
 	if (alen < sizeof(sa_family_t) || alen > sizeof u)
 		return -EINVAL;
+	c->unchecked = 1;
 	int rc = mem_read(c->pid, addr, &u, alen);
 	if (rc)
 		return rc;
@@ -629,7 +649,7 @@ static int decode_addr(struct notify *n, struct call *c, struct notify_access *a
 		c->dirfd = AT_FDCWD;
 		c->follow = !is_bind;
 		c->creat = is_bind;
-		if (!id_valid(n, c->id))
+		if (!still_valid(n, c))
 			return CALL_GONE;
 		rc = resolve(n, c);
 		acc->path = c->path;
@@ -643,10 +663,11 @@ static int decode_addr(struct notify *n, struct call *c, struct notify_access *a
 /* A path call: read the path, resolve it. */
 static int decode_path(struct notify *n, struct call *c, struct notify_access *acc, uint64_t addr)
 {
+	c->unchecked = 1;
 	int rc = mem_read_str(c->pid, addr, c->raw, sizeof c->raw);
 	if (rc)
 		return rc;
-	if (!id_valid(n, c->id))
+	if (!still_valid(n, c))
 		return CALL_GONE;
 	if ((c->flags & O_TMPFILE) == O_TMPFILE && acc->op != NOTIFY_EXEC)
 		c->creat = 0;
@@ -655,6 +676,7 @@ static int decode_path(struct notify *n, struct call *c, struct notify_access *a
 		char link[64];
 		snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)c->pid, c->dirfd);
 		snprintf(c->raw, sizeof c->raw, "%s", link);
+		c->unchecked = 1;
 		c->dirfd = AT_FDCWD;
 		c->follow = 1;
 	}
@@ -692,6 +714,7 @@ static int decode(struct notify *n, struct call *c, struct notify_access *acc)
 		struct open_how how = { 0 };
 		if (a[3] < OPEN_HOW_SIZE_VER0)
 			return -EINVAL;
+		c->unchecked = 1;
 		int rc = mem_read(c->pid, a[2], &how, a[3] < sizeof how ? a[3] : sizeof how);
 		if (rc)
 			return rc;
@@ -735,6 +758,7 @@ static int decode(struct notify *n, struct call *c, struct notify_access *acc)
 	case SYS_sendmsg: {
 		struct msghdr m;
 		acc->syscall = "sendmsg";
+		c->unchecked = 1;
 		int rc = mem_read(c->pid, a[1], &m, sizeof m);
 		if (rc)
 			return rc;
@@ -947,7 +971,7 @@ static void serve(struct notify *n)
 	c->flags = 0;
 	c->mode = 0;
 	c->resolve = 0;
-	c->is_openat2 = c->follow = c->creat = 0;
+	c->is_openat2 = c->unchecked = c->follow = c->creat = 0;
 	c->opath = c->parent = -1;
 	c->path[0] = c->raw[0] = '\0';
 
@@ -957,7 +981,7 @@ static void serve(struct notify *n)
 		return;
 	}
 	int rc = decode(n, c, &acc);
-	if (rc == CALL_GONE || (rc >= 0 && !id_valid(n, c->id)))
+	if (rc == CALL_GONE || (rc >= 0 && !still_valid(n, c)))
 		goto out;
 	if (rc == CALL_PASS) {
 		n->st.allowed++;
@@ -973,7 +997,7 @@ static void serve(struct notify *n)
 		answer(n, rc, 0); /* EFAULT, EBADF...: nothing named, the call fails as it would */
 		goto out;
 	}
-	if (rc < 0 && !id_valid(n, c->id))
+	if (rc < 0 && !still_valid(n, c))
 		goto out;
 	enum notify_decision d = n->decide(n->arg, &acc);
 	if (d == NOTIFY_DENY) {
