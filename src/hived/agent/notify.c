@@ -128,8 +128,11 @@ struct notify {
 	mode_t umask;
 	gid_t groups[HIVE_NOTIFY_GROUPS_MAX];
 	int ngroups;
-	struct call c;
 };
+
+/* The call being served. One per thread, not per agent (it is ~20 KiB):
+ * a supervisor serves one call at a time, to its end, on its loop's thread. */
+static _Thread_local struct call call_now;
 
 /* The fs identity of the calling thread, from /proc/<pid>/status. */
 struct ident {
@@ -789,7 +792,7 @@ open_call:
 static void answer(struct notify *n, int error, uint32_t flags)
 {
 	memset(n->resp, 0, n->resp_size);
-	n->resp->id = n->c.id;
+	n->resp->id = call_now.id;
 	n->resp->error = error;
 	n->resp->flags = flags;
 	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, n->resp) < 0 && errno != ENOENT)
@@ -962,7 +965,7 @@ static int call_error(int rc)
 static void serve(struct notify *n)
 {
 	const struct seccomp_notif *req = n->req;
-	struct call *c = &n->c;
+	struct call *c = &call_now;
 	struct notify_access acc = { .pid = (pid_t)req->pid };
 
 	c->id = req->id;

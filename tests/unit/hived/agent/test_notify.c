@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,7 +231,11 @@ static int run_child(scenario_fn pre, scenario_fn fn, struct notify_stats *st, c
 		if (lfd < 0 || send_fd(sp[1], lfd) < 0)
 			_exit(100);
 		close(lfd);
-		_exit(fn(sp[1]) & 0xff);
+		int r = fn(sp[1]);
+		if (r) /* stdout is the parent's: write(2) is not notified */
+			printf("#   child failed at test_notify.c:%d\n", r);
+		fflush(stdout);
+		_exit(r ? 1 : 0);
 	}
 	close(sp[1]);
 	int lfd = recv_fd(sp[0]);
@@ -266,8 +271,8 @@ reap:
 		report[got > 0 ? got : 0] = '\0';
 	close(sp[0]);
 	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	if (rc)
-		printf("#   child failed: %d (a line of test_notify.c, or 100+ for set-up)\n", rc);
+	if (rc > 1)
+		printf("#   child failed: %d (100+: its set-up)\n", rc);
 	return rc;
 }
 
@@ -545,6 +550,112 @@ TEST(broker_hands_over_the_checked_inode)
 		dump_log();
 }
 
+
+static int sc_unix_and_fd_exec(int report)
+{
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	if (chdir(allowed_dir) < 0)
+		return __LINE__;
+	snprintf(un.sun_path, sizeof un.sun_path, "sock");
+	int s = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s < 0 || c < 0 || bind(s, (struct sockaddr *)&un, sizeof un) < 0 || listen(s, 1) < 0)
+		return __LINE__;
+	if (connect(c, (struct sockaddr *)&un, sizeof un) < 0)
+		return __LINE__;
+	/* execveat of an fd: its file is what runs (here: not executable) */
+	int fd = open(allowed_file, O_RDONLY);
+	char *argv[] = { "x", NULL }, *envp[] = { NULL };
+	EXPECT_FAIL((int)syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH), EACCES);
+	return 0;
+}
+
+TEST(unix_path_sockets_and_exec_of_an_fd)
+{
+	struct notify_stats st;
+	char p[PATH_MAX + 64];
+	CHECK_EQ_INT(run_child(NULL, sc_unix_and_fd_exec, &st, NULL, 0), 0);
+	snprintf(p, sizeof p, "%s/sock", allowed_dir);
+	int unix_calls = 0;
+	for (int i = 0; i < D.nlog; i++)
+		unix_calls += D.log[i].op == NOTIFY_CONNECT_UNIX && !strcmp(D.log[i].path, p);
+	CHECK_EQ_INT(unix_calls, 2); /* bind and connect */
+	CHECK(saw(NOTIFY_EXEC, allowed_file));
+	unlink(p);
+	if (test_cur_failed)
+		dump_log();
+}
+
+static void *thread_calls(void *arg)
+{
+	int *rc = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (open("key", O_RDONLY) >= 0 || errno != EACCES)
+		*rc = __LINE__;
+	else if (u < 0 || sendto(u, "x", 1, 0, (struct sockaddr *)&a, sizeof a) != 1)
+		*rc = __LINE__;
+	return NULL;
+}
+
+static int sc_thread(int report)
+{
+	int rc = 0;
+	pthread_t t;
+	if (chdir(secret_dir) < 0 || pthread_create(&t, NULL, thread_calls, &rc))
+		return __LINE__;
+	pthread_join(t, NULL);
+	return rc;
+}
+
+TEST(calls_from_a_thread)
+{
+	struct notify_stats st;
+	CHECK_EQ_INT(run_child(NULL, sc_thread, &st, NULL, 0), 0);
+	CHECK(saw(NOTIFY_OPEN_READ, secret));
+	CHECK(saw_port(NOTIFY_SEND_UDP, 9));
+	if (test_cur_failed)
+		dump_log();
+}
+
+/* The broker opens as the agent: its uid, not hived's root. */
+static int sc_as_nobody_pre(int report)
+{
+	return setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0;
+}
+
+static int sc_as_nobody(int report)
+{
+	char p[PATH_MAX + 64];
+	struct stat got;
+	snprintf(p, sizeof p, "%s/rootonly", allowed_dir);
+	EXPECT_FAIL(open(p, O_RDONLY), EACCES);
+	snprintf(p, sizeof p, "%s/nobody", allowed_dir);
+	int fd = open(p, O_CREAT | O_WRONLY, 0600);
+	if (fd < 0 || fstat(fd, &got) < 0 || got.st_uid != 65534 || got.st_gid != 65534)
+		return __LINE__;
+	EXPECT_OK(open(allowed_file, O_RDONLY));
+	return 0;
+}
+
+TEST(broker_opens_with_the_agents_identity)
+{
+	struct notify_stats st;
+	char p[PATH_MAX + 64];
+	if (geteuid() != 0) {
+		printf("# skipped: not root\n");
+		return;
+	}
+	D.broker = 1;
+	CHECK_EQ_INT(run_child(sc_as_nobody_pre, sc_as_nobody, &st, NULL, 0), 0);
+	D.broker = 0;
+	CHECK(st.brokered >= 2);
+	snprintf(p, sizeof p, "%s/nobody", allowed_dir);
+	unlink(p);
+	CHECK_EQ_INT(getuid(), 0); /* hived's own identity is back */
+	CHECK_EQ_INT((int)syscall(SYS_setfsuid, -1), 0);
+}
+
 /* Check and use of one buffer another thread keeps rewriting. */
 static char swap_buf[PATH_MAX + 32];
 static volatile int swap_stop;
@@ -686,7 +797,7 @@ static void mkfile(const char *p, const char *text)
 int main(void)
 {
 	char tmpl[] = "/tmp/hive-notify-XXXXXX", p[PATH_MAX + 64];
-	if (!mkdtemp(tmpl) || !realpath(tmpl, dir))
+	if (!mkdtemp(tmpl) || !realpath(tmpl, dir) || chmod(dir, 0755) < 0)
 		return 1;
 	snprintf(secret_dir, sizeof secret_dir, "%s/secret", dir);
 	snprintf(secret, sizeof secret, "%s/key", secret_dir);
@@ -696,8 +807,13 @@ int main(void)
 	snprintf(p, sizeof p, "%s/sub", secret_dir);
 	mkdir(p, 0755);
 	mkdir(allowed_dir, 0777);
+	chmod(allowed_dir, 0777);
 	mkfile(secret, "secret\n");
 	mkfile(allowed_file, "hello\n");
+	snprintf(p, sizeof p, "%s/rootonly", allowed_dir);
+	mkfile(p, "root\n");
+	chmod(p, 0600);
+	chmod(allowed_file, 0644);
 	snprintf(p, sizeof p, "%s/link", allowed_dir);
 	if (symlink("../secret/key", p) < 0)
 		return 1;
@@ -719,6 +835,9 @@ int main(void)
 	RUN(exec_of_a_memfd_reports_memfd);
 	RUN(connect_tcp_udp_and_abstract_unix);
 	RUN(broker_hands_over_the_checked_inode);
+	RUN(unix_path_sockets_and_exec_of_an_fd);
+	RUN(calls_from_a_thread);
+	RUN(broker_opens_with_the_agents_identity);
 	RUN(a_swapped_path_never_opens_the_secret_when_brokered);
 	RUN(bench_openat_allowed_vs_bare);
 
