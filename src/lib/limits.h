@@ -386,6 +386,10 @@
 /* Symlinks followed while resolving one path as the agent sees it: the
  * kernel's own MAXSYMLINKS, past which the call itself fails ELOOP. */
 #define HIVE_NOTIFY_SYMLINKS_MAX 40u
+/* Components the supervisor walks one by one for one call (only paths
+ * that cross a symlink are walked so): each is a syscall on the loop, so
+ * an agent's path of 2000 "a/" elements must not hold the loop for ms. */
+#define HIVE_NOTIFY_WALK_STEPS_MAX 256u
 /* Supplementary groups the broker takes on for an agent's open (agents
  * have none; hived's own are saved and restored around the open). */
 #define HIVE_NOTIFY_GROUPS_MAX 64u

@@ -302,10 +302,14 @@ static int walk(struct notify *n, struct call *c, int start)
 {
 	char *rest = c->work;
 	size_t pos = 0;
-	int cur = start, links = 0, rc;
+	int cur = start, links = 0, steps = 0, rc;
 	char name[NAME_MAX + 1];
 
 	for (;;) {
+		if (++steps > (int)HIVE_NOTIFY_WALK_STEPS_MAX) {
+			rc = -ELOOP;
+			goto fail;
+		}
 		while (rest[pos] == '/')
 			pos++;
 		if (!rest[pos]) {
@@ -495,18 +499,22 @@ static int resolve(struct notify *n, struct call *c)
 		goto name;
 	}
 
-	/* Fast path: the joined path, crossing no link at all. */
+	/* Fast path: the joined path, crossing no link at all. The directory's
+	 * text is only a name for it when it is whole and not " (deleted)". */
 	size_t off = 0;
+	int named = 1;
 	if (c->raw[0] != '/') {
-		ssize_t len = readlink(link, c->work, HIVE_NOTIFY_PATH_MAX);
+		ssize_t len = readlink(link, c->work, HIVE_NOTIFY_PATH_MAX - 1);
 		if (len < 0)
 			return errno == ENOENT && c->dirfd != AT_FDCWD ? -EBADF : -errno;
 		off = (size_t)len;
+		c->work[off] = '\0';
+		named = off < HIVE_NOTIFY_PATH_MAX - 1 && !(off >= 10 && !strcmp(c->work + off - 10, " (deleted)"));
 		c->work[off++] = '/';
 	}
 	size_t rl = strlen(c->raw);
 	memcpy(c->work + off, c->raw, rl + 1);
-	if (c->work[0] == '/' && c->work[off + rl - 1] != '/') {
+	if (named && c->work[0] == '/' && c->work[off + rl - 1] != '/') {
 		struct open_how how = {
 			.flags = O_PATH | O_CLOEXEC | (c->follow ? 0 : O_NOFOLLOW),
 			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
@@ -1058,13 +1066,13 @@ static int self_umask(mode_t *out)
 int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn decide, void *arg,
                  struct notify **out, struct err *err)
 {
-	struct seccomp_notif_sizes sizes;
+	static struct seccomp_notif_sizes sizes; /* the kernel's, asked once */
 	struct notify *n = NULL;
 	struct stat st;
 	int rc;
 
 	*out = NULL;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
+	if (!sizes.seccomp_notif && syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) {
 		rc = err_set(err, errno, "seccomp notification sizes: %s", strerror(errno));
 		goto fail;
 	}
