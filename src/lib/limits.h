@@ -388,6 +388,12 @@
 #define HIVE_AGENT_DEFAULT_CPU_WEIGHT 100u
 #define HIVE_AGENT_DEFAULT_MEMORY_MAX (512ull * 1024u * 1024u)
 #define HIVE_AGENT_DEFAULT_PIDS_MAX 256u
+/* Killing an agent's group: rounds of (v1) freeze, SIGKILL each listed
+ * pid, thaw, or (v2) waits after cgroup.kill, HIVE_CGROUP_KILL_PAUSE_US
+ * apart, before the group counts as stuck: 200 ms at worst, and pids.max
+ * bounds what a fork loop adds per round. */
+#define HIVE_CGROUP_KILL_ROUNDS 200u
+#define HIVE_CGROUP_KILL_PAUSE_US 1000u
 /* As root, agent n runs as uid/gid BASE + n % COUNT (hived --agent-uids):
  * far above any distribution's users and below the 2^31 container ranges. */
 #define HIVE_AGENT_UID_BASE 600000u

@@ -31,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -39,6 +42,13 @@
 #include "hived/core/loop.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
+
+/* SO_PEERPIDFD (Linux 6.5): a pidfd of the process that connected. */
+#ifndef SO_PEERPIDFD
+#define SRV_SO_PEERPIDFD 77
+#else
+#define SRV_SO_PEERPIDFD SO_PEERPIDFD
+#endif
 
 static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg);
 
@@ -483,16 +493,11 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
-int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
+/* Start serving fd as session hs; fixed (may be NULL) is who it is. */
+static int srv_conn_start(struct srv *srv, int fd, struct hive_session *hs, int is_unix, long long peer_uid,
+                          const struct principal *fixed)
 {
 	struct hive *hive = srv->hive;
-	long long peer_uid = strcmp(transport, "unix") == 0 ? peer->uid : -1;
-	/* The owner's Unix peer is known by its credentials: it skips the
-	 * pre-auth pool and may use the table's reserve. */
-	int owner = peer_uid >= 0 && (uid_t)peer_uid == hive->owner_uid;
-	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, peer->key, owner, !owner);
-	if (!hs)
-		return -EBUSY; /* counted and logged by the admission */
 	struct srv_conn *c = calloc(1, sizeof *c);
 	if (!c) {
 		hive_session_remove(hive, hs);
@@ -501,8 +506,12 @@ int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer
 	c->srv = srv;
 	c->hs = hs;
 	c->fd = fd;
-	c->is_unix = strcmp(transport, "unix") == 0;
+	c->is_unix = is_unix;
 	c->peer_uid = peer_uid;
+	if (fixed) {
+		c->fixed = 1;
+		c->fixed_who = *fixed;
+	}
 	conn_clock_start(&c->clock, loop_now_ms());
 	conn_outq_init(&c->txq, HIVE_OUTQ_BYTES_MAX, HIVE_MSIZE_MAX);
 	c->reading = 1;
@@ -518,6 +527,89 @@ int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer
 	srv->conns = c;
 	srv->nconns++;
 	return 0;
+}
+
+/*
+ * Is this Unix peer a process inside an agent's cgroup (hive->agent_of_pid)?
+ * 1 with *who the agent, 0 not an agent, -EACCES after the refusal when it
+ * cannot be told (fail closed: the peer's uid alone is not identity). The
+ * pid SO_PEERCRED gave is the connecting process's; a pidfd of that
+ * process (SO_PEERPIDFD), still alive after the cgroup was read, proves
+ * the pid was not reused by another meanwhile.
+ */
+static int srv_agent_of_peer(struct srv *srv, int fd, const struct peer *peer, struct principal *who)
+{
+	struct hive *hive = srv->hive;
+	char aid[HIVE_SUBJECT_MAX + 1];
+	int rc = -ESRCH, pidfd = -1;
+	socklen_t len = sizeof pidfd;
+
+	if (!hive->agent_of_pid)
+		return 0;
+	if (peer->pid > 0) {
+		if (getsockopt(fd, SOL_SOCKET, SRV_SO_PEERPIDFD, &pidfd, &len) < 0)
+			pidfd = -1; /* before Linux 6.5: the pid alone */
+		rc = hive->agent_of_pid(hive, peer->pid, aid, sizeof aid);
+		if (rc >= 0 && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 && errno == ESRCH)
+			rc = -ESRCH;
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	if (rc < 0) {
+		hive_deny(hive, NULL, HIVE_PRESSURE_POLICY, HIVE_DENY_ATTACH, NULL, "agent-unknown",
+		          "transport=unix peer=%s errno=%d", peer->name, -rc);
+		return -EACCES;
+	}
+	if (rc == 0)
+		return 0;
+	memset(who, 0, sizeof *who);
+	who->role = HIVE_ROLE_WORKER;
+	snprintf(who->subject, sizeof who->subject, "%s", aid);
+	return 1;
+}
+
+int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
+{
+	struct hive *hive = srv->hive;
+	int is_unix = strcmp(transport, "unix") == 0;
+	long long peer_uid = is_unix ? peer->uid : -1;
+	struct principal agent;
+	char agent_key[HIVE_SUBJECT_MAX + 8];
+	const char *key = peer->key;
+	/* Any process in an agent's cgroup is that agent, never queen,
+	 * whatever its uid: asked before the owner's uid counts. */
+	int is_agent = is_unix ? srv_agent_of_peer(srv, fd, peer, &agent) : 0;
+	if (is_agent < 0)
+		return is_agent;
+	if (is_agent) {
+		peer_uid = -1;
+		snprintf(agent_key, sizeof agent_key, "aid=%s", agent.subject);
+		key = agent_key; /* its pool share is its own, not its uid's */
+	}
+	/* The owner's Unix peer is known by its credentials: it skips the
+	 * pre-auth pool and may use the table's reserve. */
+	int owner = peer_uid >= 0 && (uid_t)peer_uid == hive->owner_uid;
+	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, key, owner, !owner);
+	if (!hs)
+		return -EBUSY; /* counted and logged by the admission */
+	return srv_conn_start(srv, fd, hs, is_unix, peer_uid, is_agent ? &agent : NULL);
+}
+
+int srv_adopt(struct srv *srv, int fd, const struct principal *who)
+{
+	char name[HIVE_SUBJECT_MAX + 8];
+	if (!who || who->role != HIVE_ROLE_WORKER || !who->subject[0])
+		return -EINVAL;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	snprintf(name, sizeof name, "aid=%s", who->subject);
+	/* Made by the hive, named by it: no pool, no throttle key. Not the
+	 * owner either: agents leave the owner's reserve alone. */
+	struct hive_session *hs = hive_session_admit(srv->hive, "agent", name, "", 0, 0);
+	if (!hs)
+		return -EBUSY;
+	return srv_conn_start(srv, fd, hs, 0, -1, who);
 }
 
 static void srv_sweep(struct loop *loop, void *arg)
