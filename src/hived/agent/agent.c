@@ -49,24 +49,39 @@ uint32_t agents_live(const struct hive *hive)
 	return hive->agents ? hive->agents->live : 0;
 }
 
-void agent_event(struct agent *a, const char *event, const char *fmt, ...)
+static void agent_event_v(struct agent *a, int row, const char *event, const char *fmt, va_list ap)
 {
 	char detail[HIVE_LOG_LINE_MAX], line[HIVE_LOG_LINE_MAX + 64], when[LOGLINE_TIME_LEN + 8];
-	va_list ap;
-	int n;
+	int n = vsnprintf(detail, sizeof detail, fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(detail, sizeof detail, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		detail[0] = '\0';
-	hive_event(a->owner->hive, &a->who, "agent", a->aid, "event=%s %s", event, detail);
+	if (row)
+		hive_event(a->owner->hive, &a->who, "agent", a->aid, "event=%s %s", event, detail);
 	if (a->events) {
 		logline_time(when, sizeof when);
 		n = snprintf(line, sizeof line, "%s %s %s\n", when, event, detail);
 		if (n > 0)
 			ns_ring_append(a->events, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 	}
+}
+
+void agent_event(struct agent *a, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	agent_event_v(a, 1, event, fmt, ap);
+	va_end(ap);
+}
+
+void agent_note(struct agent *a, const char *event, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	agent_event_v(a, 0, event, fmt, ap);
+	va_end(ap);
 }
 
 void agent_set_state(struct agent *a, enum agent_state s, const char *why)
@@ -281,6 +296,31 @@ static void on_telemetry(struct loop *loop, void *arg)
 	}
 }
 
+/* hive->agent_of_pid: by cgroup; with no cgroups, by the agent's own uid
+ * (as root every agent has one), else it cannot be told. */
+static int agents_of_pid(struct hive *hive, pid_t pid, char *aid, size_t cap)
+{
+	struct agents *t = hive->agents;
+	int rc;
+
+	if (!t)
+		return 0;
+	if (cgroup_mgr_mode(t->cg) != CGROUP_MODE_NONE) {
+		rc = cgroup_mgr_aid_of_pid(t->cg, pid, aid, cap);
+		if (rc != 0)
+			return rc;
+	}
+	/* Also a live agent's own pid (a process that left its cgroup is
+	 * still the child we started). */
+	for (struct agent *a = t->head; a; a = a->next) {
+		if (!agent_ended(a) && a->pid == pid) {
+			snprintf(aid, cap, "%s", a->aid);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int agents_open(struct hive *hive, struct err *err)
 {
 	struct agents *t = calloc(1, sizeof *t);
@@ -291,14 +331,23 @@ int agents_open(struct hive *hive, struct err *err)
 	t->hive = hive;
 	if ((rc = agents_load_next(t, err)) < 0)
 		goto fail;
-	rc = cgroup_mgr_open(&t->cg, &hive->kernel, "", err);
+	rc = cgroup_mgr_open(&t->cg, &hive->kernel, "", hive->cfg.state_dir, err);
 	if (rc < 0)
 		goto fail;
 	if (err->msg[0])
 		fprintf(stderr, "hived: agents: %s\n", err->msg);
-	fprintf(stderr, "hived: agents: cgroup mode %s%s\n", cgroup_mode_name(cgroup_mgr_mode(t->cg)),
+	cgroup_mgr_report(t->cg, &hive->kernel);
+	char desc[HIVE_PATH_MAX + 128];
+	cgroup_mgr_describe(t->cg, desc, sizeof desc);
+	fprintf(stderr, "hived: agents: cgroups %s%s\n", desc,
 	        cgroup_mgr_mode(t->cg) == CGROUP_MODE_NONE ? " (quotas by rlimits only)" : "");
+	const char *note = cgroup_mgr_note(t->cg, NULL, NULL);
+	if (note && note[0]) {
+		fprintf(stderr, "hived: agents: %s\n", note);
+		hive_event(hive, NULL, "agents", NULL, "sweep=\"%s\"", note);
+	}
 	hive->agents = t;
+	hive->agent_of_pid = agents_of_pid;
 	if ((rc = agentfs_build_proc(hive)) < 0) {
 		err_set(err, -rc, "cannot make /proc/agents: %s", strerror(-rc));
 		goto fail;
@@ -311,6 +360,7 @@ int agents_open(struct hive *hive, struct err *err)
 	return 0;
 fail:
 	hive->agents = NULL;
+	hive->agent_of_pid = NULL;
 	cgroup_mgr_free(t->cg);
 	free(t);
 	return rc;
@@ -345,4 +395,5 @@ void agents_close(struct hive *hive)
 	cgroup_mgr_free(t->cg);
 	free(t);
 	hive->agents = NULL;
+	hive->agent_of_pid = NULL;
 }

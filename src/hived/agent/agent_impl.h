@@ -94,6 +94,8 @@ void agent_on_report(struct loop *loop, int fd, uint32_t events, void *arg);
 void agent_set_state(struct agent *a, enum agent_state s, const char *why);
 /* A line in the agent's events ring and a row in queen.log. */
 void agent_event(struct agent *a, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The events ring only: for what already has its row (a denial's is the deny door's). */
+void agent_note(struct agent *a, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void agent_kill(struct agent *a, const char *why);
 
 /* spawn.c */
