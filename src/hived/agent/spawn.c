@@ -11,6 +11,7 @@
 #include "sandbox.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "lib/blake3.h"
 #include "lib/fileio.h"
 #include "trust/attest.h"
 #include "trust/truststore.h"
@@ -288,27 +289,43 @@ void agent_tmpdir_remove(const char *dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+/* The parent of the agents' temp dirs: /tmp/hive-<euid>-<8 hex of the
+ * state dir>, 0711 and ours. Not in the state dir: that is 0700 (keys),
+ * and an agent running as its own uid must reach its temp dir. /tmp is
+ * everyone's, so what is there must be a directory we own, not a
+ * stranger's or a symlink. */
+static int tmpdir_parent(const char *state, char *out, size_t cap, struct err *err)
+{
+	uint8_t h[4];
+	struct blake3 b;
+	struct stat st;
+
+	blake3_init(&b);
+	blake3_update(&b, state, strlen(state));
+	blake3_finalize(&b, h, sizeof h);
+	snprintf(out, cap, "/tmp/hive-%u-%02x%02x%02x%02x", (unsigned)geteuid(), h[0], h[1], h[2], h[3]);
+	if (mkdir(out, 0711) < 0 && errno != EEXIST)
+		return err_set(err, errno, "cannot make %s: %s", out, strerror(errno));
+	if (lstat(out, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return err_set(err, EPERM, "%s is not a directory of uid %u writable only by it: someone else made "
+		               "it; remove it and spawn again", out, (unsigned)geteuid());
+	return 0;
+}
+
 static int tmpdir_make(struct agent *a, struct err *err)
 {
-	const char *state = a->owner->hive->cfg.state_dir;
-	char parent[HIVE_PATH_MAX];
+	char parent[64];
+	int rc = tmpdir_parent(a->owner->hive->cfg.state_dir, parent, sizeof parent, err);
 
-	if (snprintf(parent, sizeof parent, "%s/tmp", state) >= (int)sizeof parent)
-		return err_set(err, ENAMETOOLONG, "state directory path too long");
-	if (mkdir(parent, 0711) < 0 && errno != EEXIST)
-		return err_set(err, errno, "cannot make %s: %s", parent, strerror(errno));
-	if (snprintf(a->tmpdir, sizeof a->tmpdir, "%s/%s", parent, a->aid) >= (int)sizeof a->tmpdir)
-		return err_set(err, ENAMETOOLONG, "state directory path too long");
+	if (rc < 0)
+		return rc;
+	snprintf(a->tmpdir, sizeof a->tmpdir, "%s/%s", parent, a->aid);
 	agent_tmpdir_remove(a->tmpdir); /* a leftover of a hive that died: never share it */
 	if (mkdir(a->tmpdir, 0700) < 0)
 		return err_set(err, errno, "cannot make %s: %s", a->tmpdir, strerror(errno));
 	if (a->uid != (uid_t)-1 && chown(a->tmpdir, a->uid, a->uid) < 0)
 		return err_set(err, errno, "cannot give %s to uid %u: %s", a->tmpdir, (unsigned)a->uid,
 		               strerror(errno));
-	/* The canonical path: the supervisor compares canonical paths. */
-	char real[PATH_MAX];
-	if (realpath(a->tmpdir, real) && strlen(real) < sizeof a->tmpdir)
-		snprintf(a->tmpdir, sizeof a->tmpdir, "%s", real);
 	return 0;
 }
 
