@@ -28,6 +28,13 @@ int hive_aid_valid(const char *s)
 	return n >= 1 && n <= HIVE_AID_BUF - 5 && s[2 + n] == '\0';
 }
 
+/* "<what>: <why>" as the error text; returns rc. */
+static int hive_agent_say(struct hivec *c, int rc, const char *what, const char *why)
+{
+	snprintf(c->err, sizeof c->err, "%.*s: %s", HIVE_PATH_MAX, what, why);
+	return rc;
+}
+
 /* Say why `what` was refused, in words the caller can act on. */
 static int hive_agent_fail(struct hivec *c, int rc, const char *what, const char *aid)
 {
@@ -35,7 +42,8 @@ static int hive_agent_fail(struct hivec *c, int rc, const char *what, const char
 	switch (-rc) {
 	case ENOENT:
 		if (aid) {
-			snprintf(c->err, sizeof c->err, "%s: no agent %s (see /proc/agents)", what, aid);
+			snprintf(c->err, sizeof c->err, "%.*s: no agent %.*s (see /proc/agents)", HIVE_PATH_MAX,
+			         what, HIVE_AID_BUF, aid);
 			return rc;
 		}
 		why = "no such file";
@@ -53,7 +61,7 @@ static int hive_agent_fail(struct hivec *c, int rc, const char *what, const char
 	default:
 		why = strerror(-rc);
 	}
-	snprintf(c->err, sizeof c->err, "%s: %s", what, why);
+	snprintf(c->err, sizeof c->err, "%.*s: %s", HIVE_PATH_MAX, what, why);
 	return rc;
 }
 
@@ -67,7 +75,7 @@ static ssize_t hive_ctl_io(struct hivec *c, const char *path, const char *line, 
 	ssize_t n;
 	int rc = hivec_walk(c, path, &fid);
 	if (rc < 0)
-		return hive_agent_fail(c, rc, what, rc == -ENOENT ? NULL : aid);
+		return hive_agent_fail(c, rc, what, aid);
 	rc = hivec_open(c, fid, O_RDWR, &io);
 	if (rc == 0 && len > io)
 		rc = -E2BIG;
@@ -115,7 +123,7 @@ int hive_spawn(struct hivec *c, const char *path, const char *sig, unsigned flag
 
 	snprintf(what, sizeof what, "spawn %s", path ? path : "(null)");
 	if (!path || path[0] != '/' || strpbrk(path, " \t\n") || (sig && (sig[0] != '/' || strpbrk(sig, " \t\n"))))
-		return hivec_fail(c, -EINVAL, what, "the manifest and signature want absolute paths "
+		return hive_agent_say(c, -EINVAL, what, "the manifest and signature want absolute paths "
 		                                    "without blanks");
 	n = snprintf(line, sizeof line, "spawn %s%s%s%s\n", path, sig ? " sig=" : "", sig ? sig : "",
 	             (flags & HIVE_SPAWN_STDIO) ? " stdio=passed" : "");
@@ -134,7 +142,7 @@ int hive_spawn(struct hivec *c, const char *path, const char *sig, unsigned flag
 	for (char *save = NULL, *w = strtok_r(reply, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
 		if (!hive_aid_valid(w)) {
 			free(reply);
-			return hivec_fail(c, -EPROTO, what, "the reply is not a list of AIDs");
+			return hive_agent_say(c, -EPROTO, what, "the reply is not a list of AIDs");
 		}
 		if ((size_t)count < cap)
 			snprintf(aids[count].s, sizeof aids[count].s, "%s", w);
@@ -142,7 +150,7 @@ int hive_spawn(struct hivec *c, const char *path, const char *sig, unsigned flag
 	}
 	free(reply);
 	if (!count)
-		return hivec_fail(c, -EPROTO, what, "the hive named no agent");
+		return hive_agent_say(c, -EPROTO, what, "the hive named no agent");
 	return count;
 }
 
@@ -151,13 +159,13 @@ ssize_t hive_attest(struct hivec *c, const char *aid, char *buf, size_t cap)
 	char path[64], what[64];
 	snprintf(what, sizeof what, "attest %.*s", HIVE_AID_BUF, aid ? aid : "(null)");
 	if (!hive_aid_valid(aid))
-		return hivec_fail(c, -EINVAL, what, "not an AID (a-<n>)");
+		return hive_agent_say(c, -EINVAL, what, "not an AID (a-<n>)");
 	snprintf(path, sizeof path, "/agent/%s/attest", aid);
 	ssize_t n = hivec_read_file(c, path, buf, cap);
 	if (n < 0)
 		return hive_agent_fail(c, (int)n, what, aid);
 	if ((size_t)n == cap)
-		return hivec_fail(c, -EFBIG, what, "larger than the buffer");
+		return hive_agent_say(c, -EFBIG, what, "larger than the buffer");
 	return n;
 }
 
@@ -165,15 +173,15 @@ ssize_t hive_attest(struct hivec *c, const char *aid, char *buf, size_t cap)
  * "VERB[ ARG]" on the other agent's own ctl file instead. */
 int hive_agent_verb(struct hivec *c, const char *verb, const char *aid, const char *arg)
 {
-	char line[HIVE_CTL_LINE_MAX + 2], what[HIVE_CTL_LINE_MAX + 2], path[64];
+	char line[HIVE_CTL_LINE_MAX + 2], what[96], path[64];
 	snprintf(what, sizeof what, "%s %.*s", verb, HIVE_AID_BUF, aid ? aid : "(null)");
 	if (!hive_aid_valid(aid))
-		return hivec_fail(c, -EINVAL, what, "not an AID (a-<n>)");
+		return hive_agent_say(c, -EINVAL, what, "not an AID (a-<n>)");
 	if (arg && (!*arg || strpbrk(arg, "\n\r")))
-		return hivec_fail(c, -EINVAL, what, "an empty or multi-line argument");
+		return hive_agent_say(c, -EINVAL, what, "an empty or multi-line argument");
 	int n = snprintf(line, sizeof line, "%s %s%s%s\n", verb, aid, arg ? " " : "", arg ? arg : "");
 	if (n < 0 || (size_t)n > HIVE_CTL_LINE_MAX)
-		return hivec_fail(c, -E2BIG, what, "longer than a ctl line");
+		return hive_agent_say(c, -E2BIG, what, "longer than a ctl line");
 	ssize_t rc = hive_ctl_io(c, HIVE_QUEEN_CTL, line, NULL, 0, NULL, 0, what, aid);
 	if (rc != -EACCES && rc != -EPERM)
 		return rc < 0 ? (int)rc : 0;
@@ -200,15 +208,15 @@ int hive_cap_revoke(struct hivec *c, const char *aid, const char *cap)
 
 int hive_cap_present(struct hivec *c, const char *aid, const char *cap)
 {
-	char line[HIVE_CTL_LINE_MAX + 2], what[HIVE_CTL_LINE_MAX + 2], path[64], reply[16];
+	char line[HIVE_CTL_LINE_MAX + 2], what[96], path[64], reply[16];
 	snprintf(what, sizeof what, "has %.*s", HIVE_AID_BUF, aid ? aid : "(null)");
 	if (!hive_aid_valid(aid))
-		return hivec_fail(c, -EINVAL, what, "not an AID (a-<n>)");
+		return hive_agent_say(c, -EINVAL, what, "not an AID (a-<n>)");
 	if (!cap || !*cap || strpbrk(cap, " \t\n\r"))
-		return hivec_fail(c, -EINVAL, what, "want one capability, e.g. fs.read:/srv/data");
+		return hive_agent_say(c, -EINVAL, what, "want one capability, e.g. fs.read:/srv/data");
 	int n = snprintf(line, sizeof line, "has %s\n", cap);
 	if (n < 0 || (size_t)n > HIVE_CTL_LINE_MAX)
-		return hivec_fail(c, -E2BIG, what, "longer than a ctl line");
+		return hive_agent_say(c, -E2BIG, what, "longer than a ctl line");
 	snprintf(path, sizeof path, "/agent/%s/ctl", aid);
 	ssize_t got = hive_ctl_io(c, path, line, NULL, 0, reply, sizeof reply, what, aid);
 	if (got < 0)
@@ -217,7 +225,7 @@ int hive_cap_present(struct hivec *c, const char *aid, const char *cap)
 		return 1;
 	if (!strcmp(reply, "no\n") || !strcmp(reply, "no"))
 		return 0;
-	return hivec_fail(c, -EPROTO, what, "the reply is neither yes nor no");
+	return hive_agent_say(c, -EPROTO, what, "the reply is neither yes nor no");
 }
 
 ssize_t hive_audit_query(struct hivec *c, const char *query, char *buf, size_t cap)
