@@ -122,7 +122,8 @@ int hive_spawn(struct hivec *c, const char *path, const char *sig, unsigned flag
 	int n, count = 0;
 
 	snprintf(what, sizeof what, "spawn %s", path ? path : "(null)");
-	if (!path || path[0] != '/' || strpbrk(path, " \t\n") || (sig && (sig[0] != '/' || strpbrk(sig, " \t\n"))))
+	if (!path || path[0] != '/' || strpbrk(path, " \t\r\n") ||
+	    (sig && (sig[0] != '/' || strpbrk(sig, " \t\r\n"))))
 		return hive_agent_say(c, -EINVAL, what, "the manifest and signature want absolute paths "
 		                                    "without blanks");
 	n = snprintf(line, sizeof line, "spawn %s%s%s%s\n", path, sig ? " sig=" : "", sig ? sig : "",
