@@ -100,8 +100,14 @@ PY
 fi
 
 # --- end to end (needs the agent part of hived) -----------------------------
-if [ "$RUN_RC" != 0 ] && printf '%s' "$RUN_ERR" | grep -q 'cannot do that yet'; then
-	ok "run -- /bin/echo hi # SKIP this hived cannot spawn yet (EOPNOTSUPP)"
+# Whether this hived can spawn: libhive's spawn says EOPNOTSUPP (95) or
+# ENOSYS (38) when it cannot (tests/tools/agentapi exits with the errno).
+"$HIVE_BUILD/tests/tools/agentapi" "$HIVE_SOCK" spawn "$W/none.json" >/dev/null 2>&1
+PROBE=$?
+if [ "$PROBE" = 95 ] || [ "$PROBE" = 38 ]; then
+	check_eq "hive run on a hive without agents: exit 1" 1 "$RUN_RC"
+	check_match "and says so" 'run: spawn' "$RUN_ERR"
+	ok "run -- /bin/echo hi # SKIP this hived cannot spawn yet (errno $PROBE)"
 	finish
 fi
 check_eq "run -- /bin/echo hi: exit 0" 0 "$RUN_RC"

@@ -61,6 +61,9 @@ h manifest sign "$W/nap.json" >/dev/null
 run a spawn "$W/nap.json"
 if [ "$RC" = 95 ] || [ "$RC" = 38 ]; then
 	check_match "spawn on a hive without agents says so" 'spawn .*: this hive cannot do that yet' "$ERR"
+	run h spawn "$W/nap.json"
+	check_eq "hive spawn on it: exit 1" 1 "$RC"
+	check_match "with the hive's own reason from its ctl row" '^hive: spawn: ' "$ERR"
 	ok "end to end # SKIP this hived cannot spawn yet (spawn answered errno $RC)"
 	finish
 fi

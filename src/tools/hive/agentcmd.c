@@ -5,12 +5,14 @@
  * here is flags, messages and the table `hive ps` prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agentcmd.h"
 #include "client/hive_agent.h"
@@ -38,6 +40,81 @@
 static int agent_is_help(const char *s)
 {
 	return !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
+/* --------------------------------------------- the hive's own reason -- */
+
+/* Bytes of the log's end searched for our refusal's row. */
+#define HCLI_WHY_WINDOW 65536u
+
+/* The value after "key=" in a row, up to the next blank (or the line's
+ * end when rest); 0 when absent. */
+static int hcli_row_field(const char *line, size_t len, const char *key, int rest, char *out,
+                          size_t cap)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i + kl + 1 < len; i++) {
+		if ((i == 0 || line[i - 1] == ' ') && !memcmp(line + i, key, kl) && line[i + kl] == '=') {
+			const char *v = line + i + kl + 1;
+			size_t vl = (size_t)(line + len - v);
+			if (!rest) {
+				const char *sp = memchr(v, ' ', vl);
+				if (sp)
+					vl = (size_t)(sp - v);
+			}
+			snprintf(out, cap, "%.*s", (int)(vl < cap ? vl : cap - 1), v);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int hcli_ctl_why(struct hcli *h, const char *verb, char *out, size_t cap)
+{
+	struct hivec_stat st;
+	uint32_t fid, io;
+	char sid[32] = "", pid[32], *win;
+	size_t got = 0;
+	int found = 0;
+
+	if (!h->c || !hivec_alive(h->c) || hivec_stat(h->c, "/log/queen.log", &st) < 0)
+		return 0;
+	if (hivec_walk(h->c, "/log/queen.log", &fid) < 0)
+		return 0;
+	win = malloc(HCLI_WHY_WINDOW + 1);
+	uint64_t off = st.size > HCLI_WHY_WINDOW ? st.size - HCLI_WHY_WINDOW : 0;
+	if (win && hivec_open(h->c, fid, O_RDONLY, &io) == 0) {
+		while (got < HCLI_WHY_WINDOW) {
+			ssize_t n = hivec_pread(h->c, fid, off + got, win + got,
+			                        HCLI_WHY_WINDOW - got < io ? HCLI_WHY_WINDOW - got : io);
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	}
+	hivec_clunk(h->c, fid);
+	if (!win)
+		return 0;
+	/* Our session is the one whose attach row names our pid; its last
+	 * refused `verb` row carries the hive's message. */
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	for (size_t at = 0; at < got;) {
+		char *nl = memchr(win + at, '\n', got - at);
+		size_t len = nl ? (size_t)(nl - (win + at)) : got - at;
+		const char *line = win + at;
+		char v[HIVE_ERRSTR_MAX];
+		const char *sp = memchr(line, ' ', len);
+		int attach = sp && (size_t)(line + len - sp) > 8 && !memcmp(sp, " attach ", 8);
+		if (attach && hcli_row_field(line, len, "pid", 0, v, sizeof v) && !strcmp(v, pid))
+			hcli_row_field(line, len, "session", 0, sid, sizeof sid);
+		else if (sid[0] && hcli_row_field(line, len, "session", 0, v, sizeof v) && !strcmp(v, sid) &&
+		         hcli_row_field(line, len, "verb", 0, v, sizeof v) && !strcmp(v, verb) &&
+		         hcli_row_field(line, len, "msg", 1, out, cap))
+			found = 1;
+		at += len + 1;
+	}
+	free(win);
+	return found;
 }
 
 /* ------------------------------------------------------------- spawn -- */
@@ -82,8 +159,9 @@ int hcli_spawn(struct hcli *h, int argc, char **argv)
 		return hcli_fail(h, -ENOMEM, "spawn: out of memory");
 	int n = hive_spawn(h->c, path, sigarg ? sig : NULL, 0, aids, HIVE_AGENTS_MAX);
 	if (n < 0) {
-		char msg[HIVE_PATH_MAX * 2];
-		snprintf(msg, sizeof msg, "%s%s", hivec_error(h->c),
+		char msg[HIVE_PATH_MAX * 2], why[HIVE_ERRSTR_MAX];
+		int said = hcli_ctl_why(h, "spawn", why, sizeof why);
+		snprintf(msg, sizeof msg, "%s%s", said ? why : hivec_error(h->c),
 		         n == -EACCES || n == -EPERM || n == -EINVAL ?
 		                 " (check the manifest with `hive manifest verify FILE`)" : "");
 		free(aids);
@@ -289,7 +367,11 @@ int hcli_agent_verb(struct hcli *h, int argc, char **argv)
 	if ((code = hcli_connect(h)))
 		return code;
 	rc = hive_agent_verb(h->c, verb, argv[1], arg[0] ? arg : NULL);
-	if (rc < 0)
+	if (rc < 0) {
+		char why[HIVE_ERRSTR_MAX];
+		if (rc != -ENOENT && hcli_ctl_why(h, verb, why, sizeof why))
+			return hcli_fail_said(h, rc, why);
 		return hcli_fail_said(h, rc, hivec_error(h->c));
+	}
 	return HCLI_OK;
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentcmd.h"
 #include "client/hive_agent.h"
 #include "lib/fileio.h"
 #include "trust/manifest.h"
@@ -453,8 +454,9 @@ int hcli_run(struct hcli *h, int argc, char **argv)
 	fflush(stdout);
 	int n = hive_spawn(h->c, t.man, NULL, HIVE_SPAWN_STDIO, &aid, 1);
 	if (n < 0) {
-		char msg[HIVE_PATH_MAX * 2];
-		snprintf(msg, sizeof msg, "run: %s", hivec_error(h->c));
+		char msg[HIVE_PATH_MAX * 2], why[HIVE_ERRSTR_MAX];
+		int said = hcli_ctl_why(h, "spawn", why, sizeof why);
+		snprintf(msg, sizeof msg, "run: %s", said ? why : hivec_error(h->c));
 		code = hcli_fail_said(h, n, msg);
 		goto out;
 	}
