@@ -371,6 +371,65 @@ static int srv_conn_rx_room(struct srv_conn *c)
 	return 0;
 }
 
+/* Descriptors a client may pass at once: its stdin, stdout and stderr. */
+#define SRV_STDIO_FDS 3
+
+/*
+ * read(2) that also takes the descriptors a client passes with SCM_RIGHTS
+ * (`hive run` sends its stdin, stdout and stderr with its spawn write).
+ * Exactly three on one message, from an attached session on the Unix
+ * socket, replace the session's stdio_fds; any other number, or fds on any
+ * other session, are closed at once and refused through the deny door.
+ * The control buffer has room for three only (four with its alignment
+ * padding): the kernel installs no more than fit, drops the rest itself and
+ * says so with MSG_CTRUNC (measured: tests/unit/hived/9p/test_srv_fds.c,
+ * 253 per message), so a flood costs hived at most four descriptors for the
+ * length of this call, none of them kept.
+ */
+static ssize_t srv_conn_recv(struct srv_conn *c, void *buf, size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(SRV_STDIO_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+	                     .msg_controllen = sizeof ctl.b };
+	int fds[SRV_STDIO_FDS], nfds = 0, extra = 0;
+
+	ssize_t got = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (got < 0 || (!mh.msg_controllen && !(mh.msg_flags & MSG_CTRUNC)))
+		return got;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
+			if (nfds < SRV_STDIO_FDS)
+				fds[nfds++] = fd;
+			else {
+				close(fd);
+				extra++;
+			}
+		}
+	}
+	if (nfds == SRV_STDIO_FDS && !extra && !(mh.msg_flags & MSG_CTRUNC) && c->is_unix &&
+	    c->attached && c->hs) {
+		hive_session_drop_stdio(c->hs);
+		memcpy(c->hs->stdio_fds, fds, sizeof fds);
+		return got;
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	hive_deny(c->srv->hive, c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY, HIVE_DENY_VERB,
+	          NULL, "bad-fds", "id=%llu fds=%d%s transport=%s",
+	          c->hs ? (unsigned long long)c->hs->id : 0ull, nfds + extra,
+	          (mh.msg_flags & MSG_CTRUNC) ? "+" : "", c->is_unix ? "unix" : "tcp");
+	return got;
+}
+
 /* Keep the n unhandled bytes at buf (rx was empty) for a later turn. */
 static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
@@ -402,7 +461,7 @@ static int srv_conn_read_direct(struct srv_conn *c)
 	size_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
 	if (limit > sizeof srv->rxbuf)
 		limit = sizeof srv->rxbuf;
-	ssize_t n = read(c->fd, srv->rxbuf, limit);
+	ssize_t n = srv_conn_recv(c, srv->rxbuf, limit);
 	if (n == 0) {
 		srv_conn_close(c, NULL);
 		return 0;
@@ -432,7 +491,7 @@ static void srv_conn_read(struct srv_conn *c)
 		srv_conn_close(c, "bad-frame-size");
 		return;
 	}
-	ssize_t n = read(c->fd, c->rx + c->rxlen, c->rxcap - c->rxlen);
+	ssize_t n = srv_conn_recv(c, c->rx + c->rxlen, c->rxcap - c->rxlen);
 	if (n == 0) {
 		srv_conn_close(c, NULL);
 		return;
