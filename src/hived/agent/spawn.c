@@ -192,10 +192,15 @@ static void exe_interp(int fd, char *buf, size_t cap)
 }
 
 /* The documented base (docs/agents.md): the program itself, its loader,
- * the libraries' directories read-only, /dev/null, a private temp dir. */
+ * the libraries' directories and locale data read-only, /dev/null, a
+ * private temp dir. */
 static int bundle_base(struct agent *a, const char *exe, int exe_fd, struct err *err)
 {
-	static const char *const libdirs[] = { "/lib", "/lib64", "/usr/lib", "/usr/lib64", "/etc/ld.so.cache" };
+	/* The loader's and the C library's read-only data: shared objects, their
+	 * cache, and the locale files setlocale() reads in every program. */
+	static const char *const libdirs[] = { "/lib",         "/lib64",           "/usr/lib",
+		                               "/usr/lib64",   "/etc/ld.so.cache", "/etc/locale.alias",
+		                               "/usr/share/locale" };
 	char text[HIVE_ATTEST_CAP_MAX], interp[HIVE_PATH_MAX];
 	int rc;
 
