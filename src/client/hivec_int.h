@@ -29,6 +29,10 @@ struct hivec {
 	char version[32];
 	char err[HIVEC_ERR_MAX];
 	uint8_t *tx, *rx;    /* msize bytes each */
+	/* Descriptors to ride on the next request (hivec_pass_fds), the
+	 * caller's own: sent, never closed here. */
+	int pass_fds[HIVEC_PASS_FDS_MAX];
+	unsigned npass;
 };
 
 /*

@@ -77,14 +77,40 @@ static int hivec_wait(int fd, short events, uint64_t deadline)
 	}
 }
 
-static int hivec_send_all(int fd, const uint8_t *buf, size_t len, uint64_t deadline)
+/* Send one chunk; fds (if any) ride on its first byte. */
+static ssize_t hivec_send_some(int fd, const uint8_t *buf, size_t len, const int *fds,
+                               unsigned nfds)
 {
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(HIVEC_PASS_FDS_MAX * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds) {
+		memset(&ctl, 0, sizeof ctl);
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static int hivec_send_all(struct hivec *c, const uint8_t *buf, size_t len, uint64_t deadline)
+{
+	int fd = c->fd;
 	size_t done = 0;
 	while (done < len) {
 		int rc = hivec_wait(fd, POLLOUT, deadline);
 		if (rc < 0)
 			return rc;
-		ssize_t n = send(fd, buf + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = hivec_send_some(fd, buf + done, len - done, c->pass_fds, c->npass);
+		if (n > 0)
+			c->npass = 0; /* they went with the first bytes */
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 				continue;
@@ -130,7 +156,7 @@ int hivec_rpc(struct hivec *c, struct ninep_msg *t, uint8_t want, struct ninep_m
 	if (len < 0)
 		return len; /* our request does not fit: the caller's fault, the link is fine */
 	uint64_t deadline = hivec_now_ms() + c->timeout_ms;
-	int rc = hivec_send_all(c->fd, c->tx, (size_t)len, deadline);
+	int rc = hivec_send_all(c, c->tx, (size_t)len, deadline);
 	if (rc < 0)
 		return hivec_kill(c, rc);
 	rc = hivec_recv_all(c->fd, c->rx, 4, deadline);
@@ -417,6 +443,22 @@ int hivec_alive(const struct hivec *c)
 int hivec_fd(const struct hivec *c)
 {
 	return c ? c->fd : -1;
+}
+
+int hivec_pass_fds(struct hivec *c, const int *fds, unsigned n)
+{
+	int domain = 0;
+	socklen_t sl = sizeof domain;
+	if (n > HIVEC_PASS_FDS_MAX)
+		return hivec_fail(c, -EINVAL, "pass fds", "more than three");
+	if (getsockopt(c->fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0 || domain != AF_UNIX)
+		return hivec_fail(c, -EOPNOTSUPP, "pass fds", "only over the hive's Unix socket");
+	for (unsigned i = 0; i < n; i++)
+		if (fcntl(fds[i], F_GETFD) < 0)
+			return hivec_fail(c, -EBADF, "pass fds", "a descriptor that is not open");
+	memcpy(c->pass_fds, fds, n * sizeof *fds);
+	c->npass = n;
+	return 0;
 }
 
 int hivec_ping(struct hivec *c)

@@ -87,6 +87,14 @@ struct hivec *hivec_connect_fd_ex(int fd, const struct hivec_opts *o, int *err, 
 int hivec_alive(const struct hivec *c);
 /* The socket, for poll() by callers that wait on other fds too. */
 int hivec_fd(const struct hivec *c);
+/* At most this many descriptors ride on one request: stdin, stdout, stderr. */
+#define HIVEC_PASS_FDS_MAX 3
+/* Send fds (n <= HIVEC_PASS_FDS_MAX, still the caller's, kept open until
+ * then) with the next request, SCM_RIGHTS on the Unix socket: `hive run`
+ * hands its stdio to the hive with the spawn write, which the hive keeps
+ * only when they are exactly three. -EOPNOTSUPP on a TCP connection. */
+int hivec_pass_fds(struct hivec *c, const int *fds, unsigned n);
+
 /* One cheap round trip (Tgetattr on the root). Returns 0 or -errno. */
 int hivec_ping(struct hivec *c);
 

@@ -388,9 +388,39 @@
 #define HIVE_AGENT_DEFAULT_CPU_WEIGHT 100u
 #define HIVE_AGENT_DEFAULT_MEMORY_MAX (512ull * 1024u * 1024u)
 #define HIVE_AGENT_DEFAULT_PIDS_MAX 256u
+/* Killing an agent's group: rounds of (v1) freeze, SIGKILL each listed
+ * pid, thaw, or (v2) waits after cgroup.kill, HIVE_CGROUP_KILL_PAUSE_US
+ * apart, before the group counts as stuck: 200 ms at worst, and pids.max
+ * bounds what a fork loop adds per round. */
+#define HIVE_CGROUP_KILL_ROUNDS 200u
+#define HIVE_CGROUP_KILL_PAUSE_US 1000u
 /* As root, agent n runs as uid/gid BASE + n % COUNT (hived --agent-uids):
  * far above any distribution's users and below the 2^31 container ranges. */
 #define HIVE_AGENT_UID_BASE 600000u
 #define HIVE_AGENT_UID_COUNT 65536u
+/* The supervisor (notify.c): a path read from an agent's memory, and a
+ * canonical one, may be as long as the kernel accepts (PATH_MAX), so a
+ * long path is checked whole, never truncated into a different one. */
+#define HIVE_NOTIFY_PATH_MAX 4096u
+/* Symlinks followed while resolving one path as the agent sees it: the
+ * kernel's own MAXSYMLINKS, past which the call itself fails ELOOP. */
+#define HIVE_NOTIFY_SYMLINKS_MAX 40u
+/* Components the supervisor walks one by one for one call (only paths
+ * that cross a symlink are walked so): each is a syscall on the loop, so
+ * an agent's path of 2000 "a/" elements must not hold the loop for ms. */
+#define HIVE_NOTIFY_WALK_STEPS_MAX 256u
+/* Supplementary groups the broker takes on for an agent's open (agents
+ * have none; hived's own are saved and restored around the open). */
+#define HIVE_NOTIFY_GROUPS_MAX 64u
+
+/* The sandbox's child (src/hived/agent/sandbox.c): cgroup.procs files it
+ * joins (one per v1 hierarchy: cpu, memory, pids, freezer; or one v2). */
+#define HIVE_SANDBOX_CGROUP_FDS_MAX 8u
+/* How long spawn waits for the child to hand its seccomp listener over: the
+ * child's setup is ~100 us of syscalls; past this it is wedged and killed. */
+#define HIVE_SANDBOX_SETUP_MS 5000u
+/* Bytes of the exported seccomp program: the kernel's BPF_MAXINSNS (4096)
+ * instructions of 8 bytes. */
+#define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
 
 #endif

@@ -115,7 +115,7 @@ static int mf_argv(struct manifest_class *c, json_t *v, const char *where, struc
 	if (n == 0 || n > HIVE_MANIFEST_ARGV_MAX)
 		return err_set(err, EINVAL, "%sargv: must be a list of 1..%u strings, the first the "
 		               "program's absolute path", where, HIVE_MANIFEST_ARGV_MAX);
-	c->argv = calloc(n, sizeof *c->argv);
+	c->argv = calloc(n + 1, sizeof *c->argv); /* NULL-terminated: execve takes it as is */
 	if (!c->argv)
 		return err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {

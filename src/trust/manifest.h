@@ -37,7 +37,7 @@ struct manifest_quota {
 struct manifest_class {
 	char name[HIVE_MANIFEST_NAME_MAX + 1];
 	uint32_t count;
-	char **argv;      /* argc entries, argv[0] an absolute clean path */
+	char **argv;      /* argc entries and a NULL; argv[0] an absolute clean path */
 	uint32_t argc;
 	char *cwd;        /* absolute clean path, or NULL */
 	char *home;       /* absolute clean path, or NULL */

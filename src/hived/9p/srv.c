@@ -31,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -39,6 +42,13 @@
 #include "hived/core/loop.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
+
+/* SO_PEERPIDFD (Linux 6.5): a pidfd of the process that connected. */
+#ifndef SO_PEERPIDFD
+#define SRV_SO_PEERPIDFD 77
+#else
+#define SRV_SO_PEERPIDFD SO_PEERPIDFD
+#endif
 
 static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg);
 
@@ -361,6 +371,65 @@ static int srv_conn_rx_room(struct srv_conn *c)
 	return 0;
 }
 
+/* Descriptors a client may pass at once: its stdin, stdout and stderr. */
+#define SRV_STDIO_FDS 3
+
+/*
+ * read(2) that also takes the descriptors a client passes with SCM_RIGHTS
+ * (`hive run` sends its stdin, stdout and stderr with its spawn write).
+ * Exactly three on one message, from an attached session on the Unix
+ * socket, replace the session's stdio_fds; any other number, or fds on any
+ * other session, are closed at once and refused through the deny door.
+ * The control buffer has room for three only (four with its alignment
+ * padding): the kernel installs no more than fit, drops the rest itself and
+ * says so with MSG_CTRUNC (measured: tests/unit/hived/9p/test_srv_fds.c,
+ * 253 per message), so a flood costs hived at most four descriptors for the
+ * length of this call, none of them kept.
+ */
+static ssize_t srv_conn_recv(struct srv_conn *c, void *buf, size_t n)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(SRV_STDIO_FDS * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = n };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+	                     .msg_controllen = sizeof ctl.b };
+	int fds[SRV_STDIO_FDS], nfds = 0, extra = 0;
+
+	ssize_t got = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (got < 0 || (!mh.msg_controllen && !(mh.msg_flags & MSG_CTRUNC)))
+		return got;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof fd, sizeof fd);
+			if (nfds < SRV_STDIO_FDS)
+				fds[nfds++] = fd;
+			else {
+				close(fd);
+				extra++;
+			}
+		}
+	}
+	if (nfds == SRV_STDIO_FDS && !extra && !(mh.msg_flags & MSG_CTRUNC) && c->is_unix &&
+	    c->attached && c->hs) {
+		hive_session_drop_stdio(c->hs);
+		memcpy(c->hs->stdio_fds, fds, sizeof fds);
+		return got;
+	}
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	hive_deny(c->srv->hive, c->hs ? &c->hs->who : NULL, HIVE_PRESSURE_POLICY, HIVE_DENY_VERB,
+	          NULL, "bad-fds", "id=%llu fds=%d%s transport=%s",
+	          c->hs ? (unsigned long long)c->hs->id : 0ull, nfds + extra,
+	          (mh.msg_flags & MSG_CTRUNC) ? "+" : "", c->is_unix ? "unix" : "tcp");
+	return got;
+}
+
 /* Keep the n unhandled bytes at buf (rx was empty) for a later turn. */
 static int srv_conn_rx_keep(struct srv_conn *c, const uint8_t *buf, size_t n)
 {
@@ -392,7 +461,7 @@ static int srv_conn_read_direct(struct srv_conn *c)
 	size_t limit = c->msize ? c->msize : HIVE_MSIZE_MAX;
 	if (limit > sizeof srv->rxbuf)
 		limit = sizeof srv->rxbuf;
-	ssize_t n = read(c->fd, srv->rxbuf, limit);
+	ssize_t n = srv_conn_recv(c, srv->rxbuf, limit);
 	if (n == 0) {
 		srv_conn_close(c, NULL);
 		return 0;
@@ -422,7 +491,7 @@ static void srv_conn_read(struct srv_conn *c)
 		srv_conn_close(c, "bad-frame-size");
 		return;
 	}
-	ssize_t n = read(c->fd, c->rx + c->rxlen, c->rxcap - c->rxlen);
+	ssize_t n = srv_conn_recv(c, c->rx + c->rxlen, c->rxcap - c->rxlen);
 	if (n == 0) {
 		srv_conn_close(c, NULL);
 		return;
@@ -483,16 +552,11 @@ static void srv_conn_io(struct loop *loop, int fd, uint32_t events, void *arg)
 	loop_mod_fd(c->srv->hive->loop, c->fd, ev);
 }
 
-int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
+/* Start serving fd as session hs; fixed (may be NULL) is who it is. */
+static int srv_conn_start(struct srv *srv, int fd, struct hive_session *hs, int is_unix, long long peer_uid,
+                          const struct principal *fixed)
 {
 	struct hive *hive = srv->hive;
-	long long peer_uid = strcmp(transport, "unix") == 0 ? peer->uid : -1;
-	/* The owner's Unix peer is known by its credentials: it skips the
-	 * pre-auth pool and may use the table's reserve. */
-	int owner = peer_uid >= 0 && (uid_t)peer_uid == hive->owner_uid;
-	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, peer->key, owner, !owner);
-	if (!hs)
-		return -EBUSY; /* counted and logged by the admission */
 	struct srv_conn *c = calloc(1, sizeof *c);
 	if (!c) {
 		hive_session_remove(hive, hs);
@@ -501,8 +565,12 @@ int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer
 	c->srv = srv;
 	c->hs = hs;
 	c->fd = fd;
-	c->is_unix = strcmp(transport, "unix") == 0;
+	c->is_unix = is_unix;
 	c->peer_uid = peer_uid;
+	if (fixed) {
+		c->fixed = 1;
+		c->fixed_who = *fixed;
+	}
 	conn_clock_start(&c->clock, loop_now_ms());
 	conn_outq_init(&c->txq, HIVE_OUTQ_BYTES_MAX, HIVE_MSIZE_MAX);
 	c->reading = 1;
@@ -518,6 +586,89 @@ int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer
 	srv->conns = c;
 	srv->nconns++;
 	return 0;
+}
+
+/*
+ * Is this Unix peer a process inside an agent's cgroup (hive->agent_of_pid)?
+ * 1 with *who the agent, 0 not an agent, -EACCES after the refusal when it
+ * cannot be told (fail closed: the peer's uid alone is not identity). The
+ * pid SO_PEERCRED gave is the connecting process's; a pidfd of that
+ * process (SO_PEERPIDFD), still alive after the cgroup was read, proves
+ * the pid was not reused by another meanwhile.
+ */
+static int srv_agent_of_peer(struct srv *srv, int fd, const struct peer *peer, struct principal *who)
+{
+	struct hive *hive = srv->hive;
+	char aid[HIVE_SUBJECT_MAX + 1];
+	int rc = -ESRCH, pidfd = -1;
+	socklen_t len = sizeof pidfd;
+
+	if (!hive->agent_of_pid)
+		return 0;
+	if (peer->pid > 0) {
+		if (getsockopt(fd, SOL_SOCKET, SRV_SO_PEERPIDFD, &pidfd, &len) < 0)
+			pidfd = -1; /* before Linux 6.5: the pid alone */
+		rc = hive->agent_of_pid(hive, peer->pid, aid, sizeof aid);
+		if (rc >= 0 && pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 && errno == ESRCH)
+			rc = -ESRCH;
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	if (rc < 0) {
+		hive_deny(hive, NULL, HIVE_PRESSURE_POLICY, HIVE_DENY_ATTACH, NULL, "agent-unknown",
+		          "transport=unix peer=%s errno=%d", peer->name, -rc);
+		return -EACCES;
+	}
+	if (rc == 0)
+		return 0;
+	memset(who, 0, sizeof *who);
+	who->role = HIVE_ROLE_WORKER;
+	snprintf(who->subject, sizeof who->subject, "%s", aid);
+	return 1;
+}
+
+int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer)
+{
+	struct hive *hive = srv->hive;
+	int is_unix = strcmp(transport, "unix") == 0;
+	long long peer_uid = is_unix ? peer->uid : -1;
+	struct principal agent;
+	char agent_key[HIVE_SUBJECT_MAX + 8];
+	const char *key = peer->key;
+	/* Any process in an agent's cgroup is that agent, never queen,
+	 * whatever its uid: asked before the owner's uid counts. */
+	int is_agent = is_unix ? srv_agent_of_peer(srv, fd, peer, &agent) : 0;
+	if (is_agent < 0)
+		return is_agent;
+	if (is_agent) {
+		peer_uid = -1;
+		snprintf(agent_key, sizeof agent_key, "aid=%s", agent.subject);
+		key = agent_key; /* its pool share is its own, not its uid's */
+	}
+	/* The owner's Unix peer is known by its credentials: it skips the
+	 * pre-auth pool and may use the table's reserve. */
+	int owner = peer_uid >= 0 && (uid_t)peer_uid == hive->owner_uid;
+	struct hive_session *hs = hive_session_admit(hive, transport, peer->name, key, owner, !owner);
+	if (!hs)
+		return -EBUSY; /* counted and logged by the admission */
+	return srv_conn_start(srv, fd, hs, is_unix, peer_uid, is_agent ? &agent : NULL);
+}
+
+int srv_adopt(struct srv *srv, int fd, const struct principal *who)
+{
+	char name[HIVE_SUBJECT_MAX + 8];
+	if (!who || who->role != HIVE_ROLE_WORKER || !who->subject[0])
+		return -EINVAL;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	snprintf(name, sizeof name, "aid=%s", who->subject);
+	/* Made by the hive, named by it: no pool, no throttle key. Not the
+	 * owner either: agents leave the owner's reserve alone. */
+	struct hive_session *hs = hive_session_admit(srv->hive, "agent", name, "", 0, 0);
+	if (!hs)
+		return -EBUSY;
+	return srv_conn_start(srv, fd, hs, 0, -1, who);
 }
 
 static void srv_sweep(struct loop *loop, void *arg)

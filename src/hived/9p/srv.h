@@ -36,6 +36,17 @@ void srv_free(struct srv *srv);
  * -errno; on failure the caller still owns fd.
  */
 int srv_accept(struct srv *srv, int fd, const char *transport, const struct peer *peer);
+/*
+ * Serve fd, a connected socket the hive made itself (one end of a
+ * socketpair handed to an agent at spawn), as a session that is `who`
+ * (a worker with its aid as subject): its Tattach succeeds as that
+ * principal whatever uname, aname or afid say, with no ticket; it takes
+ * no slot of the pre-auth pool and never meets the throttle. Transport
+ * "agent" in /proc/sessions. Returns 0, or -EINVAL (who is not a worker
+ * with a subject), -EBUSY (the table is full) or -errno; on failure the
+ * caller still owns fd.
+ */
+int srv_adopt(struct srv *srv, int fd, const struct principal *who);
 /* Live 9P sessions. */
 uint32_t srv_count(const struct srv *srv);
 /* Time a session has from connect to its first attach (ms; 0 = no limit;
@@ -120,7 +131,11 @@ struct srv_conn {
 	struct hive_session *hs;
 	int fd;
 	int is_unix;
-	long long peer_uid;      /* -1 if not a Unix peer */
+	long long peer_uid;      /* -1 if not a Unix peer, or an agent */
+	/* An agent's session (srv_adopt, or a Unix peer inside an agent's
+	 * cgroup): it is fixed_who, whatever its attach says. */
+	int fixed;
+	struct principal fixed_who;
 	enum ninep_dialect dialect;
 	uint32_t msize;
 	int attached;

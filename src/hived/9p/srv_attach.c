@@ -1,11 +1,13 @@
 /*
  * srv_attach.c — Tversion, Tauth and Tattach: who a 9P session acts for.
  *
- * A ticket always wins: it comes in aname (`cohesix-ticket-...`, as
- * Cohesix clients send it) or is written to an auth fid (Tauth). Without
- * one, only the hive's owner on the Unix socket (SO_PEERCRED) gets in, as
- * queen; every other peer, and every TCP peer, is refused "ticket
- * required". Who a ticket makes a session, the throttle and the rows
+ * An agent's session (srv_adopt, or a Unix peer inside an agent's
+ * cgroup) is that agent, whatever it says: nothing it sends changes who it
+ * is. Otherwise a ticket always wins: it comes in aname
+ * (`cohesix-ticket-...`, as Cohesix clients send it) or is written to an
+ * auth fid (Tauth). Without one, only the hive's owner on the Unix socket
+ * (SO_PEERCRED) gets in, as queen; every other peer, and every TCP peer,
+ * is refused "ticket required". Who a ticket makes a session, the throttle and the rows
  * are the one attach policy of net/auth.h, shared with the console; uname
  * may only repeat what the ticket says.
  *
@@ -101,8 +103,8 @@ void srv_op_auth(struct srv_conn *c, const struct ninep_msg *m)
 		srv_error(c, ENOENT, "auth not required: the ticket is in aname");
 		return;
 	}
-	if (srv_is_owner(c)) {
-		srv_error(c, ENOENT, "auth not required: the peer owns the hive");
+	if (c->fixed || srv_is_owner(c)) {
+		srv_error(c, ENOENT, "auth not required: %s", c->fixed ? "the session is its agent's" : "the peer owns the hive");
 		return;
 	}
 	/* The ticket buffer comes with the first write (srv_ops.c), so a peer
@@ -170,8 +172,11 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 	struct principal who;
 	memset(&who, 0, sizeof who);
 
+	/* An agent's session is its agent: what it sends is not looked at. */
 	const char *token = NULL;
-	if (afid != NINEP_NOFID) {
+	if (c->fixed) {
+		;
+	} else if (afid != NINEP_NOFID) {
 		struct srv_fid *af = srv_fids_get(&c->fids, afid);
 		if (!af || !af->is_auth) {
 			srv_error(c, EINVAL, "attach: afid %u is not an auth fid", afid);
@@ -190,7 +195,9 @@ void srv_op_attach(struct srv_conn *c, const struct ninep_msg *m)
 
 	/* Refusals below are counted and logged by the policy (auth.c). */
 	struct auth_verdict v;
-	if (token) {
+	if (c->fixed) {
+		who = c->fixed_who;
+	} else if (token) {
 		char subject[HIVE_ATTACH_STR_MAX];
 		enum hive_role claim = srv_uname_claim(uname, subject, sizeof subject);
 		if (auth_gate(hive, c->hs, &v) < 0 ||

@@ -17,6 +17,7 @@
 #include "trust/manifest.h"
 #include "trust/sigkey.h"
 
+struct loop;
 struct ns_node;
 struct ns_ring;
 
@@ -81,10 +82,27 @@ struct agents {
 
 /* agent.c */
 struct agent *agents_find(struct agents *t, const char *aid);
+/* A new agent of cls in the table (state spawning), or NULL (ENOMEM). */
+struct agent *agent_new(struct agents *t, struct agent_image *img, const struct manifest_class *cls,
+                        uint64_t num);
+int agent_ended(const struct agent *a);
+/* Stop supervising a child that is gone or going: supervisor, fds, cgroup, temp dir. */
+void agent_release_child(struct agent *a);
+/* Loop callbacks on the child's pidfd (exit) and report pipe (exec or a setup failure). */
+void agent_on_pidfd(struct loop *loop, int fd, uint32_t events, void *arg);
+void agent_on_report(struct loop *loop, int fd, uint32_t events, void *arg);
 void agent_set_state(struct agent *a, enum agent_state s, const char *why);
 /* A line in the agent's events ring and a row in queen.log. */
 void agent_event(struct agent *a, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The events ring only: for what already has its row (a denial's is the deny door's). */
+void agent_note(struct agent *a, const char *event, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void agent_kill(struct agent *a, const char *why);
+
+/* spawn.c */
+int agents_load_next(struct agents *t, struct err *err);
+void agent_image_unref(struct agent_image *img);
+/* Remove an agent's private temp dir and what it holds (no symlink followed). */
+void agent_tmpdir_remove(const char *dir);
 
 /* agentctl.c */
 enum notify_decision agent_decide(void *arg, const struct notify_access *acc);

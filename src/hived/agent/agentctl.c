@@ -144,7 +144,7 @@ enum notify_decision agent_decide(void *arg, const struct notify_access *acc)
 	hive_deny(a->owner->hive, &a->who, HIVE_PRESSURE_POLICY, HIVE_DENY_SYSCALL, object,
 	          a->state == AGENT_QUARANTINED ? "quarantined" : "no-capability", "syscall=%s cap=%s pid=%d",
 	          acc->syscall ? acc->syscall : "-", capname, (int)acc->pid);
-	agent_event(a, "deny", "syscall=%s cap=%s object=%s pid=%d", acc->syscall ? acc->syscall : "-", capname,
+	agent_note(a, "deny", "syscall=%s cap=%s object=%s pid=%d", acc->syscall ? acc->syscall : "-", capname,
 	            object, (int)acc->pid);
 	if (a->state == AGENT_ACTIVE || a->state == AGENT_ATTESTED)
 		agent_set_state(a, AGENT_CAP_DENIED, capname);

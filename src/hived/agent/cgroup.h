@@ -26,16 +26,33 @@ struct cgroup_agent;
 enum cgroup_mode { CGROUP_MODE_NONE, CGROUP_MODE_V1, CGROUP_MODE_V2 };
 
 /* Find hived's own cgroup per controller and make the hive's subtree
- * below it (<own>/hive-<pid>... or a fixed name, see cgroup.c). Agents left
- * by a hived that died (kill -9) are killed here: no agent outlives its
- * supervisor unsupervised. root is "" for the real system (tests pass a
- * fake tree). On failure falls back to CGROUP_MODE_NONE and says why in
- * err (0 returned); -errno only for ENOMEM. */
-int cgroup_mgr_open(struct cgroup_mgr **out, const struct kernel *k, const char *root, struct err *err);
+ * below it: <own>/hive.<8 hex of BLAKE3(state_dir)>, the same name across
+ * restarts of one hive, another for every other state directory (hives
+ * run side by side). Agents left there by a hived that died (kill -9) are
+ * killed and their cgroups removed here (cgroup_mgr_note says so): no
+ * agent outlives its supervisor unsupervised. root is "" for the real
+ * system (tests pass a fake tree laid out like /proc and /sys/fs/cgroup).
+ * On failure falls back to CGROUP_MODE_NONE and says why in err (0
+ * returned); -errno only for ENOMEM. k is unused: the probe guesses paths,
+ * this reads the mounts, and cgroup_mgr_report corrects the probe. */
+int cgroup_mgr_open(struct cgroup_mgr **out, const struct kernel *k, const char *root, const char *state_dir,
+                    struct err *err);
 void cgroup_mgr_free(struct cgroup_mgr *m);
 enum cgroup_mode cgroup_mgr_mode(const struct cgroup_mgr *m);
 /* "v2", "v1", "none" — for /proc/status and the attestation. */
 const char *cgroup_mode_name(enum cgroup_mode mode);
+/* Make k's cgroup mode and controllers (what /proc/status and the start
+ * line say) the ones this manager really uses. */
+void cgroup_mgr_report(const struct cgroup_mgr *m, struct kernel *k);
+/* One line for the start log: the mode, the controllers and where the
+ * subtree is ("v1 (cpu,cpuacct,memory,pids,freezer) below
+ * /sys/fs/cgroup/memory/x/hive.0123abcd"). */
+void cgroup_mgr_describe(const struct cgroup_mgr *m, char *buf, size_t cap);
+/* What cgroup_mgr_open cleaned up after a hived that died: "" if nothing,
+ * else "killed P processes of A agents left by a previous hived and
+ * removed their cgroups" for the lead to log. *agents and *procs (either
+ * may be NULL) get the counts. */
+const char *cgroup_mgr_note(const struct cgroup_mgr *m, uint32_t *agents, uint32_t *procs);
 
 /* Make <tenant>/<aid> with the quota (0 fields: the hive's defaults).
  * Returns 0 or -errno with err set. In CGROUP_MODE_NONE *out is a stub
@@ -48,7 +65,9 @@ int cgroup_agent_make(struct cgroup_mgr *m, const char *tenant, const char *aid,
 int cgroup_agent_procs_fds(const struct cgroup_agent *a, int *fds, size_t cap);
 /* Freeze (quarantine) or thaw. */
 int cgroup_agent_freeze(struct cgroup_agent *a, int frozen, struct err *err);
-/* SIGKILL every process in the agent's cgroup (thawing it first). */
+/* SIGKILL every process in the agent's cgroup: v2 cgroup.kill; v1 freeze,
+ * SIGKILL every pid listed, thaw, until empty (HIVE_CGROUP_KILL_ROUNDS).
+ * Returns 0 once empty, -EBUSY if processes remain, -errno. */
 int cgroup_agent_kill(struct cgroup_agent *a);
 /* Change one bound live: key cpu_weight | memory_max | pids_max. */
 int cgroup_agent_set(struct cgroup_agent *a, const char *key, uint64_t value, struct err *err);
@@ -59,11 +78,15 @@ struct cgroup_stats {
 	uint64_t pids;         /* current */
 };
 int cgroup_agent_stats(const struct cgroup_agent *a, struct cgroup_stats *st);
-/* Remove the agent's cgroup (after its processes are gone). NULL is fine. */
+/* Remove the agent's cgroup (after its processes are gone; its tenant's
+ * too when that was the last agent) and free a. NULL is fine. */
 void cgroup_agent_free(struct cgroup_agent *a);
 
 /* The aid whose cgroup holds pid, into aid[0..cap): 1 found, 0 not an
- * agent's, -errno. Reads /proc/<pid>/cgroup. */
+ * agent's, -errno. Reads /proc/<pid>/cgroup: a path under the hive's
+ * subtree is <tenant>/<aid>; anything else inside the subtree, or two
+ * hierarchies naming different agents, is -EPERM (fail closed); a pid
+ * that is gone is -ESRCH. */
 int cgroup_mgr_aid_of_pid(const struct cgroup_mgr *m, pid_t pid, char *aid, size_t cap);
 
 #endif

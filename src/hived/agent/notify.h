@@ -47,6 +47,7 @@ struct notify_access {
 	const char *path;     /* absolute, as the target sees it; NULL for ports */
 	uint16_t port;
 	pid_t pid;            /* the calling thread */
+	int flags;            /* open: the call's O_* flags; execveat: its AT_* flags; else 0 */
 };
 
 enum notify_decision { NOTIFY_DENY, NOTIFY_ALLOW, NOTIFY_BROKER };
@@ -55,7 +56,17 @@ enum notify_decision { NOTIFY_DENY, NOTIFY_ALLOW, NOTIFY_BROKER };
  * decide function (the deny door); the supervisor only answers it. */
 typedef enum notify_decision (*notify_decide_fn)(void *arg, const struct notify_access *acc);
 
-/* Serve listener_fd (taken: closed by notify_stop) on the loop. */
+/* Serve listener_fd on the loop. The fd is taken: closed by notify_stop,
+ * or at once when notify_start fails (the target's notified calls then
+ * fail ENOSYS instead of waiting for a supervisor that never comes).
+ *
+ * Mind for decide: CONTINUE lets the kernel re-read the path and walk the
+ * file system again, so a thread that swaps the buffer or a symlink after
+ * the check gets whatever Landlock allows. Once a right inside the ceiling
+ * is revoked, every open that could reach it must be NOTIFY_BROKER (not
+ * only those whose checked path is under it), and exec/connect of a
+ * revoked right inside the ceiling can only be denied, never brokered.
+ * Paths are canonical (symlinks resolved), so caps must be canonical too. */
 int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn decide, void *arg,
                  struct notify **out, struct err *err);
 /* Stop serving and close the listener: pending calls of a live target

@@ -6,14 +6,24 @@
  *
  * Why the split: hived has threads (audit writer, broker), so between
  * fork and exec the child may not malloc, use stdio or take a lock. The
- * child only calls: setsid, dup3, close_range, write (cgroup.procs, the
- * report pipe), setgroups/setresgid/setresuid, capset, prctl, setrlimit,
+ * child only calls: rt_sigaction/rt_sigprocmask, setsid, fcntl(F_DUPFD),
+ * dup3, close_range, write (cgroup.procs, the report socket), sendmsg (the
+ * listener), setgroups/setresgid/setresuid, capset, prctl, setrlimit,
  * chdir, landlock_restrict_self, seccomp, execveat.
  *
  * Each step is checked; a failed step writes "<step> <errno>\n" to the
- * report pipe and the child _exits(127), so the hive can say "spawn a-7
- * failed at landlock: Operation not permitted". A successful exec closes
- * the report pipe (CLOEXEC): EOF means the agent runs.
+ * report socket and the child _exits(127), so the hive can say "spawn a-7
+ * failed at landlock: Operation not permitted". Steps: signals setsid
+ * cgroup pdeathsig fds rlimit uid bset chdir caps nnp landlock seccomp
+ * listener exec. A successful exec closes the report socket (CLOEXEC): EOF
+ * means the agent runs.
+ *
+ * Without spec.notify the filter still denies (filter.h) but asks nobody:
+ * datagram sockets are refused with EACCES and the calls the supervisor
+ * would see run inside the Landlock ceiling alone.
+ *
+ * PR_SET_PDEATHSIG fires when the *thread* that called sandbox_spawn ends:
+ * call it from a thread that lives as long as hived (the loop's).
  */
 #ifndef HIVE_SANDBOX_H
 #define HIVE_SANDBOX_H
@@ -27,6 +37,7 @@
 #include "trust/manifest.h"
 
 struct kernel;
+struct strbuf;
 
 /* The fd number the agent finds its own 9P connection on (HIVE_FD). */
 #define SANDBOX_HIVE_FD 3
@@ -48,6 +59,8 @@ struct sandbox_spec {
 	int landlock_abi_max;    /* use at most this ABI (hived --landlock-abi); 0 = the kernel's */
 	int notify;              /* install the user-notification filter, hand its listener back */
 };
+/* The plan borrows exe_fd, argv, envp, stdio, hive_fd and cgroup_procs'
+ * fds: keep them until sandbox_spawn has returned. It copies the rest. */
 
 struct sandbox_plan;
 
@@ -60,19 +73,24 @@ void sandbox_plan_free(struct sandbox_plan *p);
 /* What is enforced, for the attestation and /agent/<aid>/caps:
  * "landlock=7 seccomp=filter+notify" (the cgroup mode is added by the caller). */
 const char *sandbox_plan_enforcement(const struct sandbox_plan *p);
+/* The effective Landlock rights, one line each (landlock.h has the form):
+ * what this kernel enforces, for /agent/<aid>/caps and the attestation. */
+void sandbox_plan_rights(const struct sandbox_plan *p, struct strbuf *sb);
 
 struct sandbox_child {
 	pid_t pid;
 	int pidfd;     /* CLOEXEC; readable when the child exits */
 	int notify_fd; /* the seccomp listener (CLOEXEC), or -1 without spec.notify */
-	int report_fd; /* CLOEXEC, nonblocking: EOF = exec happened; else a failure report */
+	int report_fd; /* CLOEXEC, nonblocking socket: EOF = exec happened; else a failure report */
 };
 
-/* Fork the child (clone with a pidfd). Returns once the listener is in
- * hand (the child then blocks in its first notified call, execveat, until
- * the supervisor answers), so the caller must start the supervisor on
- * notify_fd before it waits for anything. 0 or -errno with err set;
- * nothing is left running on failure. */
+/* Fork the child (clone3 with a pidfd). With notify, returns once the
+ * listener is in hand (the child then blocks in its first notified call,
+ * execveat, until the supervisor answers), so the caller must start the
+ * supervisor on notify_fd before it waits for anything; a child that failed
+ * before that is reported in err (the step named), killed and reaped.
+ * Without notify it returns at once and a failure comes on report_fd.
+ * 0 or -errno with err set; nothing is left running on failure. */
 int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err);
 
 /* Read report_fd once it is readable: 0 = EOF (the exec happened),

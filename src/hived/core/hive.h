@@ -9,6 +9,7 @@
 #ifndef HIVE_HIVE_H
 #define HIVE_HIVE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -127,6 +128,12 @@ struct hive {
 	 * Returns 0 or -errno (the caller still owns fd on failure). */
 	int (*adopt_conn)(struct hive *hive, int fd, const struct principal *who);
 	void *srv; /* the 9P server, for adopt_conn */
+	/* Which agent's cgroup holds pid: 1 with its aid in aid[0..cap), 0
+	 * not an agent's, -errno when it cannot be told. Asked for every
+	 * peer of the Unix socket before its uid counts, so a process inside
+	 * an agent's cgroup is that agent, never queen; -errno refuses the
+	 * connection (fail closed). Set by the agent part; NULL: no agents. */
+	int (*agent_of_pid)(struct hive *hive, pid_t pid, char *aid, size_t cap);
 };
 
 /*

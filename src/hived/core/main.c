@@ -379,6 +379,12 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		die("socket path too long (use --socket PATH)");
 }
 
+/* hive->adopt_conn: an agent's own connection becomes a 9P session. */
+static int adopt_conn(struct hive *hive, int fd, const struct principal *who)
+{
+	return srv_adopt(hive->srv, fd, who);
+}
+
 int main(int argc, char **argv)
 {
 	static struct hive hive; /* large; zeroed; one per process */
@@ -430,6 +436,7 @@ int main(int argc, char **argv)
 	if (!srv)
 		die("cannot start the 9P server: %s", strerror(errno));
 	hive.srv = srv;
+	hive.adopt_conn = adopt_conn;
 	struct err aerr = { 0 };
 	rc = agents_open(&hive, &aerr);
 	if (rc < 0)

@@ -39,6 +39,9 @@ struct hcli {
 int hcli_connect(struct hcli *h);
 /* Print "<prefix>: <msg>" with a hint and return the exit code for rc. */
 int hcli_fail(struct hcli *h, int rc, const char *msg);
+/* Like hcli_fail for a msg that already says the reason and the fix
+ * (the agent API's): no generic hint unless the connection was lost. */
+int hcli_fail_said(struct hcli *h, int rc, const char *msg);
 /* Like hcli_fail with the library's last error text. */
 int hcli_fail_lib(struct hcli *h, int rc);
 /* Print "<prefix>: <fmt...>" to stderr and return HCLI_USAGE. */
@@ -62,6 +65,10 @@ int hcli_ticket_diagnose(const struct hcli *h, char *out, size_t cap);
 
 /* Write data + "\n" to path in one write (hive write, echo > in the shell). */
 int hcli_write_text(struct hcli *h, const char *path, const char *text, size_t len);
+
+/* The value of key in a "k=v k=v ..." line (/proc/agents, an agent's
+ * state) into out; "-" when absent. */
+void hcli_kv(const char *line, const char *key, char *out, size_t cap);
 
 /* Set by SIGINT: tail -f stops and returns 0. */
 extern volatile int hcli_interrupted;

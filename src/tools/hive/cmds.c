@@ -61,6 +61,15 @@ int hcli_fail(struct hcli *h, int rc, const char *msg)
 	return hcli_code(h, rc);
 }
 
+int hcli_fail_said(struct hcli *h, int rc, const char *msg)
+{
+	/* msg says what to do; only a lost connection adds to it. */
+	if (h->c && !hivec_alive(h->c) && rc != -ETIMEDOUT && rc != -EPROTO)
+		return hcli_fail(h, rc, msg);
+	fprintf(stderr, "%s: %s\n", h->prefix, msg);
+	return hcli_code(h, rc);
+}
+
 int hcli_fail_lib(struct hcli *h, int rc)
 {
 	return hcli_fail(h, rc, hivec_error(h->c));

@@ -15,9 +15,11 @@
 #include "lib/hostport.h"
 #include "lib/secret.h"
 #include "lib/statedir.h"
+#include "agentcmd.h"
 #include "attestcmd.h"
 #include "cli.h"
 #include "mount.h"
+#include "runcmd.h"
 #include "trustcmd.h"
 
 static const char hcli_help[] =
@@ -47,9 +49,16 @@ static const char hcli_help[] =
 	"  manifest sign|verify FILE  sign a manifest, or check its signature against the trust\n"
 	"                             store (hive manifest --help; schema: docs/manifest.md)\n"
 	"  trust add|ls|rm            the signer keys this hive trusts (hive trust --help)\n"
-	"  attest --verify FILE --key PUB\n"
-	"                             check an agent's attestation offline (hive attest --help);\n"
-	"                             `hive attest AID` needs agents\n"
+	"  attest --verify FILE --key PUB | attest AID\n"
+	"                             check an agent's attestation offline, or a running agent's\n"
+	"                             against the hive's key (hive attest --help)\n"
+	"  spawn FILE [--sig SIG]     spawn the agents of a signed manifest; prints the AIDs\n"
+	"  run [FLAGS] -- CMD ARGS... run CMD as a sandboxed agent in the foreground, this\n"
+	"                             terminal attached; exits with CMD's status (hive run --help)\n"
+	"  ps [--json]                the agents: AID CLASS TENANT STATE PID CPU MEM DENIALS\n"
+	"  kill|quarantine|resume AID end, freeze or thaw an agent\n"
+	"  grant|revoke AID CAP       add or take back one capability of a running agent\n"
+	"  quota AID KEY=VALUE...     cpu_weight, memory_max, pids_max, tokens_per_minute\n"
 	"  ping                       connect, attach and one round trip; prints the latency\n"
 	"  mount [-f] DIR | -u DIR    the namespace as a FUSE directory (-f: foreground;\n"
 	"                             -u: unmount)\n"
@@ -89,6 +98,9 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
 	{ "key", hcli_key },     { "manifest", hcli_manifest }, { "trust", hcli_trust },
 	{ "attest", hcli_attest },
+	{ "spawn", hcli_spawn },   { "run", hcli_run },   { "ps", hcli_ps },
+	{ "kill", hcli_agent_verb }, { "quarantine", hcli_agent_verb }, { "resume", hcli_agent_verb },
+	{ "grant", hcli_agent_verb }, { "revoke", hcli_agent_verb }, { "quota", hcli_agent_verb },
 };
 
 /* HOST:PORT or [V6]:PORT; a client needs a host and a real port. */

@@ -77,6 +77,36 @@ static int hcli_subopts(int argc, char **argv, const struct option *lo, int *opt
 	return *opt;
 }
 
+/* Make a key pair in dir (made 0700 if missing): keyp secret, pubp public;
+ * comment NULL means "user@host". Returns 0 with *k set, or an exit code
+ * (message printed; nothing of k to wipe). */
+static int hcli_key_make(struct hcli *h, const char *dir, const char *keyp, const char *pubp,
+                         const char *comment, struct sigkey *k)
+{
+	char who[128];
+	struct err e = { 0 };
+	if (!comment) {
+		char host[64] = "localhost";
+		const char *user = getenv("USER");
+		gethostname(host, sizeof host - 1);
+		snprintf(who, sizeof who, "%.40s@%.40s", user && *user ? user : "operator", host);
+		for (char *p = who; *p; p++)
+			if (*p < 0x21 || *p > 0x7e)
+				*p = '_';
+		comment = who;
+	}
+	int rc = statedir_make(dir, 0700);
+	if (rc < 0) {
+		fprintf(stderr, "%s: cannot make %s: %s\n", h->prefix, dir, strerror(-rc));
+		return hcli_errno_exit(-rc);
+	}
+	if (sigkey_generate(k, comment, &e) < 0 || sigkey_save(k, keyp, pubp, &e) < 0) {
+		sigkey_wipe(k);
+		return hcli_err(h, &e);
+	}
+	return 0;
+}
+
 static int hcli_key_new(struct hcli *h, int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -84,11 +114,10 @@ static int hcli_key_new(struct hcli *h, int argc, char **argv)
 		{ "comment", required_argument, NULL, 'c' }, { "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
 	};
-	char dir[HIVE_PATH_MAX], keyp[HIVE_PATH_MAX + 80], pubp[HIVE_PATH_MAX + 80], who[128];
+	char dir[HIVE_PATH_MAX], keyp[HIVE_PATH_MAX + 80], pubp[HIVE_PATH_MAX + 80];
 	const char *out = NULL, *name = "operator", *comment = NULL;
 	int force = 0, opt;
 	struct sigkey k;
-	struct err e = { 0 };
 
 	optind = 0;
 	while (hcli_subopts(argc, argv, lo, &opt) != -1) {
@@ -116,25 +145,8 @@ static int hcli_key_new(struct hcli *h, int argc, char **argv)
 		        h->prefix, keyp);
 		return HCLI_FAIL;
 	}
-	if (!comment) {
-		char host[64] = "localhost";
-		const char *user = getenv("USER");
-		gethostname(host, sizeof host - 1);
-		snprintf(who, sizeof who, "%.40s@%.40s", user && *user ? user : "operator", host);
-		for (char *p = who; *p; p++)
-			if (*p < 0x21 || *p > 0x7e)
-				*p = '_';
-		comment = who;
-	}
-	int rc = statedir_make(dir, 0700);
-	if (rc < 0) {
-		fprintf(stderr, "%s: cannot make %s: %s\n", h->prefix, dir, strerror(-rc));
-		return hcli_errno_exit(-rc);
-	}
-	if (sigkey_generate(&k, comment, &e) < 0 || sigkey_save(&k, keyp, pubp, &e) < 0) {
-		sigkey_wipe(&k);
-		return hcli_err(h, &e);
-	}
+	if (hcli_key_make(h, dir, keyp, pubp, comment, &k))
+		return HCLI_FAIL;
 	if (h->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", k.pub.id, "comment", k.pub.comment,
 		                      "key", keyp, "pub", pubp);
@@ -454,4 +466,43 @@ int hcli_trust(struct hcli *h, int argc, char **argv)
 		return HCLI_OK;
 	}
 	return hcli_usage(h, "trust: unknown sub-verb '%s' (add, ls, rm)", argv[1]);
+}
+
+/* --- the operator key on first use (hive run) ------------------------- */
+
+int hcli_operator_key(struct hcli *h, struct sigkey *k)
+{
+	char dir[HIVE_PATH_MAX + 8], keyp[HIVE_PATH_MAX], pubp[HIVE_PATH_MAX];
+	struct sigkey_pub trusted;
+	struct err e = { 0 };
+	int code;
+
+	if ((code = hcli_operator_path(h, "key", keyp, sizeof keyp)) ||
+	    (code = hcli_operator_path(h, "pub", pubp, sizeof pubp)))
+		return code;
+	snprintf(dir, sizeof dir, "%s/keys", h->state);
+	if (sigkey_load(k, keyp, &e) < 0) {
+		if (e.code != ENOENT)
+			return hcli_err(h, &e);
+		/* First use: what `hive key new` would make. */
+		if ((code = hcli_key_make(h, dir, keyp, pubp, NULL, k)))
+			return code;
+		fprintf(stderr, "%s: made the operator key %s (%s): %s\n", h->prefix, k->pub.id,
+		        k->pub.comment, keyp);
+	}
+	/* Signed but untrusted would be refused by the hive: trust it here, as
+	 * `hive trust add` would, when this user may write the store. */
+	if (truststore_get(h->state, k->pub.id, &trusted, &e) == 0)
+		return 0;
+	if (e.code != ENOENT)
+		return 0; /* cannot read the store: the hive judges the signature */
+	if (truststore_add(h->state, &k->pub, &e) < 0) {
+		fprintf(stderr, "%s: the operator key %s is not trusted by this hive and cannot be added "
+		        "here: %s (as the hive's owner run: hive --state %s trust add %s)\n", h->prefix,
+		        k->pub.id, e.msg, h->state, pubp);
+		sigkey_wipe(k);
+		return hcli_errno_exit(e.code);
+	}
+	fprintf(stderr, "%s: trusted the operator key %s in %s/trust\n", h->prefix, k->pub.id, h->state);
+	return 0;
 }
