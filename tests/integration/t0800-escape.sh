@@ -79,7 +79,7 @@ memfd|$W/opn/unlisted|.
 execveat|$W/opn/unlisted|.
 connect|$TCP_PORT|$TCP_PORT
 bind|$FREE_PORT|$FREE_PORT
-udp|$UDP_PORT|$UDP_PORT
+udp|$UDP_PORT|.
 abstract|$ABSTRACT|.
 hivesock|$HIVE_SOCK|-
 signal|$TARGET_PID|-
