@@ -179,7 +179,7 @@ if [ "$RUN_OK" = 1 ]; then
 	else
 		not_ok "a second agent to aim signal and ptrace at is active"
 	fi
-	kill -INT "$OTHER_RUN" 2>/dev/null; wait "$OTHER_RUN" 2>/dev/null
+	kill -TERM "$OTHER_RUN" 2>/dev/null; wait "$OTHER_RUN" 2>/dev/null
 
 	snapshot_log
 	for name in "${!AID_OF[@]}"; do

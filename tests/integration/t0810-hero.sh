@@ -81,6 +81,7 @@ check_match "the curious agent was denied and counted" ' denials=[1-9]' "$cur"
 hive_cli cat /log/queen.log >"$T_DIR/log"
 row=$(grep " subject=$AID " "$T_DIR/log" | grep ' op=syscall outcome=deny' | grep -F "object=$KEY")
 check_eq "one queen.log row for the read of the key" 1 "$(printf '%s' "$row" | grep -c .)"
+echo "# $row"
 check_match "the row names the capability it lacked" ' cap=fs\.read( |$)' "$row"
 check_match "the row is timed" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z? ' "$row"
 check_match "the row says it was the open" ' syscall=open(at)? ' "$row"

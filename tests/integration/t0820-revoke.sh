@@ -66,10 +66,11 @@ N0=$(wc -l <"$T_DIR/loop.out")
 check_eq "revoke fs.read:$T_DIR/r1 accepted" 0 "$RC"
 resume_if_quarantined "$AID"
 sleep 1
-kill -INT "$LOOP" 2>/dev/null
+kill -TERM "$LOOP" 2>/dev/null
 wait "$LOOP" 2>/dev/null
 # The try in flight when revoke returned may still have read; none after.
 after=$(tail -n +$((N0 + 2)) "$T_DIR/loop.out")
+echo "# loop: $(grep -c '^ok' "$T_DIR/loop.out") ok, $(grep -c '^denied' "$T_DIR/loop.out") denied; $N0 lines when revoke returned"
 check_match "tries after the revocation happened" 'denied' "$after"
 check_eq "every try after it is denied" 0 "$(printf '%s\n' "$after" | grep -c '^ok')"
 hive_cli cat /proc/pressure >/dev/null
@@ -94,6 +95,7 @@ check_eq "revoke during the swap accepted" 0 "$RC"
 resume_if_quarantined "$RAID"
 wait "$RACE"
 rc=$?
+sed 's/^/# /' "$T_DIR/race.out"
 check_eq "the swapping agent never got the file after the revocation (exit 0)" 0 "$rc"
 check_match "revrace: blocked, with opens before and refusals after" \
 	'^escape revrace: blocked \(EACCES\) .* file_before=[1-9][0-9]* denied=[1-9][0-9]* .* file_after=0 ' \
