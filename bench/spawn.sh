@@ -6,6 +6,7 @@
 #   swarm31   `spawn` of a signed workload of 31 agents of /usr/bin/true on
 #             /queen/ctl until every one is active (or already exited),
 #             against 31 parallel fork+exec of /usr/bin/true until all exit
+#             (the time until spawn's reply, the AIDs, is shown beside it)
 #   bwrap31   31 parallel `bwrap --ro-bind / / --dev /dev --proc /proc
 #             --unshare-all --die-with-parent -- /usr/bin/true`, the way
 #             Codex runs its sandbox, against the same fork+exec
@@ -50,8 +51,10 @@ median() {
 swarm() { # -> microseconds, or n/a when the hive cannot spawn (said once)
 	local out
 	[ -e "$work/swarm.off" ] && { echo n/a; return; }
-	if out=$("$SB" swarm "$st/hive.sock" "$work/swarm.json" 2>"$work/swarm.err") && [ "${out#* }" = "$N" ]; then
-		echo "${out% *}"
+	local us n reply
+	if out=$("$SB" swarm "$st/hive.sock" "$work/swarm.json" 2>"$work/swarm.err") &&
+	   read -r us n reply <<<"$out" && [ "$n" = "$N" ]; then
+		echo "$us $reply"
 	else
 		touch "$work/swarm.off"
 		echo "bench: spawn unavailable: $(head -1 "$work/swarm.err")" >&2
@@ -60,17 +63,17 @@ swarm() { # -> microseconds, or n/a when the hive cannot spawn (said once)
 }
 
 echo "== spawn: $N at once until all active/exited, $ROUNDS rounds (us; ratio to fork+exec in the same round)"
-printf '%-6s %12s %12s %12s %10s %10s\n' round forkexec bwrap swarm bwrap/fe swarm/fe
+printf '%-6s %12s %12s %12s %12s %10s %10s\n' round forkexec bwrap swarm "(its reply)" bwrap/fe swarm/fe
 r_bw=() r_sw=()
 for r in $(seq "$ROUNDS"); do
 	fe=$("$SB" par "$N" "$PROG")
 	bw=$("$SB" par "$N" /usr/bin/bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --die-with-parent -- "$PROG")
-	sw=$(swarm)
+	read -r sw sw_reply < <(swarm)
 	# The swarm's agents exit at once; let the hive reap them before the
 	# next round so rounds do not overlap.
 	[ "$sw" = n/a ] || sleep 0.5
 	r_bw+=("$(ratio "$bw" "$fe")") r_sw+=("$(ratio "$sw" "$fe")")
-	printf '%-6s %12s %12s %12s %10s %10s\n' "$r" "$fe" "$bw" "$sw" "${r_bw[-1]}" "${r_sw[-1]}"
+	printf '%-6s %12s %12s %12s %12s %10s %10s\n' "$r" "$fe" "$bw" "$sw" "${sw_reply:--}" "${r_bw[-1]}" "${r_sw[-1]}"
 done
 swarm_r=$(median "${r_sw[@]}") bwrap_r=$(median "${r_bw[@]}")
 echo "swarm$N/forkexec = $swarm_r (goal <= 1.5)   bwrap$N/forkexec = $bwrap_r"

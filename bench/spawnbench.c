@@ -7,8 +7,9 @@
  *   spawnbench swarm SOCK MANIFEST   `spawn MANIFEST` on /queen/ctl; prints
  *                                    the microseconds until every agent it
  *                                    named is active (or already past it:
- *                                    a short program may have exited), and
- *                                    the agent count
+ *                                    a short program may have exited), the
+ *                                    agent count, and the microseconds until
+ *                                    the spawn's reply (the AIDs) came back
  *   spawnbench open N PATH           N open+close of PATH, timed one by
  *                                    one; prints "p50_ns p99_ns"
  *
@@ -118,6 +119,7 @@ static int sb_swarm(const char *sock, const char *manifest)
 		goto out;
 	}
 	reply[r] = 0;
+	long long t_reply = sb_now_ns() - t0;
 	while (sb_now_ns() - t0 < SPAWNBENCH_WAIT_MS * 1000000LL) {
 		ssize_t a = hivec_read_file(c, "/proc/agents", agents, sizeof agents - 1);
 		if (a < 0) {
@@ -129,7 +131,7 @@ static int sb_swarm(const char *sock, const char *manifest)
 			int count = 0;
 			for (const char *s = reply; (s = strstr(s, "a-")); s += 2)
 				count++;
-			printf("%lld %d\n", (sb_now_ns() - t0) / 1000, count);
+			printf("%lld %d %lld\n", (sb_now_ns() - t0) / 1000, count, t_reply / 1000);
 			rc = 0;
 			goto out;
 		}
