@@ -204,7 +204,7 @@ static int bundle_base(struct agent *a, const char *exe, int exe_fd, struct err 
 	char text[HIVE_ATTEST_CAP_MAX], interp[HIVE_PATH_MAX];
 	int rc;
 
-	snprintf(text, sizeof text, "fs.exec:%s", exe);
+	snprintf(text, sizeof text, "fs.exec:%.*s", (int)HIVE_PATH_MAX - 1, exe);
 	if ((rc = bundle_add(a, text, AGENT_CAP_BASE, err)) < 0)
 		return rc;
 	exe_interp(exe_fd, interp, sizeof interp);
@@ -353,7 +353,7 @@ static int agent_attest(struct agent *a, const char *exe, const uint8_t hash[ATT
 		snprintf(r.authorizer, sizeof r.authorizer, "%s:%s", principal_role_name(by->role), by->subject);
 	else
 		snprintf(r.authorizer, sizeof r.authorizer, "uid:%u", (unsigned)hive->owner_uid);
-	snprintf(r.exe_path, sizeof r.exe_path, "%s", exe);
+	snprintf(r.exe_path, sizeof r.exe_path, "%.*s", (int)sizeof r.exe_path - 1, exe);
 	memcpy(r.exe_hash, hash, sizeof r.exe_hash);
 	r.argv = a->cls->argv;
 	r.argc = a->cls->argc;
