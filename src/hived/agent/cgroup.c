@@ -45,8 +45,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } cg_ctrls[] = {
-	{ "cpu", KERNEL_CG_CPU },         { "cpuacct", CG_CPUACCT },       { "memory", KERNEL_CG_MEMORY },
-	{ "pids", KERNEL_CG_PIDS },       { "freezer", KERNEL_CG_FREEZER },
+	{ "cpu", KERNEL_CG_CPU },   { "cpuacct", CG_CPUACCT },         { "memory", KERNEL_CG_MEMORY },
+	{ "pids", KERNEL_CG_PIDS }, { "freezer", KERNEL_CG_FREEZER },
 };
 #define CG_NCTRLS (sizeof cg_ctrls / sizeof cg_ctrls[0])
 
