@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -509,6 +510,62 @@ TEST(joins_cgroup)
 	CHECK(rmdir(dir) == 0);
 }
 
+/* hived killed: its agents die with it (PR_SET_PDEATHSIG, set again after
+ * the uid change that clears it). A forked "hived" spawns a sleeping agent
+ * and dies; this test, a subreaper, gets the orphan and its status. */
+TEST(dies_with_hived)
+{
+	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0);
+	for (int as_uid = 0; as_uid <= (geteuid() == 0); as_uid++) {
+		int pp[2];
+		CHECK(pipe(pp) == 0);
+		fflush(stdout);
+		pid_t hived = fork();
+		if (hived == 0) {
+			char *argv[] = { "sleep", "30", NULL };
+			char *envp[] = { NULL };
+			struct cap caps[16];
+			uint32_t n = 0;
+			const char *text[] = { "fs.exec:/usr/bin", "fs.read:/lib", "fs.read:/usr/lib",
+				               "fs.read:/etc/ld.so.cache", "fs.exec:/lib64", "fs.exec:/usr/lib", NULL };
+			caps_of(text, caps, &n);
+			int exe = open("/bin/sleep", O_RDONLY | O_CLOEXEC);
+			struct sandbox_spec spec = { .exe_fd = exe, .argv = argv, .envp = envp,
+				                     .uid = as_uid ? 600125 : (uid_t)-1, .gid = 600125,
+				                     .stdio = { -1, -1, -1 }, .hive_fd = -1, .caps = caps, .ncaps = n };
+			struct sandbox_plan *plan;
+			struct sandbox_child c;
+			struct err err;
+			if (sandbox_prepare(&spec, &kern, &plan, &err) < 0 || sandbox_spawn(plan, &c, &err) < 0)
+				_exit(1);
+			/* Wait for the exec (report EOF), then die without a word. */
+			struct pollfd pf = { c.report_fd, POLLIN, 0 };
+			poll(&pf, 1, 5000);
+			char step[32];
+			int e;
+			if (sandbox_report_read(c.report_fd, step, sizeof step, &e) == 1)
+				printf("#   agent setup failed at %s: %d\n", step, e);
+			fflush(stdout);
+			if (write(pp[1], &c.pid, sizeof c.pid) != sizeof c.pid)
+				_exit(1);
+			_exit(0);
+		}
+		close(pp[1]);
+		pid_t agent = -1;
+		CHECK(read(pp[0], &agent, sizeof agent) == sizeof agent);
+		close(pp[0]);
+		int st;
+		CHECK(waitpid(hived, &st, 0) == hived && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		double t0 = now_s();
+		CHECK(agent > 0 && waitpid(agent, &st, 0) == agent);
+		if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL))
+			printf("#   as_uid=%d status 0x%x\n", as_uid, st);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		CHECK(now_s() - t0 < 5);
+	}
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+}
+
 /* No cgroups: the memory bound is RLIMIT_AS, pids is RLIMIT_NPROC only for
  * an agent with its own uid. */
 TEST(rlimits_without_cgroups)
@@ -602,6 +659,7 @@ int main(int argc, char **argv)
 	RUN(rights_listing);
 	RUN(failing_step_is_named);
 	RUN(joins_cgroup);
+	RUN(dies_with_hived);
 	RUN(rlimits_without_cgroups);
 	RUN(spawn_cost);
 	char cmd[128];
