@@ -20,13 +20,16 @@
  *   uid       setgroups, setresgid, the bounding set dropped (needs root,
  *             so before setresuid), setresuid. pdeathsig again: a change
  *             of euid clears it.
- *   chdir     as the agent: it starts only where it may enter itself.
  *   caps      ambient cleared, all sets zero by capset.
  *   nnp       PR_SET_NO_NEW_PRIVS: no setuid exec, and what seccomp and
  *             landlock_restrict_self need without CAP_SYS_ADMIN.
  *   landlock  landlock_restrict_self on the ruleset built before fork.
  *   seccomp   one filter; with notify its listener goes to the parent over
  *             the report socket (SCM_RIGHTS).
+ *   chdir     as the agent, so it starts only where it may enter itself;
+ *             after the handover, as the one step that walks a file system
+ *             (a hung mount blocks the agent, not hived's wait for the
+ *             listener).
  *   exec      execveat(exe_fd, "", AT_EMPTY_PATH).
  *
  * The listener handover: the child sends "listener\n" with the fd attached
@@ -273,7 +276,6 @@ static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t 
 			CHILD_TRY(report, "rlimit", setrlimit(RLIMIT_NPROC, &p->rl_nproc));
 	}
 	child_creds(p, report, ppid);
-	CHILD_TRY(report, "chdir", chdir(p->cwd));
 	CHILD_TRY(report, "caps", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2] = { { 0 } };
@@ -290,6 +292,9 @@ static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t 
 		if (p->filter.notify)
 			child_send_listener(report, (int)fd);
 	}
+	/* Last: the only step that walks a file system, which may hang (a FUSE
+	 * or NFS cwd); past the handover it can block the agent, never hived. */
+	CHILD_TRY(report, "chdir", chdir(p->cwd));
 	syscall(SYS_execveat, exe, "", p->argv, p->envp, AT_EMPTY_PATH);
 	child_fail(report, "exec", errno);
 }

@@ -14,8 +14,8 @@
  * Each step is checked; a failed step writes "<step> <errno>\n" to the
  * report socket and the child _exits(127), so the hive can say "spawn a-7
  * failed at landlock: Operation not permitted". Steps: signals setsid
- * cgroup pdeathsig fds rlimit uid bset chdir caps nnp landlock seccomp
- * listener exec. A successful exec closes the report socket (CLOEXEC): EOF
+ * cgroup pdeathsig fds rlimit uid bset caps nnp landlock seccomp listener
+ * chdir exec. A successful exec closes the report socket (CLOEXEC): EOF
  * means the agent runs.
  *
  * Without spec.notify the filter still denies (filter.h) but asks nobody:

@@ -461,19 +461,26 @@ TEST(rights_listing)
 
 TEST(failing_step_is_named)
 {
+	/* Before the handover: spawn itself fails, names the step, and the
+	 * child is gone. */
 	char *argv[] = { "sbxprobe", "env", NULL };
-	struct opts o = { .argv = argv, .cwd = "/nonexistent/hive", .uid = (uid_t)-1, .hive_fd = -1, .notify = 1 };
+	int bad = 999; /* not open: handing it fails the fds step */
+	struct opts o = { .argv = argv, .uid = (uid_t)-1, .hive_fd = bad, .notify = 1 };
 	struct run r;
 	run_sbx(&o, &r);
-	CHECK_EQ_INT(r.spawn_rc, -ENOENT);
-	CHECK(strstr(r.err.msg, "setup failed at chdir") != NULL);
-	/* Nothing left: no child of ours remains to be reaped. */
+	CHECK_EQ_INT(r.spawn_rc, -EBADF);
+	CHECK_EQ_STR(r.err.msg, "sandbox: setup failed at fds: Bad file descriptor");
 	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
-	o.notify = 0; /* no listener to wait for: the report pipe says it */
-	run_sbx(&o, &r);
-	CHECK_EQ_INT(r.spawn_rc, 0);
-	CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 127);
-	CHECK_EQ_STR(r.err.msg, "chdir 2");
+	/* After it (and always without notify): the report socket says it. */
+	o = (struct opts){ .argv = argv, .cwd = "/nonexistent/hive", .uid = (uid_t)-1, .hive_fd = -1 };
+	for (int notify = 0; notify <= 1; notify++) {
+		o.notify = notify;
+		run_sbx(&o, &r);
+		CHECK_EQ_INT(r.spawn_rc, 0);
+		CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 127);
+		CHECK_EQ_STR(r.err.msg, "chdir 2");
+	}
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
 }
 
 /* The child joins its cgroups before anything else runs: a v1 pids group
