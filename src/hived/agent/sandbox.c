@@ -15,7 +15,8 @@
  *             checked so a parent that died before the prctl is seen.
  *   fds       the handed fds become 0,1,2(,3); every other fd is closed but
  *             the three the child still needs (exe, ruleset, report), which
- *             are CLOEXEC and vanish at exec.
+ *             are CLOEXEC and vanish at exec (but a script's exe fd, which
+ *             its interpreter reads as /dev/fd/N).
  *   rlimit    only without cgroups (spec->rlimits).
  *   uid       setgroups, setresgid, the bounding set dropped (needs root,
  *             so before setresuid), setresuid. pdeathsig again: a change
@@ -223,10 +224,14 @@ static void child_fds(const struct sandbox_plan *p, int *report_fd, int *exe, in
 
 static void child_creds(const struct sandbox_plan *p, int report, pid_t ppid)
 {
-	if (p->uid == (uid_t)-1)
-		return;
-	CHILD_TRY(report, "uid", syscall(SYS_setgroups, 0, NULL));
-	CHILD_TRY(report, "uid", syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	int own_uid = p->uid != (uid_t)-1;
+	if (own_uid) {
+		CHILD_TRY(report, "uid", syscall(SYS_setgroups, 0, NULL));
+		CHILD_TRY(report, "uid", syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	}
+	/* Needs CAP_SETPCAP, so while still root; also for a root agent that
+	 * keeps uid 0, which no_new_privs alone already keeps from regaining
+	 * capabilities at exec. */
 	if (p->drop_bset)
 		for (int c = 0; c <= 63; c++)
 			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
@@ -234,9 +239,11 @@ static void child_creds(const struct sandbox_plan *p, int report, pid_t ppid)
 					break;
 				child_fail(report, "bset", errno);
 			}
-	CHILD_TRY(report, "uid", syscall(SYS_setresuid, p->uid, p->uid, p->uid));
-	/* A change of euid clears the parent-death signal: set it again. */
-	child_pdeathsig(report, ppid);
+	if (own_uid) {
+		CHILD_TRY(report, "uid", syscall(SYS_setresuid, p->uid, p->uid, p->uid));
+		/* A change of euid clears the parent-death signal: set it again. */
+		child_pdeathsig(report, ppid);
+	}
 }
 
 /* The listener to the parent over the report socket (SCM_RIGHTS), then our

@@ -389,6 +389,13 @@ TEST(root_runs_as_uid_without_caps)
 	CHECK(strstr(r.out, "CapAmb:\t0000000000000000\n") != NULL);
 	CHECK(strstr(r.out, "NoNewPrivs:\t1\n") != NULL);
 	CHECK(strstr(r.out, "Seccomp:\t2\n") != NULL);
+	/* Root keeping uid 0 (no uid given) holds no capability either. */
+	o.uid = (uid_t)-1;
+	run_sbx(&o, &r);
+	CHECK(strstr(r.out, "Uid:\t0\t0\t0\t0\n") != NULL);
+	CHECK(strstr(r.out, "CapPrm:\t0000000000000000\n") != NULL);
+	CHECK(strstr(r.out, "CapEff:\t0000000000000000\n") != NULL);
+	CHECK(strstr(r.out, "CapBnd:\t0000000000000000\n") != NULL);
 }
 
 /* hived run by a normal user: the agent keeps that uid, holds no
