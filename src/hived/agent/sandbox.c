@@ -65,6 +65,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -322,9 +323,26 @@ static void plan_enforcement(struct sandbox_plan *p)
 		strbuf_printf(&sb, " seccomp=none");
 }
 
+/* A handed fd keeps the rights it was opened with, past Landlock: an open
+ * directory would let the agent list it (read_dir is checked at open) and
+ * an O_PATH fd is no stream at all. Neither is stdio or a hive connection. */
+static int check_handed(int fd, const char *what, struct err *err)
+{
+	struct stat st;
+	int fl;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || (fl = fcntl(fd, F_GETFL)) < 0)
+		return err_set(err, EBADF, "sandbox: %s (fd %d) is not open", what, fd);
+	if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+		return err_set(err, EINVAL, "sandbox: %s (fd %d) is a directory or O_PATH, not a stream", what, fd);
+	return 0;
+}
+
 int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, struct sandbox_plan **out,
                     struct err *err)
 {
+	int rc;
 	*out = NULL;
 	if (spec->exe_fd < 0 || !spec->argv || !spec->argv[0] || !spec->envp)
 		return err_set(err, EINVAL, "sandbox: no executable or argv");
@@ -334,6 +352,12 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 	const char *cwd = spec->cwd ? spec->cwd : "/";
 	if (strlen(cwd) > HIVE_PATH_MAX)
 		return err_set(err, ENAMETOOLONG, "sandbox: working directory too long");
+	static const char *const names[3] = { "stdin", "stdout", "stderr" };
+	for (int i = 0; i < 3; i++)
+		if ((rc = check_handed(spec->stdio[i], names[i], err)) < 0)
+			return rc;
+	if ((rc = check_handed(spec->hive_fd, "the hive connection", err)) < 0)
+		return rc;
 	if (spec->notify && !k->seccomp_notify)
 		return err_set(err, EOPNOTSUPP, "sandbox: the supervisor needs seccomp user notification, which this kernel lacks");
 	struct sandbox_plan *p = calloc(1, sizeof *p);
@@ -374,7 +398,7 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 		free(p);
 		return err_set(err, e, "sandbox: /dev/null: %s", strerror(e));
 	}
-	int rc = landlock_build(&p->ll, landlock_abi_effective(k->landlock_abi, spec->landlock_abi_max), spec->caps,
+	rc = landlock_build(&p->ll, landlock_abi_effective(k->landlock_abi, spec->landlock_abi_max), spec->caps,
 	                        spec->ncaps, err);
 	if (rc < 0)
 		goto fail;

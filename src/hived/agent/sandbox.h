@@ -66,7 +66,9 @@ struct sandbox_plan;
 
 /* Prepare a plan: Landlock ruleset (rights masked to the ABI, refusing a
  * bundle the ABI cannot honour: -EOPNOTSUPP naming the capability), the
- * seccomp programs, /dev/null. Returns 0 or -errno with err set. */
+ * seccomp programs, /dev/null. A handed fd (stdio, hive_fd) that is not
+ * open is -EBADF; a directory or O_PATH one is -EINVAL (it would keep
+ * rights Landlock checks only at open). Returns 0 or -errno with err set. */
 int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, struct sandbox_plan **out,
                     struct err *err);
 void sandbox_plan_free(struct sandbox_plan *p);

@@ -468,15 +468,29 @@ TEST(rights_listing)
 
 TEST(failing_step_is_named)
 {
-	/* Before the handover: spawn itself fails, names the step, and the
-	 * child is gone. */
+	/* Bad handed fds are refused by prepare. */
 	char *argv[] = { "sbxprobe", "env", NULL };
 	int bad = 999; /* not open: handing it fails the fds step */
 	struct opts o = { .argv = argv, .uid = (uid_t)-1, .hive_fd = bad, .notify = 1 };
 	struct run r;
 	run_sbx(&o, &r);
+	CHECK_EQ_INT(r.prep_rc, -EBADF); /* seen before fork already */
+	CHECK_EQ_STR(r.err.msg, "sandbox: the hive connection (fd 999) is not open");
+	/* A directory handed as a stream is refused: it would keep read_dir. */
+	int dir = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	o.hive_fd = dir;
+	run_sbx(&o, &r);
+	CHECK_EQ_INT(r.prep_rc, -EINVAL);
+	close(dir);
+	/* A step in the child fails before the handover: spawn itself fails,
+	 * names the step, and the child is gone (a cgroup.procs fd that cannot
+	 * be written). */
+	int ro = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	o = (struct opts){ .argv = argv, .uid = (uid_t)-1, .hive_fd = -1, .notify = 1, .cgroup_procs = &ro };
+	run_sbx(&o, &r);
 	CHECK_EQ_INT(r.spawn_rc, -EBADF);
-	CHECK_EQ_STR(r.err.msg, "sandbox: setup failed at fds: Bad file descriptor");
+	CHECK_EQ_STR(r.err.msg, "sandbox: setup failed at cgroup: Bad file descriptor");
+	close(ro);
 	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
 	/* After it (and always without notify): the report socket says it. */
 	o = (struct opts){ .argv = argv, .cwd = "/nonexistent/hive", .uid = (uid_t)-1, .hive_fd = -1 };
