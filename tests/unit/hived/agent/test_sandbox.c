@@ -312,6 +312,24 @@ TEST(x32_and_foreign_arch_killed)
 		CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS);
 		CHECK_EQ_STR(r.out, "");
 	}
+	/* i386 through int 0x80, where this kernel has the 32-bit entry. */
+	int st;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		execl(probe_path, "sbxprobe", "i386", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		printf("# no 32-bit syscall entry here: i386 not tried\n");
+		return;
+	}
+	struct run r;
+	probe("i386", NULL, NULL, 0, &r);
+	CHECK(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGSYS);
 }
 
 TEST(datagram_socket)
