@@ -53,7 +53,9 @@ struct notify_access {
 enum notify_decision { NOTIFY_DENY, NOTIFY_ALLOW, NOTIFY_BROKER };
 
 /* The agent's answer from its current bundle. A deny is recorded by the
- * decide function (the deny door); the supervisor only answers it. */
+ * decide function (the deny door); the supervisor only answers it. decide
+ * runs inside the supervisor's turn: it must not call notify_stop (kill
+ * the agent instead; its exit stops the supervisor). */
 typedef enum notify_decision (*notify_decide_fn)(void *arg, const struct notify_access *acc);
 
 /* Serve listener_fd on the loop. The fd is taken: closed by notify_stop,

@@ -282,6 +282,8 @@ static int sc_deny_direct(int report)
 {
 	EXPECT_FAIL(openat(AT_FDCWD, secret, O_RDONLY), EACCES);
 	EXPECT_FAIL(open(secret, O_WRONLY), EACCES);
+	char handle[64] = { 0 };
+	EXPECT_FAIL((int)syscall(SYS_open_by_handle_at, AT_FDCWD, handle, O_RDONLY), EACCES);
 	return 0;
 }
 
@@ -291,7 +293,8 @@ TEST(denied_openat_gets_eacces_and_decide_sees_the_path)
 	CHECK_EQ_INT(run_child(NULL, sc_deny_direct, &st, NULL, 0), 0);
 	CHECK(saw(NOTIFY_OPEN_READ, secret));
 	CHECK(saw(NOTIFY_OPEN_WRITE, secret));
-	CHECK(st.denied >= 2 && st.calls >= 2);
+	CHECK(saw(NOTIFY_OPEN_HANDLE, ""));
+	CHECK(st.denied >= 3 && st.calls >= 3);
 	CHECK_EQ_INT(st.errors, 0);
 }
 
