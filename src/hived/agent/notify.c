@@ -890,7 +890,9 @@ static void broker(struct notify *n, struct call *c)
 	if (!id_valid(n, c->id))
 		return;
 	struct open_how how = {
-		.flags = (uint64_t)(unsigned)((c->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY | O_LARGEFILE),
+		/* O_NONBLOCK: a FIFO without a peer, or a file under a lease, would
+		 * block hived's loop; the agent's own blocking is restored below. */
+		.flags = (uint64_t)(unsigned)((c->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY | O_LARGEFILE | O_NONBLOCK),
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	if (!c->is_openat2)
@@ -926,6 +928,8 @@ static void broker(struct notify *n, struct call *c)
 	unbecome(n);
 	if (rc)
 		goto fail;
+	if (!(c->flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		goto fail_errno;
 	if (c->opath >= 0 && !S_ISDIR(want.st_mode)) {
 		if (fstat(fd, &got) < 0)
 			goto fail_errno;
@@ -1017,7 +1021,10 @@ static void serve(struct notify *n)
 	} else if (rc < 0) {
 		n->st.allowed++;
 		answer(n, rc, 0);
-	} else if (d == NOTIFY_ALLOW) {
+	} else if (d == NOTIFY_ALLOW || (d == NOTIFY_BROKER && (c->flags & O_PATH) && acc.op == NOTIFY_OPEN_READ)) {
+		/* An O_PATH fd cannot be injected (ADDFD's fget() skips them),
+		 * and needs no broker: it reads and writes nothing, and every
+		 * open or exec through it is notified and checked again. */
 		n->st.allowed++;
 		answer(n, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 	} else if (d == NOTIFY_BROKER && (acc.op == NOTIFY_OPEN_READ || acc.op == NOTIFY_OPEN_WRITE)) {

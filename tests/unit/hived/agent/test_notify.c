@@ -533,6 +533,18 @@ static int sc_broker(int report)
 	close(fd);
 	EXPECT_FAIL(open(p, O_CREAT | O_EXCL | O_WRONLY, 0600), EEXIST);
 	EXPECT_OK(open(allowed_dir, O_RDONLY | O_DIRECTORY));
+	EXPECT_OK(open(allowed_file, O_PATH | O_NONBLOCK));
+	/* a FIFO with no writer: the agent's non-blocking open, not hived's loop, is what waits */
+	snprintf(p, sizeof p, "%s/fifo", allowed_dir);
+	fd = open(p, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || !(fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return __LINE__;
+	close(fd);
+	EXPECT_FAIL(open(p, O_WRONLY | O_NONBLOCK), ENXIO);
+	fd = open(allowed_file, O_RDONLY);
+	if (fd < 0 || (fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return __LINE__;
+	close(fd);
 	snprintf(p, sizeof p, "%s/missing", allowed_dir);
 	EXPECT_FAIL(open(p, O_RDONLY), ENOENT);
 	return 0;
@@ -545,7 +557,7 @@ TEST(broker_hands_over_the_checked_inode)
 	D.broker = 1;
 	CHECK_EQ_INT(run_child(NULL, sc_broker, &st, NULL, 0), 0);
 	D.broker = 0;
-	CHECK(st.brokered >= 4); /* two reads, a create, a directory */
+	CHECK(st.brokered >= 6); /* reads, a create, a directory, a FIFO (O_PATH: continued) */
 	CHECK_EQ_INT(st.errors, 0);
 	snprintf(p, sizeof p, "%s/bnew", allowed_dir);
 	unlink(p);
@@ -817,6 +829,8 @@ int main(void)
 	mkfile(p, "root\n");
 	chmod(p, 0600);
 	chmod(allowed_file, 0644);
+	snprintf(p, sizeof p, "%s/fifo", allowed_dir);
+	mkfifo(p, 0666);
 	snprintf(p, sizeof p, "%s/link", allowed_dir);
 	if (symlink("../secret/key", p) < 0)
 		return 1;
