@@ -44,7 +44,10 @@ enum notify_op {
 struct notify_access {
 	enum notify_op op;
 	const char *syscall;  /* "openat", "execve", ... for the row */
-	const char *path;     /* absolute, as the target sees it; NULL for ports */
+	const char *path;     /* canonical, as the target sees it; NULL for ports. A
+	                       * memfd is "memfd:NAME", an abstract socket "@NAME"
+	                       * (other bytes as \xHH), /proc/self is /proc/<pid> of
+	                       * the calling thread, a deleted file ends " (deleted)" */
 	uint16_t port;
 	pid_t pid;            /* the calling thread */
 	int flags;            /* open: the call's O_* flags; execveat: its AT_* flags; else 0 */

@@ -671,6 +671,46 @@ TEST(broker_opens_with_the_agents_identity)
 	CHECK_EQ_INT((int)syscall(SYS_setfsuid, -1), 0);
 }
 
+
+static int sc_unserved(int report)
+{
+	EXPECT_FAIL(open(allowed_file, O_RDONLY), ENOSYS);
+	return 0;
+}
+
+TEST(a_stopped_supervisor_fails_pending_calls)
+{
+	int sp[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		int lfd = install_filter();
+		if (lfd < 0 || send_fd(sp[1], lfd) < 0)
+			_exit(100);
+		close(lfd);
+		int r = sc_unserved(sp[1]);
+		if (r)
+			printf("#   child failed at test_notify.c:%d\n", r);
+		fflush(stdout);
+		_exit(r ? 1 : 0);
+	}
+	close(sp[1]);
+	struct loop *loop = loop_new();
+	struct notify *n = NULL;
+	struct err err = { 0 };
+	int lfd = recv_fd(sp[0]);
+	CHECK_EQ_INT(notify_start(loop, lfd, -1, test_decide, &D, &n, &err), 0);
+	usleep(100 * 1000); /* the child blocks in its open: the loop never runs */
+	notify_stop(n);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(sp[0]);
+	loop_free(loop);
+}
+
 /* Check and use of one buffer another thread keeps rewriting. */
 static char swap_buf[PATH_MAX + 32];
 static volatile int swap_stop;
@@ -855,6 +895,7 @@ int main(void)
 	RUN(unix_path_sockets_and_exec_of_an_fd);
 	RUN(calls_from_a_thread);
 	RUN(broker_opens_with_the_agents_identity);
+	RUN(a_stopped_supervisor_fails_pending_calls);
 	RUN(a_swapped_path_never_opens_the_secret_when_brokered);
 	RUN(bench_openat_allowed_vs_bare);
 
