@@ -120,7 +120,7 @@ run h run -- /bin/sh -c 'echo to-stderr >&2'
 check_eq "stderr passes through" to-stderr "$ERR"
 run h run -- /bin/sh -c 'kill -TERM $$'
 check_eq "killed by SIGTERM: 128+15" 143 "$RC"
-h run -- /bin/sleep 30 &
+"$HIVE" --state "$HIVE_STATE" run -- /bin/sleep 30 &
 RP=$!
 for i in $(seq 1 100); do h ps 2>/dev/null | grep -q ' active ' && break; sleep 0.05; done
 kill -INT $RP

@@ -297,6 +297,8 @@ int hcli_ps(struct hcli *h, int argc, char **argv)
 		       "CPU", "MEM", "DENIALS");
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue; /* "# live=N ended=N max=N" */
 		if (arr) {
 			json_array_append_new(arr, ps_json_line(line));
 			continue;
