@@ -44,8 +44,8 @@ static int agent_is_help(const char *s)
 
 /* --------------------------------------------- the hive's own reason -- */
 
-/* Bytes of the log's end searched for our refusal's row. */
-#define HCLI_WHY_WINDOW 65536u
+/* Bytes of the log's end searched for our refusal's row: tail's window. */
+#define HCLI_WHY_WINDOW HIVE_TAIL_WINDOW
 
 /* The value after "key=" in a row, up to the next blank (or the line's
  * end when rest); 0 when absent. */
