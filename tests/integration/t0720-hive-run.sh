@@ -120,12 +120,44 @@ run h run -- /bin/sh -c 'echo to-stderr >&2'
 check_eq "stderr passes through" to-stderr "$ERR"
 run h run -- /bin/sh -c 'kill -TERM $$'
 check_eq "killed by SIGTERM: 128+15" 143 "$RC"
-h run -- /bin/sleep 30 &
+"$HIVE" --state "$HIVE_STATE" run -- /bin/sleep 30 &
 RP=$!
 for i in $(seq 1 100); do h ps 2>/dev/null | grep -q ' active ' && break; sleep 0.05; done
 kill -INT $RP
 wait $RP
 check_eq "^C kills the agent: 128+9" 137 "$?"
 check_match "and it is terminated-revoked" 'terminated-revoked' "$(h ps)"
+# The verbs on a running agent, from the CLI.
+"$HIVE" --state "$HIVE_STATE" run -- /bin/sleep 30 &
+RP=$!
+AID=
+for i in $(seq 1 100); do
+	AID=$(h ps 2>/dev/null | awk '$4 == "active" { a = $1 } END { print a }')
+	[ -n "$AID" ] && break
+	sleep 0.05
+done
+check_match "the agent is active" '^a-[0-9]+$' "$AID"
+run h quarantine "$AID"
+check_eq "hive quarantine AID: exit 0" 0 "$RC"
+check_match "ps says quarantined" "^$AID .* quarantined " "$(h ps)"
+run h resume "$AID"
+check_eq "hive resume AID: exit 0" 0 "$RC"
+run h grant "$AID" fs.read:/usr/share
+check_eq "hive grant AID CAP: exit 0" 0 "$RC"
+run h revoke "$AID" fs.read:/usr/share
+check_eq "hive revoke AID CAP: exit 0" 0 "$RC"
+run h quota "$AID" pids_max=9 cpu_weight=50
+check_eq "hive quota AID k=v k=v: exit 0" 0 "$RC"
+check_match "/agent/AID/quota shows them" 'pids_max=9' "$(h cat /agent/$AID/quota)"
+run h quota "$AID" bogus=1
+check_eq "an unknown quota key: exit 1" 1 "$RC"
+check_match "with the hive's reason" 'bogus' "$ERR"
+run h kill "$AID"
+check_eq "hive kill AID: exit 0" 0 "$RC"
+wait $RP
+check_eq "and hive run returns 128+9" 137 "$?"
+run h kill a-999999
+check_eq "kill of an unknown agent: exit 5" 5 "$RC"
+check_match "names it" 'no agent a-999999' "$ERR"
 check_eq "no temp dir left" "" "$(ls -A "$TMPDIR")"
 finish

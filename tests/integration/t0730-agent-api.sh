@@ -77,15 +77,29 @@ h cat /proc/hive.pub >"$W/hive.pub"
 run h attest --verify "$W/nap.att" --key "$W/hive.pub"
 check_eq "the attestation verifies with the hive's key" 0 "$RC"
 check_match "and names the agent" "aid +$AID" "$OUT"
+# The CLI's mirror: hive attest AID checks it with /proc/hive.pub.
+run h attest "$AID"
+check_eq "hive attest AID exits 0" 0 "$RC"
+check_match "verdict ok, for that agent" "^verdict +ok.*aid +$AID" "$(printf '%s' "$OUT" | tr '\n' ' ')"
+run h attest "$AID" --json
+check_eq "hive attest AID --json is the signed record" "$(head -1 "$W/nap.att")" "$OUT"
+run h ps --json
+check_match "hive ps --json lists it with its class" "\"aid\": ?\"$AID\".*\"class\": ?\"napper\"" "$OUT"
+run h ps
+check_match "hive ps: a row with AID, class, tenant, state" "^$AID +napper +default +[a-z-]+ +[0-9]+" "$(printf '%s' "$OUT" | sed -n 2p)"
+run h spawn "$W/nap.json"
+check_eq "hive spawn FILE exits 0" 0 "$RC"
+check_match "and prints the new AID" '^a-[0-9]+$' "$OUT"
+h kill "$OUT" >/dev/null
 run a quota "$AID" pids_max=16
 check_eq "quota exits 0" 0 "$RC"
 check_match "/agent/AID/quota shows it" 'pids_max=16' "$(h cat /agent/$AID/quota)"
 run a grant "$AID" fs.read:/usr/share
 check_eq "cap_grant exits 0" 0 "$RC"
-check_match "/agent/AID/caps lists it" '^fs.read:/usr/share' "$(h cat /agent/$AID/caps)"
+check_match "/agent/AID/caps lists it" '^fs.read:/usr/share granted' "$(h cat /agent/$AID/caps)"
 run a revoke "$AID" fs.read:/usr/share
 check_eq "cap_revoke exits 0" 0 "$RC"
-check_fail "and it is gone from caps" grep -q '^fs.read:/usr/share' <<<"$(h cat /agent/$AID/caps)"
+check_fail "and it is gone from caps" grep -q '^fs.read:/usr/share ' <<<"$(h cat /agent/$AID/caps)"
 
 # cap_present is the agent's own question, on its own connection.
 run h run --read /usr/share -- "$API" - has self fs.read:/usr/share

@@ -204,7 +204,7 @@ static int bundle_base(struct agent *a, const char *exe, int exe_fd, struct err 
 	char text[HIVE_ATTEST_CAP_MAX], interp[HIVE_PATH_MAX];
 	int rc;
 
-	snprintf(text, sizeof text, "fs.exec:%s", exe);
+	snprintf(text, sizeof text, "fs.exec:%.*s", (int)HIVE_PATH_MAX - 1, exe);
 	if ((rc = bundle_add(a, text, AGENT_CAP_BASE, err)) < 0)
 		return rc;
 	exe_interp(exe_fd, interp, sizeof interp);
@@ -220,10 +220,7 @@ static int bundle_base(struct agent *a, const char *exe, int exe_fd, struct err 
 		if ((rc = bundle_add(a, text, AGENT_CAP_BASE, err)) < 0)
 			return rc;
 	}
-	if ((rc = bundle_add(a, "fs.write:/dev/null", AGENT_CAP_BASE, err)) < 0)
-		return rc;
-	snprintf(text, sizeof text, "fs.write:%s", a->tmpdir);
-	return bundle_add(a, text, AGENT_CAP_BASE, err);
+	return bundle_add(a, "fs.write:/dev/null", AGENT_CAP_BASE, err);
 }
 
 /* --- the environment ------------------------------------------------------- */
@@ -353,7 +350,7 @@ static int agent_attest(struct agent *a, const char *exe, const uint8_t hash[ATT
 		snprintf(r.authorizer, sizeof r.authorizer, "%s:%s", principal_role_name(by->role), by->subject);
 	else
 		snprintf(r.authorizer, sizeof r.authorizer, "uid:%u", (unsigned)hive->owner_uid);
-	snprintf(r.exe_path, sizeof r.exe_path, "%s", exe);
+	snprintf(r.exe_path, sizeof r.exe_path, "%.*s", (int)sizeof r.exe_path - 1, exe);
 	memcpy(r.exe_hash, hash, sizeof r.exe_hash);
 	r.argv = a->cls->argv;
 	r.argc = a->cls->argc;
@@ -378,7 +375,82 @@ static int agent_attest(struct agent *a, const char *exe, const uint8_t hash[ATT
 
 /* Start one agent of an image. On failure the agent is left ended with
  * its reason (the caller kills the rest of the batch). */
-static int agent_start(struct agent *a, const struct principal *by, const int *stdio, struct err *err)
+/* What the agents of one class share, made once per spawn: the program,
+ * opened and hashed once (each agent executes that very fd, so what was
+ * hashed is what runs), and the bundle but for each agent's temp dir.
+ * Canonicalising a bundle's paths costs as much as a fork: once per class. */
+struct spawn_class {
+	int exe_fd;
+	char exe[HIVE_PATH_MAX];
+	uint8_t hash[ATTEST_HASH_LEN];
+	struct agent bundle; /* only caps and ncaps are used */
+};
+
+static void spawn_class_clear(struct spawn_class *sc)
+{
+	if (sc->exe_fd >= 0)
+		close(sc->exe_fd);
+	sc->exe_fd = -1;
+	for (uint32_t i = 0; i < sc->bundle.ncaps; i++)
+		cap_clear(&sc->bundle.caps[i].cap);
+	sc->bundle.ncaps = 0;
+}
+
+static int spawn_class_make(struct spawn_class *sc, const struct manifest_class *cls, struct err *err)
+{
+	char real[PATH_MAX];
+	int rc;
+
+	memset(sc, 0, sizeof *sc);
+	sc->exe_fd = open(cls->argv[0], O_RDONLY | O_CLOEXEC);
+	if (sc->exe_fd < 0)
+		return err_set(err, errno, "class %s: cannot open %s: %s", cls->name, cls->argv[0], strerror(errno));
+	if (!realpath(cls->argv[0], real) || strlen(real) >= sizeof sc->exe) {
+		rc = err_set(err, errno ? errno : ENAMETOOLONG, "class %s: cannot resolve %s", cls->name, cls->argv[0]);
+		goto fail;
+	}
+	memcpy(sc->exe, real, strlen(real) + 1);
+	if ((rc = attest_hash_fd(sc->exe_fd, sc->hash)) < 0) {
+		rc = err_set(err, -rc, "class %s: cannot hash %s: %s", cls->name, sc->exe, strerror(-rc));
+		goto fail;
+	}
+	for (uint32_t i = 0; i < cls->ncaps; i++) {
+		char text[HIVE_ATTEST_CAP_MAX];
+		if (cap_format(&cls->caps[i], text, sizeof text) < 0) {
+			rc = err_set(err, EINVAL, "class %s: capability too long", cls->name);
+			goto fail;
+		}
+		if ((rc = bundle_add(&sc->bundle, text, AGENT_CAP_MANIFEST, err)) < 0)
+			goto fail;
+	}
+	if ((rc = bundle_base(&sc->bundle, sc->exe, sc->exe_fd, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	spawn_class_clear(sc);
+	return rc;
+}
+
+/* The class's bundle, then the agent's temp dir. */
+static int bundle_from_class(struct agent *a, const struct spawn_class *sc, struct err *err)
+{
+	char text[HIVE_ATTEST_CAP_MAX];
+
+	for (uint32_t i = 0; i < sc->bundle.ncaps; i++) {
+		struct agent_cap *ac = &a->caps[a->ncaps];
+		*ac = sc->bundle.caps[i];
+		if (ac->cap.arg && !(ac->cap.arg = strdup(ac->cap.arg)))
+			return err_set(err, ENOMEM, "out of memory");
+		a->ncaps++;
+	}
+	snprintf(text, sizeof text, "fs.write:%s", a->tmpdir);
+	return bundle_add(a, text, AGENT_CAP_BASE, err);
+}
+
+/* Start one agent of an image. On failure the agent is left ended with
+ * its reason (the caller kills the rest of the batch). */
+static int agent_start(struct agent *a, const struct spawn_class *sc, const struct principal *by, const int *stdio,
+                       struct err *err)
 {
 	struct hive *hive = a->owner->hive;
 	const struct manifest_class *cls = a->cls;
@@ -386,34 +458,10 @@ static int agent_start(struct agent *a, const struct principal *by, const int *s
 	struct sandbox_plan *plan = NULL;
 	struct sandbox_child child = { .pid = -1, .pidfd = -1, .notify_fd = -1, .report_fd = -1 };
 	struct agent_env env = { .n = 0 };
-	uint8_t hash[ATTEST_HASH_LEN];
-	char exe[PATH_MAX];
-	int procs[8], nprocs = 0, sv[2] = { -1, -1 }, exe_fd = -1, rc;
+	int procs[8], nprocs = 0, sv[2] = { -1, -1 }, rc;
 
-	if ((rc = agentfs_make(a, err)) < 0 || (rc = tmpdir_make(a, err)) < 0)
-		goto fail;
-	exe_fd = open(cls->argv[0], O_RDONLY | O_CLOEXEC);
-	if (exe_fd < 0) {
-		rc = err_set(err, errno, "%s: cannot open %s: %s", a->aid, cls->argv[0], strerror(errno));
-		goto fail;
-	}
-	if (!realpath(cls->argv[0], exe) || strlen(exe) >= HIVE_PATH_MAX) {
-		rc = err_set(err, errno ? errno : ENAMETOOLONG, "%s: cannot resolve %s", a->aid, cls->argv[0]);
-		goto fail;
-	}
-	if ((rc = attest_hash_fd(exe_fd, hash)) < 0) {
-		rc = err_set(err, -rc, "%s: cannot hash %s: %s", a->aid, exe, strerror(-rc));
-		goto fail;
-	}
-	for (uint32_t i = 0; i < cls->ncaps; i++) {
-		char text[HIVE_ATTEST_CAP_MAX];
-		if (cap_format(&cls->caps[i], text, sizeof text) < 0 ||
-		    (rc = bundle_add(a, text, AGENT_CAP_MANIFEST, err)) < 0) {
-			rc = rc < 0 ? rc : err_set(err, EINVAL, "%s: capability too long", a->aid);
-			goto fail;
-		}
-	}
-	if ((rc = bundle_base(a, exe, exe_fd, err)) < 0)
+	if ((rc = agentfs_make(a, err)) < 0 || (rc = tmpdir_make(a, err)) < 0 ||
+	    (rc = bundle_from_class(a, sc, err)) < 0)
 		goto fail;
 	rc = cgroup_agent_make(a->owner->cg, a->img->m->tenant, a->aid, &a->quota, &a->cg, err);
 	if (rc < 0)
@@ -444,7 +492,7 @@ static int agent_start(struct agent *a, const struct principal *by, const int *s
 	for (uint32_t i = 0; i < a->ncaps; i++)
 		ceiling[i] = a->caps[i].cap;
 	memset(&spec, 0, sizeof spec);
-	spec.exe_fd = exe_fd;
+	spec.exe_fd = sc->exe_fd;
 	spec.argv = cls->argv;
 	spec.envp = env.vec;
 	spec.cwd = cls->cwd ? cls->cwd : cls->home ? cls->home : "/";
@@ -464,7 +512,7 @@ static int agent_start(struct agent *a, const struct principal *by, const int *s
 		goto fail;
 	snprintf(a->enforcement, sizeof a->enforcement, "%s cgroup=%s", sandbox_plan_enforcement(plan),
 	         cgroup_mode_name(cgroup_mgr_mode(a->owner->cg)));
-	if ((rc = agent_attest(a, exe, hash, by, err)) < 0)
+	if ((rc = agent_attest(a, sc->exe, sc->hash, by, err)) < 0)
 		goto fail;
 	agent_set_state(a, AGENT_ATTESTED, "signed");
 	if ((rc = sandbox_spawn(plan, &child, err)) < 0)
@@ -483,7 +531,7 @@ static int agent_start(struct agent *a, const struct principal *by, const int *s
 		goto fail_kill;
 	}
 	agent_event(a, "spawn", "pid=%d uid=%d class=%s tenant=%s exe=%s signer=%s enforcement=\"%s\"", (int)a->pid,
-	            a->uid == (uid_t)-1 ? (int)geteuid() : (int)a->uid, cls->name, a->img->m->tenant, exe,
+	            a->uid == (uid_t)-1 ? (int)geteuid() : (int)a->uid, cls->name, a->img->m->tenant, sc->exe,
 	            a->img->signer, a->enforcement);
 	rc = 0;
 	goto out;
@@ -512,8 +560,6 @@ out:
 		close(sv[0]);
 	if (sv[1] >= 0)
 		close(sv[1]);
-	if (exe_fd >= 0)
-		close(exe_fd);
 	return rc;
 }
 
@@ -523,6 +569,7 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 	struct agents *t = hive->agents;
 	struct agent_image *img = NULL;
 	struct agent *first = NULL;
+	struct spawn_class *sc = NULL;
 	struct hive_session *s = NULL;
 	const int *stdio = NULL;
 	int rc;
@@ -552,7 +599,15 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 	}
 	if ((rc = agents_reserve(t, img->m->agents, err)) < 0)
 		goto out;
+	sc = malloc(sizeof *sc);
+	if (!sc) {
+		rc = err_set(err, ENOMEM, "spawn: out of memory");
+		goto out;
+	}
+	sc->exe_fd = -1;
 	for (uint32_t c = 0; c < img->m->nclasses && rc == 0; c++) {
+		if ((rc = spawn_class_make(sc, &img->m->classes[c], err)) < 0)
+			break;
 		for (uint32_t k = 0; k < img->m->classes[c].count && rc == 0; k++) {
 			struct agent *a = agent_new(t, img, &img->m->classes[c], t->next_num++);
 			if (!a) {
@@ -561,10 +616,11 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 			}
 			if (!first)
 				first = a;
-			rc = agent_start(a, who, stdio, err);
+			rc = agent_start(a, sc, who, stdio, err);
 			if (rc == 0)
 				strbuf_printf(reply, "%s%s", a == first ? "" : " ", a->aid);
 		}
+		spawn_class_clear(sc);
 	}
 	if (rc < 0) {
 		/* All or nothing: what this command started goes. */
@@ -575,6 +631,7 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 		strbuf_printf(reply, "\n");
 	}
 out:
+	free(sc);
 	if (s)
 		hive_session_drop_stdio(s);
 	agent_image_unref(img);

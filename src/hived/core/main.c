@@ -206,6 +206,27 @@ static void raise_nofile(void)
 		        (unsigned long)rl.rlim_cur, HIVE_SESSIONS_MAX);
 }
 
+/* What agents lose below the Landlock ABI the sandbox is built for. */
+static void landlock_say_missing(int abi)
+{
+	static const struct {
+		int abi;
+		const char *what;
+	} steps[] = {
+		{ 1, "every file-system ceiling: bundles with fs.* rights are refused" },
+		{ 2, "renames and links across directories (always denied)" },
+		{ 3, "truncation outside fs.write" },
+		{ 4, "TCP port rules: bundles with net.* rights are refused" },
+		{ 5, "ioctl on devices" },
+		{ 6, "signal and abstract-socket scoping" },
+		{ 7, "the kernel's own denial log" },
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (abi < steps[i].abi)
+			fprintf(stderr, "hived: agents: Landlock ABI %d cannot enforce %s (ABI %d)\n", abi, steps[i].what,
+			        steps[i].abi);
+}
+
 static void on_stop_signal(struct loop *loop, int signo, void *arg)
 {
 	int *got = arg;
@@ -420,9 +441,17 @@ int main(int argc, char **argv)
 	if (busy_poll_us && !(spin = spin_attach(hive.loop, busy_poll_us)))
 		die("cannot set up --busy-poll-us: %s", strerror(errno));
 	kernel_probe(&hive.kernel);
+	/* --landlock-abi: the hive behaves, and says it does, as on a kernel
+	 * with at most that ABI, so what it cannot enforce there is seen here. */
+	if (hive.cfg.landlock_abi_max) {
+		int cap = hive.cfg.landlock_abi_max < 0 ? 0 : hive.cfg.landlock_abi_max;
+		if (hive.kernel.landlock_abi > cap)
+			hive.kernel.landlock_abi = cap;
+	}
 	char kdesc[512];
 	kernel_describe(&hive.kernel, kdesc, sizeof kdesc);
 	fprintf(stderr, "hived: kernel: %s\n", kdesc);
+	landlock_say_missing(hive.kernel.landlock_abi);
 	hive.owner_uid = geteuid();
 	hive.start_ms = loop_now_ms();
 	hive.start_wall = (int64_t)time(NULL);

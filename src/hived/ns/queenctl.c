@@ -148,8 +148,8 @@ static int qc_lifecycle_verb(struct hive *hive, const struct principal *who, con
 
 /* --- the agent verbs: words, or a JSON string of the same words --------- */
 
-/* Split "<aid> <rest>" into aid and rest; rest must be non-empty when want_rest. */
-static int qc_aid_rest(const char *arg, char *aid, size_t cap, const char **rest, int want_rest,
+/* Split "<aid> <rest>" into aid and a non-empty rest. */
+static int qc_aid_rest(const char *arg, char *aid, size_t cap, const char **rest,
                        const struct queenctl_verb *verb, struct err *err)
 {
 	size_t n = strcspn(arg, " \t");
@@ -159,7 +159,7 @@ static int qc_aid_rest(const char *arg, char *aid, size_t cap, const char **rest
 	memcpy(aid, arg, n);
 	aid[n] = '\0';
 	*rest = arg + n + strspn(arg + n, " \t");
-	if (want_rest ? !**rest : **rest != '\0')
+	if (!**rest)
 		return err_set(err, EINVAL, "usage: %s", verb->usage);
 	return 0;
 }
@@ -214,34 +214,36 @@ static int qc_resume(struct hive *hive, const struct principal *who, const struc
 	return agents_resume(hive, who, arg, err);
 }
 
+/* grant, revoke and quota: "<aid> <rest>", then the agent part's verb. */
+typedef int (*qc_agent_fn)(struct hive *hive, const struct principal *who, const char *aid, const char *rest,
+                           struct err *err);
+
+static int qc_aid_verb(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
+                       const char *arg, qc_agent_fn fn, struct err *err)
+{
+	char aid[HIVE_AID_MAX + 1];
+	const char *rest = "";
+	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, verb, err);
+
+	return rc < 0 ? rc : fn(hive, who, aid, rest, err);
+}
+
 static int qc_grant(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
                     const char *arg, struct strbuf *reply, struct err *err)
 {
-	char aid[HIVE_AID_MAX + 1];
-	const char *rest;
-	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
-
-	return rc < 0 ? rc : agents_grant(hive, who, aid, rest, err);
+	return qc_aid_verb(hive, who, verb, arg, agents_grant, err);
 }
 
 static int qc_revoke(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
                      const char *arg, struct strbuf *reply, struct err *err)
 {
-	char aid[HIVE_AID_MAX + 1];
-	const char *rest;
-	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
-
-	return rc < 0 ? rc : agents_revoke(hive, who, aid, rest, err);
+	return qc_aid_verb(hive, who, verb, arg, agents_revoke, err);
 }
 
 static int qc_quota(struct hive *hive, const struct principal *who, const struct queenctl_verb *verb,
                     const char *arg, struct strbuf *reply, struct err *err)
 {
-	char aid[HIVE_AID_MAX + 1];
-	const char *rest;
-	int rc = qc_aid_rest(arg, aid, sizeof aid, &rest, 1, verb, err);
-
-	return rc < 0 ? rc : agents_quota(hive, who, aid, rest, err);
+	return qc_aid_verb(hive, who, verb, arg, agents_quota, err);
 }
 
 /* Fields that may ride along with spawn (Cohesix's spawn carries them). */

@@ -44,8 +44,8 @@ static int agent_is_help(const char *s)
 
 /* --------------------------------------------- the hive's own reason -- */
 
-/* Bytes of the log's end searched for our refusal's row. */
-#define HCLI_WHY_WINDOW 65536u
+/* Bytes of the log's end searched for our refusal's row: tail's window. */
+#define HCLI_WHY_WINDOW HIVE_TAIL_WINDOW
 
 /* The value after "key=" in a row, up to the next blank (or the line's
  * end when rest); 0 when absent. */
@@ -297,6 +297,8 @@ int hcli_ps(struct hcli *h, int argc, char **argv)
 		       "CPU", "MEM", "DENIALS");
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue; /* "# live=N ended=N max=N" */
 		if (arr) {
 			json_array_append_new(arr, ps_json_line(line));
 			continue;
