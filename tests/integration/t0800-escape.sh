@@ -11,8 +11,10 @@
 #    the sandbox answers with, and the denial recorded exactly once: the
 #    sum of count= over queen.log rows `subject=<aid> ... op=syscall
 #    outcome=deny` equals the EACCES answers the probe saw (the
-#    supervisor's refusals; the seccomp filter's EPERM and Landlock's
-#    scopes write no row, so those probes must leave none), and the row
+#    supervisor's refusals; the calls the filter refuses (ptrace, mount,
+#    unshare, io_uring, perf, keyctl) reach the supervisor only to be
+#    answered EPERM and leave one row each; Landlock's scopes and the
+#    filter's other EPERMs write no row, so those probes must leave none), and the row
 #    names the path or port. The swap race is the exception: an allowed
 #    path swapped after the supervisor's check is refused by Landlock
 #    (EACCES, no row), so there 0 < rows <= EACCES answers.
@@ -189,6 +191,12 @@ if [ "$RUN_OK" = 1 ]; then
 		if [ "$name" = race ]; then
 			if [ "$n" -gt 0 ] && [ "$n" -le "$den" ]; then ok "race: $n rows for $den refusals (the rest Landlock's)"
 			else not_ok "race: 0 < rows ($n) <= refusals ($den)"; fi
+		elif [[ " ptrace unshare mount iouring perf keyctl " == *" $name "* ]]; then
+			# The filter sends these to the supervisor only to be refused
+			# (EPERM) and recorded: a row per attempt (unshare and mount
+			# try two ways), each naming the call.
+			check "$name ($aid): the refused calls are recorded" test "$n" -ge 1
+			check_eq "$name: every row names its system call" "$n" "$(rows_of "$aid" "object=syscall:")"
 		elif [ "$den" = 0 ]; then
 			check_eq "$name ($aid): no syscall row (refused by seccomp/Landlock with EPERM, or no call)" 0 "$n"
 		else
@@ -242,7 +250,7 @@ else
 		check_match "workload agent esc-$c exited 0 (blocked)" 'state=terminated-clean .*exit=0 ' "$line"
 		aid=$(printf '%s' "$line" | sed -n 's/^aid=\(a-[0-9]*\) .*/\1/p')
 		case $c in
-		read | dirfd | exec | connect) check_eq "esc-$c ($aid): one row" 1 "$(rows_of "$aid")" ;;
+		read | dirfd | exec | connect | ptrace) check_eq "esc-$c ($aid): one row" 1 "$(rows_of "$aid")" ;;
 		*) check_eq "esc-$c ($aid): no row" 0 "$(rows_of "$aid")" ;;
 		esac
 	done

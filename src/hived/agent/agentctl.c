@@ -116,6 +116,9 @@ static const struct agent_cap *decide_cover(const struct agent *a, const struct 
 	case NOTIFY_CONNECT_UNIX:
 		*capname = "net.unix"; /* the agent's hive connection is HIVE_FD, nothing else */
 		return NULL;
+	case NOTIFY_SYSCALL:
+		*capname = "sys"; /* ptrace, mount, unshare...: never granted, answered EPERM */
+		return NULL;
 	default:
 		*capname = "net.socket";
 		return NULL;
@@ -146,7 +149,9 @@ enum notify_decision agent_decide(void *arg, const struct notify_access *acc)
 			return a->revoked_in_ceiling || !ac->in_ceiling ? NOTIFY_BROKER : NOTIFY_ALLOW;
 		return ac->in_ceiling ? NOTIFY_ALLOW : NOTIFY_DENY;
 	}
-	if (acc->path)
+	if (acc->op == NOTIFY_SYSCALL)
+		snprintf(object, sizeof object, "syscall:%s", acc->syscall ? acc->syscall : "-");
+	else if (acc->path)
 		snprintf(object, sizeof object, "%s", acc->path);
 	else
 		snprintf(object, sizeof object, "port:%u", acc->port);

@@ -28,7 +28,8 @@
 #define MSG_FASTOPEN 0x20000000
 #endif
 
-/* Failed with EPERM. A name this libseccomp does not know is skipped: it
+/* Failed with EPERM (by the supervisor, which records it, when there is
+ * one). A name this libseccomp does not know is skipped: it
  * cannot be called through the native table either. */
 static const char *const denied[] = {
 	"ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "pivot_root", "move_mount",
@@ -64,16 +65,20 @@ static int add_rules(scmp_filter_ctx ctx, int notify)
 {
 	int rc = 0;
 	int nr;
+	/* With a supervisor the refused calls go to it, which answers EPERM
+	 * and records the attempt: every refusal has its row (DESIGN.md §7).
+	 * They are rare, so the round trip costs nothing that matters. */
+	uint32_t refuse = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
 	for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
 		if ((nr = seccomp_syscall_resolve_name(denied[i])) != __NR_SCMP_ERROR)
-			TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0));
+			TRY(seccomp_rule_add(ctx, refuse, nr, 0));
 	if (notify)
 		for (size_t i = 0; i < sizeof notified / sizeof notified[0]; i++)
 			if ((nr = seccomp_syscall_resolve_name(notified[i])) != __NR_SCMP_ERROR)
 				TRY(seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0));
 	TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0));
 	for (size_t i = 0; i < sizeof clone_ns / sizeof clone_ns[0]; i++)
-		TRY(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		TRY(seccomp_rule_add(ctx, refuse, SCMP_SYS(clone), 1,
 		                     SCMP_A0_64(SCMP_CMP_MASKED_EQ, clone_ns[i], clone_ns[i])));
 	/* socket(): families compared on their low 32 bits (the kernel reads
 	 * an int), so garbage in the upper half cannot dodge a rule. The rules

@@ -23,6 +23,11 @@
 #include "notify_path.h"
 #include "hived/core/loop.h"
 
+#include <seccomp.h>
+
+/* Refused calls whose names are kept: the filter refuses ~35. */
+#define NOTIFY_SYSCALL_NAMES 64u
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -116,7 +121,7 @@ static const char *const op_names[NOTIFY_OPS] = {
 	[NOTIFY_OPEN_HANDLE] = "open-handle", [NOTIFY_EXEC] = "exec",
 	[NOTIFY_CONNECT_TCP] = "connect-tcp", [NOTIFY_BIND_TCP] = "bind-tcp",
 	[NOTIFY_SEND_UDP] = "send-udp",       [NOTIFY_CONNECT_UNIX] = "connect-unix",
-	[NOTIFY_SOCKET_OTHER] = "socket-other",
+	[NOTIFY_SOCKET_OTHER] = "socket-other", [NOTIFY_SYSCALL] = "syscall",
 };
 
 const char *notify_op_name(enum notify_op op)
@@ -321,6 +326,30 @@ static int decode_path(struct notify *n, struct notify_call *c, struct notify_ac
 	return rc;
 }
 
+/* The name of a refused call for its row, from libseccomp's table, kept
+ * per number (the filter refuses a few dozen). */
+static const char *syscall_name(int nr)
+{
+	static struct {
+		int nr;
+		char name[32];
+	} seen[NOTIFY_SYSCALL_NAMES];
+	static unsigned nseen;
+
+	for (unsigned i = 0; i < nseen; i++)
+		if (seen[i].nr == nr)
+			return seen[i].name;
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	if (!name || nseen >= NOTIFY_SYSCALL_NAMES) {
+		free(name);
+		return "unknown";
+	}
+	seen[nseen].nr = nr;
+	snprintf(seen[nseen].name, sizeof seen[nseen].name, "%s", name);
+	free(name);
+	return seen[nseen++].name;
+}
+
 static int decode(struct notify *n, struct notify_call *c, struct notify_access *acc)
 {
 	const struct seccomp_data *d = &n->req->data;
@@ -409,7 +438,11 @@ static int decode(struct notify *n, struct notify_call *c, struct notify_access 
 		return 0;
 	}
 	default:
-		return -ENOSYS;
+		/* The filter's refused calls (filter.c) come here to be recorded:
+		 * nothing of the target's is read, decide names and denies it. */
+		acc->op = NOTIFY_SYSCALL;
+		acc->syscall = syscall_name(d->nr);
+		return 0;
 	}
 open_call:
 	/* a[] now starts at the path argument whatever the call. */
@@ -640,9 +673,9 @@ static void serve(struct notify *n)
 	if (rc < 0 && !still_valid(n, c))
 		goto out;
 	enum notify_decision d = n->decide(n->arg, &acc);
-	if (d == NOTIFY_DENY) {
+	if (d == NOTIFY_DENY || acc.op == NOTIFY_SYSCALL) {
 		n->st.denied++;
-		answer(n, -EACCES, 0);
+		answer(n, acc.op == NOTIFY_SYSCALL ? -EPERM : -EACCES, 0);
 	} else if (rc < 0) {
 		n->st.allowed++;
 		answer(n, rc, 0);

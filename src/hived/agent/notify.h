@@ -38,6 +38,7 @@ enum notify_op {
 	NOTIFY_SEND_UDP,     /* port (datagram send to an address, or connect of a datagram socket) */
 	NOTIFY_CONNECT_UNIX, /* path, or "@name" for an abstract socket */
 	NOTIFY_SOCKET_OTHER, /* another family */
+	NOTIFY_SYSCALL,      /* a call sent only to be refused (EPERM) and recorded: ptrace, mount, unshare... */
 	NOTIFY_OPS,
 };
 

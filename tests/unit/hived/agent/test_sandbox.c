@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -51,7 +52,9 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Answer one notification CONTINUE; 0 when the listener is gone. */
+/* Answer one notification as hived's supervisor would with every right:
+ * CONTINUE for the path and socket calls, EPERM for the calls the filter
+ * sends only to be refused and recorded; 0 when the listener is gone. */
 static int supervise_one(int nfd)
 {
 	struct seccomp_notif req;
@@ -61,7 +64,14 @@ static int supervise_one(int nfd)
 		return errno == EINTR || errno == ENOENT;
 	memset(&resp, 0, sizeof resp);
 	resp.id = req.id;
-	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	switch (req.data.nr) {
+	case SYS_open: case SYS_openat: case SYS_openat2: case SYS_creat: case SYS_open_by_handle_at:
+	case SYS_execve: case SYS_execveat: case SYS_connect: case SYS_bind: case SYS_socket:
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		break;
+	default:
+		resp.error = -EPERM;
+	}
 	ioctl(nfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	return 1;
 }
