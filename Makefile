@@ -6,7 +6,7 @@
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
 #   make bench      benchmarks against diod (baseline in the same run);
-#                   BENCH=9p|fuse|lockout runs one section
+#                   BENCH=9p|fuse|lockout|spawn runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc
@@ -67,12 +67,18 @@ TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
 TOOL_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/tools/*/)))
 TOOL_BINS += $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
 
+# The escape suite (tests/escape/): one program of named probes, run inside
+# agents' sandboxes. No sanitizers (ASan reads /proc/self/maps, which a
+# sandbox need not allow) and static (no loader configuration to read).
+ESCAPE_SRCS := $(wildcard tests/escape/*.c)
+ESCAPE_BIN  := $(BUILD)/tests/escape/escape
+
 BINS := $(BUILD)/hived $(BUILD)/hive
 .SECONDARY:
 
 .PHONY: all tests tools check demo bench fuzz deps clean layout
 all: $(BINS) tests tools
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(ESCAPE_BIN)
 tools: $(TOOL_BINS)
 
 $(BUILD)/hived: $(HIVED_OBJS) $(LIBS_HIVED) $(LIBS_BASE)
@@ -98,6 +104,11 @@ $(BUILD)/tests/tools/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/tool
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call TOOLDIR_RULE,$(d))))
+
+$(ESCAPE_BIN): $(ESCAPE_SRCS) tests/escape/escape.h
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 -g -static \
+		-pthread -o $@ $(ESCAPE_SRCS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS_BASE)
 	@mkdir -p $(@D)

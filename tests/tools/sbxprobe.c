@@ -6,7 +6,7 @@
  *   sbxprobe read PATH | write PATH | unshare | mount | ptrace | io_uring |
  *            perf | keyctl | clone_ns | packet | udp | status | fds | env |
  *            connect PORT | x32 | sctp | mptcp | fastopen | pidfd_getfd |
- *            clone3
+ *            clone3 | i386
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +63,13 @@ static int probe(int argc, char **argv)
 	}
 	if (!strcmp(p, "x32")) /* getpid by its x32 number: the filter kills */
 		return rc_of(syscall(0x40000000 + 39));
+#ifdef __x86_64__
+	if (!strcmp(p, "i386")) { /* getpid through the 32-bit entry: a foreign arch */
+		long ret;
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "rcx", "r11");
+		return ret > 0 ? 0 : (int)-ret;
+	}
+#endif
 	if (!strcmp(p, "sctp")) /* a stream Landlock's TCP rules do not see */
 		return rc_of(socket(AF_INET6, SOCK_STREAM, 132 /* IPPROTO_SCTP */));
 	if (!strcmp(p, "mptcp"))

@@ -50,6 +50,7 @@ struct agent {
 	enum agent_state state;
 	int killed_by_hive;             /* its end is terminated-revoked */
 	int revoked_in_ceiling;         /* a right Landlock still allows was revoked: broker opens */
+	int exec_seen;                  /* the spawn's own exec (of the hashed fd) was answered */
 	struct agent_cap caps[HIVE_AGENT_CAPS_MAX];
 	uint32_t ncaps;
 	struct manifest_quota quota;

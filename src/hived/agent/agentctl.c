@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,6 +128,16 @@ enum notify_decision agent_decide(void *arg, const struct notify_access *acc)
 	const char *capname = "-";
 	const struct agent_cap *ac = decide_cover(a, acc, &capname);
 	char object[HIVE_PATH_MAX + 16];
+
+	/* After the spawn's own exec of its hashed fd, an exec by descriptor is
+	 * refused: the check would name the file the fd held, but the kernel
+	 * executes what it holds then, and a memfd swapped in is a file
+	 * Landlock does not see (docs/sandbox.md). */
+	if (acc->op == NOTIFY_EXEC) {
+		if (a->exec_seen && (acc->flags & AT_EMPTY_PATH))
+			ac = NULL;
+		a->exec_seen = 1;
+	}
 
 	if (ac && a->state != AGENT_QUARANTINED) {
 		if (a->state == AGENT_CAP_DENIED && loop_now_ms() - a->last_deny_ms >= HIVE_AGENT_DENIED_HOLD_MS)

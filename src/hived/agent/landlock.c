@@ -156,7 +156,8 @@ static int add_fs_rule(struct landlock_ruleset *rs, struct landlock_rule *r, con
 {
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR) {
+		/* Nothing there, or nothing hived itself may reach: no rule. */
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) {
 			r->skipped_errno = errno;
 			r->rights = 0;
 			return 0;
@@ -285,8 +286,8 @@ void landlock_rights_render(const struct landlock_ruleset *rs, struct strbuf *sb
 			strbuf_printf(sb, "%s:%u ", cap_kind_name(r->kind), r->port);
 			render_bits(sb, r->rights, NAMES(net_names));
 		} else if (r->skipped_errno) {
-			strbuf_printf(sb, "%s:%s skipped=%s", cap_kind_name(r->kind), r->path,
-			              r->skipped_errno == ENOENT ? "ENOENT" : "ENOTDIR");
+			const char *why = strerrorname_np(r->skipped_errno);
+			strbuf_printf(sb, "%s:%s skipped=%s", cap_kind_name(r->kind), r->path, why ? why : "?");
 		} else {
 			strbuf_printf(sb, "%s:%s ", cap_kind_name(r->kind), r->path);
 			render_bits(sb, r->rights, NAMES(fs_names));

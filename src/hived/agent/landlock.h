@@ -15,10 +15,11 @@
  * Rights the ABI lacks are stripped from the top down; rights that only a
  * directory can have are masked off a file's rule.
  *
- * A capability path that does not exist gets no rule (nothing there to
- * allow; a file made there later stays outside the ceiling) and is listed
- * as "skipped" in the rights: a bundle is not refused for naming an
- * optional path such as /lib64.
+ * A capability path that does not exist, or that hived itself cannot reach
+ * (EACCES, a symlink loop), gets no rule (a file made there later stays
+ * outside the ceiling) and is listed as "skipped=ENOENT" etc. in the
+ * rights: a bundle is not refused for naming an optional path such as
+ * /lib64.
  *
  * Refused, never weakened (DESIGN.md §7): a net.* capability below ABI 4,
  * and any fs.* capability with no Landlock at all — the ceiling is the

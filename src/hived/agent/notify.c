@@ -4,21 +4,11 @@
  *
  * A turn: RECV; read the arguments from the target (process_vm_readv, or
  * /proc/<pid>/mem), ID_VALID; resolve the path as the target sees it,
- * ID_VALID again (the /proc/<pid> links read belong to the caller only if
- * it is still blocked in that call); ask decide; answer. Every path ends
+ * ID_VALID again if that read its /proc/<pid> (those links belong to the
+ * caller only while it is still blocked in that call); ask decide; answer. Every path ends
  * in exactly one answer, and an internal failure answers -EACCES.
  *
- * Resolution. The fast path joins the target's cwd or dirfd (readlink of
- * /proc/<pid>/cwd or /proc/<pid>/fd/N) with the path and opens the result
- * O_PATH with RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS: success means no
- * link was crossed, so the lexically cleaned path is the canonical one
- * ("..": no component before it was a symlink either). Otherwise a walker
- * opens one component at a time from an fd of the target's cwd or dirfd,
- * follows symlinks itself — so "/proc/self" in the path or in a link
- * means the target, not hived — follows /proc magic links by opening them
- * (their object counts, not their text), and names what it reached by
- * readlink of /proc/self/fd/N. The agent shares hived's root and mount
- * namespace (it can neither chroot nor unshare), so names agree.
+ * Resolution lives in notify_path.c (the fast path, the walker).
  *
  * A path that does not resolve (ENOENT without O_CREAT, ENOTDIR, ELOOP):
  * decide still sees the best-effort path (canonical prefix + the rest), so
@@ -30,6 +20,7 @@
  * ceiling).
  */
 #include "notify.h"
+#include "notify_path.h"
 #include "hived/core/loop.h"
 
 #include <errno.h>
@@ -75,8 +66,6 @@
 
 /* open_how's first size (linux/openat2.h keeps it in the kernel). */
 #define OPEN_HOW_SIZE_VER0 24
-/* procfs's root directory inode (fs/proc/root.c). */
-#define PROC_ROOT_INO 1
 /* Flags open(2) knows; it ignores the rest, openat2(2) refuses them. */
 #define OPEN_FLAGS_KNOWN                                                                                  \
 	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_ASYNC | \
@@ -88,33 +77,12 @@
 /* The target is gone or its call was interrupted: nothing to answer. */
 #define CALL_GONE 2
 
-/* One call being served: its arguments, then its resolution. */
-struct call {
-	uint64_t id;
-	pid_t pid;
-	int dirfd;          /* AT_FDCWD or the target's fd */
-	int flags;          /* O_* (open) or AT_* (execveat) */
-	mode_t mode;
-	uint64_t resolve;   /* openat2's how.resolve */
-	int is_openat2;
-	int unchecked;      /* read from the target or its /proc since the last ID_VALID */
-	int follow;         /* follow a final symlink */
-	int creat;          /* a missing final component is fine (O_CREAT, bind) */
-	int opath;          /* O_PATH fd of the object reached, or -1 */
-	int parent;         /* O_PATH fd of the directory a new entry goes in, or -1 */
-	char leaf[NAME_MAX + 1];
-	char raw[HIVE_NOTIFY_PATH_MAX];  /* as read from the target */
-	char path[HIVE_NOTIFY_PATH_MAX]; /* canonical, for decide */
-	char work[2 * HIVE_NOTIFY_PATH_MAX];
-	char link[HIVE_NOTIFY_PATH_MAX];
-};
 
 struct notify {
 	struct loop *loop;
 	int fd;
 	int pidfd;
-	int rootfd;         /* "/" as O_PATH: where absolute links restart */
-	dev_t proc_dev;
+	struct notify_fs fs;
 	notify_decide_fn decide;
 	void *arg;
 	struct notify_stats st;
@@ -132,7 +100,7 @@ struct notify {
 
 /* The call being served. One per thread, not per agent (it is ~20 KiB):
  * a supervisor serves one call at a time, to its end, on its loop's thread. */
-static _Thread_local struct call call_now;
+static _Thread_local struct notify_call call_now;
 
 /* The fs identity of the calling thread, from /proc/<pid>/status. */
 struct ident {
@@ -219,355 +187,12 @@ static int id_valid(const struct notify *n, uint64_t id)
  * call (else its pid may name another process by now). An absolute path
  * read and checked already needs no second ioctl: the fast path then reads
  * nothing of the target's. */
-static int still_valid(const struct notify *n, struct call *c)
+static int still_valid(const struct notify *n, struct notify_call *c)
 {
 	if (!c->unchecked)
 		return 1;
 	c->unchecked = 0;
 	return id_valid(n, c->id);
-}
-
-/* --- paths ------------------------------------------------------------------ */
-
-/* Clean an absolute path lexically, in place: "//" and "/." collapse, "/.."
- * pops a component but never above "/", no trailing slash but for "/".
- * Only correct for a path walked without crossing a symlink. */
-static void path_clean(char *p)
-{
-	size_t o = 0;
-	for (size_t i = 0; p[i];) {
-		while (p[i] == '/')
-			i++;
-		if (!p[i])
-			break;
-		size_t len = strcspn(p + i, "/");
-		if (len == 2 && p[i] == '.' && p[i + 1] == '.') {
-			while (o > 0 && p[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else if (!(len == 1 && p[i] == '.')) {
-			p[o++] = '/';
-			memmove(p + o, p + i, len);
-			o += len;
-		}
-		i += len;
-	}
-	if (o == 0)
-		p[o++] = '/';
-	p[o] = '\0';
-}
-
-/* The name of what an fd of hived's refers to. */
-static int fd_path(int fd, char *buf, size_t cap)
-{
-	char p[40];
-	snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
-	ssize_t len = readlink(p, buf, cap - 1);
-	if (len < 0)
-		return -errno;
-	if ((size_t)len >= cap - 1)
-		return -ENAMETOOLONG;
-	buf[len] = '\0';
-	return 0;
-}
-
-/* dir + "/" + rest into out, cleaned; a best-effort name when the walk stopped. */
-static void path_join(char *out, size_t cap, const char *dir, const char *rest)
-{
-	int len = snprintf(out, cap, "%s/%s", dir, rest);
-	if (len < 0 || (size_t)len >= cap)
-		snprintf(out, cap, "%s", dir);
-	if (out[0] == '/')
-		path_clean(out);
-}
-
-static void best_effort(struct call *c, int dirfd, const char *name, const char *rest)
-{
-	char dir[HIVE_NOTIFY_PATH_MAX];
-	if (fd_path(dirfd, dir, sizeof dir) < 0)
-		snprintf(dir, sizeof dir, "%s", "/");
-	char tail[HIVE_NOTIFY_PATH_MAX];
-	snprintf(tail, sizeof tail, "%s/%s", name, rest);
-	path_join(c->path, sizeof c->path, dir, tail);
-}
-
-/*
- * Walk c->work from start (an owned O_PATH directory fd) one component at
- * a time, following symlinks here rather than in the kernel so /proc/self
- * and /proc/thread-self name the target. Leaves c->opath (the object) or,
- * for a missing last component of a creating call, c->parent + c->leaf.
- */
-static int walk(struct notify *n, struct call *c, int start)
-{
-	char *rest = c->work;
-	size_t pos = 0;
-	int cur = start, links = 0, steps = 0, rc;
-	char name[NAME_MAX + 1];
-
-	for (;;) {
-		if (++steps > (int)HIVE_NOTIFY_WALK_STEPS_MAX) {
-			rc = -ELOOP;
-			goto fail;
-		}
-		while (rest[pos] == '/')
-			pos++;
-		if (!rest[pos]) {
-			c->opath = cur;
-			return 0;
-		}
-		size_t len = strcspn(rest + pos, "/");
-		if (len > NAME_MAX) {
-			rc = -ENAMETOOLONG;
-			goto fail;
-		}
-		memcpy(name, rest + pos, len);
-		name[len] = '\0';
-		size_t next = pos + len;
-		int slash = rest[next] == '/';
-		while (rest[next] == '/')
-			next++;
-		int last = !rest[next];
-		pos = next;
-		if (!strcmp(name, "."))
-			continue;
-		if (!strcmp(name, "..")) {
-			int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (up < 0) {
-				rc = -errno;
-				goto fail;
-			}
-			close(cur);
-			cur = up;
-			continue;
-		}
-		int fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			rc = -errno;
-			if (rc == -ENOENT && last && !slash && c->creat) {
-				c->parent = cur;
-				memcpy(c->leaf, name, len + 1);
-				return 0;
-			}
-			best_effort(c, cur, name, rest + pos);
-			goto fail;
-		}
-		struct stat st;
-		if (fstat(fd, &st) < 0) {
-			rc = -errno;
-			close(fd);
-			goto fail;
-		}
-		if (!S_ISLNK(st.st_mode) || (last && !slash && !c->follow)) {
-			if (last) {
-				close(cur);
-				c->opath = fd;
-				return 0;
-			}
-			close(cur);
-			cur = fd;
-			continue;
-		}
-		if ((c->resolve & RESOLVE_NO_SYMLINKS) || ++links > (int)HIVE_NOTIFY_SYMLINKS_MAX) {
-			close(fd);
-			rc = -ELOOP;
-			best_effort(c, cur, name, rest + pos);
-			goto fail;
-		}
-		ssize_t tl = readlinkat(fd, "", c->link, sizeof c->link - 32);
-		if (tl < 0 || (size_t)tl >= sizeof c->link - 32) {
-			rc = tl < 0 ? -errno : -ENAMETOOLONG;
-			close(fd);
-			goto fail;
-		}
-		c->link[tl] = '\0';
-		if (st.st_dev == n->proc_dev) {
-			struct stat ds;
-			int at_root = fstat(cur, &ds) == 0 && ds.st_dev == n->proc_dev && ds.st_ino == PROC_ROOT_INO;
-			if (at_root && (!strcmp(name, "self") || !strcmp(name, "thread-self")))
-				c->unchecked = 1;
-			if (at_root && !strcmp(name, "self")) {
-				tl = snprintf(c->link, sizeof c->link, "%d", (int)c->pid);
-			} else if (at_root && !strcmp(name, "thread-self")) {
-				tl = snprintf(c->link, sizeof c->link, "%d/task/%d", (int)c->pid, (int)c->pid);
-			} else if (c->link[0] == '/' || strchr(c->link, ':')) {
-				/* A magic link (fd/N, cwd, root, exe): its object counts, not its text. */
-				close(fd);
-				if (c->resolve & RESOLVE_NO_MAGICLINKS) {
-					rc = -ELOOP;
-					goto fail;
-				}
-				fd = openat(cur, name, O_PATH | O_CLOEXEC);
-				if (fd < 0) {
-					rc = -errno;
-					best_effort(c, cur, name, rest + pos);
-					goto fail;
-				}
-				close(cur);
-				if (last) {
-					c->opath = fd;
-					return 0;
-				}
-				cur = fd;
-				continue;
-			}
-		}
-		close(fd);
-		/* Splice: the link's text, then what was left after it. */
-		size_t rl = strlen(rest + pos);
-		if ((size_t)tl + 1 + rl + 1 > sizeof c->work) {
-			rc = -ENAMETOOLONG;
-			goto fail;
-		}
-		memmove(rest + tl + 1, rest + pos, rl + 1);
-		memcpy(rest, c->link, (size_t)tl);
-		rest[tl] = (rl || slash) ? '/' : '\0';
-		pos = 0;
-		if (rest[0] == '/') {
-			int r = fcntl(n->rootfd, F_DUPFD_CLOEXEC, 0);
-			if (r < 0) {
-				rc = -errno;
-				goto fail;
-			}
-			close(cur);
-			cur = r;
-		}
-	}
-fail:
-	close(cur);
-	return rc;
-}
-
-/* openat2 with RESOLVE_BENEATH or RESOLVE_IN_ROOT: those change what the
- * path means relative to the dirfd, so the kernel resolves it with the
- * caller's own flags from an fd of the caller's dirfd (both refuse magic
- * links and absolute escapes, so hived's context cannot differ). */
-static int resolve_scoped(struct call *c, int base)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC | (c->follow ? 0 : O_NOFOLLOW),
-		.resolve = (c->resolve & ~(uint64_t)RESOLVE_CACHED) | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd = (int)syscall(SYS_openat2, base, c->raw, &how, sizeof how);
-	if (fd >= 0) {
-		c->opath = fd;
-		return 0;
-	}
-	int rc = -errno;
-	char *slash = strrchr(c->raw, '/');
-	const char *leaf = slash ? slash + 1 : c->raw;
-	if (rc == -ENOENT && c->creat && *leaf && strlen(leaf) <= NAME_MAX) {
-		snprintf(c->work, sizeof c->work, "%.*s", slash ? (int)(slash - c->raw) + 1 : 1, slash ? c->raw : ".");
-		how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-		fd = (int)syscall(SYS_openat2, base, c->work, &how, sizeof how);
-		if (fd >= 0) {
-			c->parent = fd;
-			memcpy(c->leaf, leaf, strlen(leaf) + 1); /* <= NAME_MAX, checked */
-			return 0;
-		}
-		rc = -errno;
-	}
-	best_effort(c, base, c->raw, "");
-	return rc;
-}
-
-/*
- * Resolve c->raw for the target: c->path is then canonical and c->opath
- * (or c->parent + c->leaf for an entry to create) holds it. Returns 0, or
- * the -errno the call itself would fail with (c->path best effort).
- */
-static int resolve(struct notify *n, struct call *c)
-{
-	char link[64] = "";
-	int rc;
-
-	if (!c->raw[0])
-		return -ENOENT;
-	if (c->raw[0] != '/' || (c->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
-		c->unchecked = 1;
-		if (c->dirfd == AT_FDCWD)
-			snprintf(link, sizeof link, "/proc/%d/cwd", (int)c->pid);
-		else
-			snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)c->pid, c->dirfd);
-	}
-	if (c->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
-		int base = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (base < 0)
-			return errno == ENOENT ? -EBADF : -errno;
-		rc = resolve_scoped(c, base);
-		close(base);
-		goto name;
-	}
-
-	/* Fast path: the joined path, crossing no link at all. The directory's
-	 * text is only a name for it when it is whole and not " (deleted)". */
-	size_t off = 0;
-	int named = 1;
-	if (c->raw[0] != '/') {
-		ssize_t len = readlink(link, c->work, HIVE_NOTIFY_PATH_MAX - 1);
-		if (len < 0)
-			return errno == ENOENT && c->dirfd != AT_FDCWD ? -EBADF : -errno;
-		off = (size_t)len;
-		c->work[off] = '\0';
-		named = off < HIVE_NOTIFY_PATH_MAX - 1 && !(off >= 10 && !strcmp(c->work + off - 10, " (deleted)"));
-		c->work[off++] = '/';
-	}
-	size_t rl = strlen(c->raw);
-	memcpy(c->work + off, c->raw, rl + 1);
-	if (named && c->work[0] == '/' && c->work[off + rl - 1] != '/') {
-		struct open_how how = {
-			.flags = O_PATH | O_CLOEXEC | (c->follow ? 0 : O_NOFOLLOW),
-			.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-		};
-		int fd = (int)syscall(SYS_openat2, AT_FDCWD, c->work, &how, sizeof how);
-		int e = errno;
-		if (fd >= 0 || (e == ENOENT && !c->creat)) {
-			/* ENOENT met before any link: the kernel's own walk stops there too. */
-			path_clean(c->work);
-			if (strlen(c->work) >= sizeof c->path) {
-				if (fd >= 0)
-					close(fd);
-				return -ENAMETOOLONG;
-			}
-			strcpy(c->path, c->work);
-			if (fd < 0)
-				return -ENOENT;
-			c->opath = fd;
-			return 0;
-		}
-	}
-
-	/* The walker, from the target's root or its cwd/dirfd. */
-	int start = c->raw[0] == '/' ? fcntl(n->rootfd, F_DUPFD_CLOEXEC, 0)
-	                             : open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (start < 0)
-		return errno == ENOENT && c->dirfd != AT_FDCWD ? -EBADF : -errno;
-	memcpy(c->work, c->raw, rl + 1);
-	rc = walk(n, c, start);
-name:
-	if (rc < 0)
-		return rc;
-	if (c->opath >= 0) {
-		rc = fd_path(c->opath, c->path, sizeof c->path);
-	} else {
-		char dir[HIVE_NOTIFY_PATH_MAX];
-		rc = fd_path(c->parent, dir, sizeof dir);
-		if (!rc && snprintf(c->path, sizeof c->path, "%s/%s", strcmp(dir, "/") ? dir : "", c->leaf) >=
-		                   (int)sizeof c->path)
-			rc = -ENAMETOOLONG;
-	}
-	if (rc < 0)
-		return rc == -ENAMETOOLONG ? rc : -EIO;
-	/* A memfd has no path: its link reads "/memfd:NAME (deleted)". Report
-	 * "memfd:NAME", which no fs capability (all absolute) can cover. */
-	struct stat st;
-	if (c->opath >= 0 && !strncmp(c->path, "/memfd:", 7) && fstat(c->opath, &st) == 0 && st.st_nlink == 0) {
-		size_t len = strlen(c->path);
-		if (len > 17 && !strcmp(c->path + len - 10, " (deleted)"))
-			c->path[len - 10] = '\0';
-		memmove(c->path, c->path + 1, strlen(c->path));
-	}
-	return 0;
 }
 
 /* --- decoding --------------------------------------------------------------- */
@@ -601,7 +226,7 @@ static enum notify_op open_op(int flags)
 }
 
 /* An address: port for inet, a path or "@name" for unix. */
-static int decode_addr(struct notify *n, struct call *c, struct notify_access *acc, int sfd, uint64_t addr,
+static int decode_addr(struct notify *n, struct notify_call *c, struct notify_access *acc, int sfd, uint64_t addr,
                        uint64_t alen, int is_bind)
 {
 	union {
@@ -662,7 +287,7 @@ static int decode_addr(struct notify *n, struct call *c, struct notify_access *a
 		c->creat = is_bind;
 		if (!still_valid(n, c))
 			return CALL_GONE;
-		rc = resolve(n, c);
+		rc = notify_path_resolve(&n->fs, c);
 		acc->path = c->path;
 		return rc;
 	}
@@ -672,7 +297,7 @@ static int decode_addr(struct notify *n, struct call *c, struct notify_access *a
 }
 
 /* A path call: read the path, resolve it. */
-static int decode_path(struct notify *n, struct call *c, struct notify_access *acc, uint64_t addr)
+static int decode_path(struct notify *n, struct notify_call *c, struct notify_access *acc, uint64_t addr)
 {
 	c->unchecked = 1;
 	int rc = mem_read_str(c->pid, addr, c->raw, sizeof c->raw);
@@ -691,12 +316,12 @@ static int decode_path(struct notify *n, struct call *c, struct notify_access *a
 		c->dirfd = AT_FDCWD;
 		c->follow = 1;
 	}
-	rc = resolve(n, c);
+	rc = notify_path_resolve(&n->fs, c);
 	acc->path = c->path;
 	return rc;
 }
 
-static int decode(struct notify *n, struct call *c, struct notify_access *acc)
+static int decode(struct notify *n, struct notify_call *c, struct notify_access *acc)
 {
 	const struct seccomp_data *d = &n->req->data;
 	const __u64 *a = d->args;
@@ -878,7 +503,7 @@ static void unbecome(const struct notify *n)
 }
 
 /* The supervisor opens what it checked, as the agent, and hands it over. */
-static void broker(struct notify *n, struct call *c)
+static void broker(struct notify *n, struct notify_call *c)
 {
 	struct ident id;
 	struct stat want, got;
@@ -890,7 +515,9 @@ static void broker(struct notify *n, struct call *c)
 	if (!id_valid(n, c->id))
 		return;
 	struct open_how how = {
-		.flags = (uint64_t)(unsigned)((c->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY | O_LARGEFILE),
+		/* O_NONBLOCK: a FIFO without a peer, or a file under a lease, would
+		 * block hived's loop; the agent's own blocking is restored below. */
+		.flags = (uint64_t)(unsigned)((c->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY | O_LARGEFILE | O_NONBLOCK),
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	if (!c->is_openat2)
@@ -926,6 +553,8 @@ static void broker(struct notify *n, struct call *c)
 	unbecome(n);
 	if (rc)
 		goto fail;
+	if (!(c->flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		goto fail_errno;
 	if (c->opath >= 0 && !S_ISDIR(want.st_mode)) {
 		if (fstat(fd, &got) < 0)
 			goto fail_errno;
@@ -973,7 +602,7 @@ static int call_error(int rc)
 static void serve(struct notify *n)
 {
 	const struct seccomp_notif *req = n->req;
-	struct call *c = &call_now;
+	struct notify_call *c = &call_now;
 	struct notify_access acc = { .pid = (pid_t)req->pid };
 
 	c->id = req->id;
@@ -1017,7 +646,10 @@ static void serve(struct notify *n)
 	} else if (rc < 0) {
 		n->st.allowed++;
 		answer(n, rc, 0);
-	} else if (d == NOTIFY_ALLOW) {
+	} else if (d == NOTIFY_ALLOW || (d == NOTIFY_BROKER && (c->flags & O_PATH) && acc.op == NOTIFY_OPEN_READ)) {
+		/* An O_PATH fd cannot be injected (ADDFD's fget() skips them),
+		 * and needs no broker: it reads and writes nothing, and every
+		 * open or exec through it is notified and checked again. */
 		n->st.allowed++;
 		answer(n, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 	} else if (d == NOTIFY_BROKER && (acc.op == NOTIFY_OPEN_READ || acc.op == NOTIFY_OPEN_WRITE)) {
@@ -1068,7 +700,6 @@ int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn
 {
 	static struct seccomp_notif_sizes sizes; /* the kernel's, asked once */
 	struct notify *n = NULL;
-	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -1082,7 +713,7 @@ int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn
 		goto fail;
 	}
 	n->fd = listener_fd;
-	n->rootfd = -1;
+	n->fs.rootfd = -1;
 	n->req_size = sizes.seccomp_notif > sizeof *n->req ? sizes.seccomp_notif : sizeof *n->req;
 	n->resp_size = sizes.seccomp_notif_resp > sizeof *n->resp ? sizes.seccomp_notif_resp : sizeof *n->resp;
 	n->req = calloc(1, n->req_size);
@@ -1095,12 +726,11 @@ int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn
 	n->pidfd = pidfd;
 	n->decide = decide;
 	n->arg = arg;
-	n->rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (n->rootfd < 0 || stat("/proc", &st) < 0) {
-		rc = err_set(err, errno, "supervisor: / or /proc: %s", strerror(errno));
+	rc = notify_fs_open(&n->fs);
+	if (rc) {
+		err_set(err, -rc, "supervisor: / or /proc: %s", strerror(-rc));
 		goto fail;
 	}
-	n->proc_dev = st.st_dev;
 	rc = self_umask(&n->umask);
 	if (rc) {
 		err_set(err, -rc, "supervisor: own umask: %s", strerror(-rc));
@@ -1133,8 +763,7 @@ int notify_start(struct loop *loop, int listener_fd, int pidfd, notify_decide_fn
 	return 0;
 fail:
 	if (n) {
-		if (n->rootfd >= 0)
-			close(n->rootfd);
+		notify_fs_close(&n->fs);
 		free(n->req);
 		free(n->resp);
 		free(n);
@@ -1150,7 +779,7 @@ void notify_stop(struct notify *n)
 	if (n->watching)
 		loop_del_fd(n->loop, n->fd);
 	close(n->fd);
-	close(n->rootfd);
+	notify_fs_close(&n->fs);
 	free(n->req);
 	free(n->resp);
 	free(n);

@@ -44,7 +44,10 @@ enum notify_op {
 struct notify_access {
 	enum notify_op op;
 	const char *syscall;  /* "openat", "execve", ... for the row */
-	const char *path;     /* absolute, as the target sees it; NULL for ports */
+	const char *path;     /* canonical, as the target sees it; NULL for ports. A
+	                       * memfd is "memfd:NAME", an abstract socket "@NAME"
+	                       * (other bytes as \xHH), /proc/self is /proc/<pid> of
+	                       * the calling thread, a deleted file ends " (deleted)" */
 	uint16_t port;
 	pid_t pid;            /* the calling thread */
 	int flags;            /* open: the call's O_* flags; execveat: its AT_* flags; else 0 */
@@ -53,7 +56,9 @@ struct notify_access {
 enum notify_decision { NOTIFY_DENY, NOTIFY_ALLOW, NOTIFY_BROKER };
 
 /* The agent's answer from its current bundle. A deny is recorded by the
- * decide function (the deny door); the supervisor only answers it. */
+ * decide function (the deny door); the supervisor only answers it. decide
+ * runs inside the supervisor's turn: it must not call notify_stop (kill
+ * the agent instead; its exit stops the supervisor). */
 typedef enum notify_decision (*notify_decide_fn)(void *arg, const struct notify_access *acc);
 
 /* Serve listener_fd on the loop. The fd is taken: closed by notify_stop,

@@ -15,18 +15,22 @@
  *             checked so a parent that died before the prctl is seen.
  *   fds       the handed fds become 0,1,2(,3); every other fd is closed but
  *             the three the child still needs (exe, ruleset, report), which
- *             are CLOEXEC and vanish at exec.
+ *             are CLOEXEC and vanish at exec (but a script's exe fd, which
+ *             its interpreter reads as /dev/fd/N).
  *   rlimit    only without cgroups (spec->rlimits).
  *   uid       setgroups, setresgid, the bounding set dropped (needs root,
  *             so before setresuid), setresuid. pdeathsig again: a change
  *             of euid clears it.
- *   chdir     as the agent: it starts only where it may enter itself.
  *   caps      ambient cleared, all sets zero by capset.
  *   nnp       PR_SET_NO_NEW_PRIVS: no setuid exec, and what seccomp and
  *             landlock_restrict_self need without CAP_SYS_ADMIN.
  *   landlock  landlock_restrict_self on the ruleset built before fork.
  *   seccomp   one filter; with notify its listener goes to the parent over
  *             the report socket (SCM_RIGHTS).
+ *   chdir     as the agent, so it starts only where it may enter itself;
+ *             after the handover, as the one step that walks a file system
+ *             (a hung mount blocks the agent, not hived's wait for the
+ *             listener).
  *   exec      execveat(exe_fd, "", AT_EMPTY_PATH).
  *
  * The listener handover: the child sends "listener\n" with the fd attached
@@ -61,6 +65,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,10 +225,14 @@ static void child_fds(const struct sandbox_plan *p, int *report_fd, int *exe, in
 
 static void child_creds(const struct sandbox_plan *p, int report, pid_t ppid)
 {
-	if (p->uid == (uid_t)-1)
-		return;
-	CHILD_TRY(report, "uid", syscall(SYS_setgroups, 0, NULL));
-	CHILD_TRY(report, "uid", syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	int own_uid = p->uid != (uid_t)-1;
+	if (own_uid) {
+		CHILD_TRY(report, "uid", syscall(SYS_setgroups, 0, NULL));
+		CHILD_TRY(report, "uid", syscall(SYS_setresgid, p->gid, p->gid, p->gid));
+	}
+	/* Needs CAP_SETPCAP, so while still root; also for a root agent that
+	 * keeps uid 0, which no_new_privs alone already keeps from regaining
+	 * capabilities at exec. */
 	if (p->drop_bset)
 		for (int c = 0; c <= 63; c++)
 			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
@@ -231,9 +240,11 @@ static void child_creds(const struct sandbox_plan *p, int report, pid_t ppid)
 					break;
 				child_fail(report, "bset", errno);
 			}
-	CHILD_TRY(report, "uid", syscall(SYS_setresuid, p->uid, p->uid, p->uid));
-	/* A change of euid clears the parent-death signal: set it again. */
-	child_pdeathsig(report, ppid);
+	if (own_uid) {
+		CHILD_TRY(report, "uid", syscall(SYS_setresuid, p->uid, p->uid, p->uid));
+		/* A change of euid clears the parent-death signal: set it again. */
+		child_pdeathsig(report, ppid);
+	}
 }
 
 /* The listener to the parent over the report socket (SCM_RIGHTS), then our
@@ -273,7 +284,6 @@ static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t 
 			CHILD_TRY(report, "rlimit", setrlimit(RLIMIT_NPROC, &p->rl_nproc));
 	}
 	child_creds(p, report, ppid);
-	CHILD_TRY(report, "chdir", chdir(p->cwd));
 	CHILD_TRY(report, "caps", prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2] = { { 0 } };
@@ -290,6 +300,9 @@ static _Noreturn void child_run(const struct sandbox_plan *p, int report, pid_t 
 		if (p->filter.notify)
 			child_send_listener(report, (int)fd);
 	}
+	/* Last: the only step that walks a file system, which may hang (a FUSE
+	 * or NFS cwd); past the handover it can block the agent, never hived. */
+	CHILD_TRY(report, "chdir", chdir(p->cwd));
 	syscall(SYS_execveat, exe, "", p->argv, p->envp, AT_EMPTY_PATH);
 	child_fail(report, "exec", errno);
 }
@@ -310,9 +323,26 @@ static void plan_enforcement(struct sandbox_plan *p)
 		strbuf_printf(&sb, " seccomp=none");
 }
 
+/* A handed fd keeps the rights it was opened with, past Landlock: an open
+ * directory would let the agent list it (read_dir is checked at open) and
+ * an O_PATH fd is no stream at all. Neither is stdio or a hive connection. */
+static int check_handed(int fd, const char *what, struct err *err)
+{
+	struct stat st;
+	int fl;
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || (fl = fcntl(fd, F_GETFL)) < 0)
+		return err_set(err, EBADF, "sandbox: %s (fd %d) is not open", what, fd);
+	if (S_ISDIR(st.st_mode) || (fl & O_PATH))
+		return err_set(err, EINVAL, "sandbox: %s (fd %d) is a directory or O_PATH, not a stream", what, fd);
+	return 0;
+}
+
 int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, struct sandbox_plan **out,
                     struct err *err)
 {
+	int rc;
 	*out = NULL;
 	if (spec->exe_fd < 0 || !spec->argv || !spec->argv[0] || !spec->envp)
 		return err_set(err, EINVAL, "sandbox: no executable or argv");
@@ -322,6 +352,12 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 	const char *cwd = spec->cwd ? spec->cwd : "/";
 	if (strlen(cwd) > HIVE_PATH_MAX)
 		return err_set(err, ENAMETOOLONG, "sandbox: working directory too long");
+	static const char *const names[3] = { "stdin", "stdout", "stderr" };
+	for (int i = 0; i < 3; i++)
+		if ((rc = check_handed(spec->stdio[i], names[i], err)) < 0)
+			return rc;
+	if ((rc = check_handed(spec->hive_fd, "the hive connection", err)) < 0)
+		return rc;
 	if (spec->notify && !k->seccomp_notify)
 		return err_set(err, EOPNOTSUPP, "sandbox: the supervisor needs seccomp user notification, which this kernel lacks");
 	struct sandbox_plan *p = calloc(1, sizeof *p);
@@ -362,7 +398,7 @@ int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, str
 		free(p);
 		return err_set(err, e, "sandbox: /dev/null: %s", strerror(e));
 	}
-	int rc = landlock_build(&p->ll, landlock_abi_effective(k->landlock_abi, spec->landlock_abi_max), spec->caps,
+	rc = landlock_build(&p->ll, landlock_abi_effective(k->landlock_abi, spec->landlock_abi_max), spec->caps,
 	                        spec->ncaps, err);
 	if (rc < 0)
 		goto fail;

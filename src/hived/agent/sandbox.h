@@ -14,8 +14,8 @@
  * Each step is checked; a failed step writes "<step> <errno>\n" to the
  * report socket and the child _exits(127), so the hive can say "spawn a-7
  * failed at landlock: Operation not permitted". Steps: signals setsid
- * cgroup pdeathsig fds rlimit uid bset chdir caps nnp landlock seccomp
- * listener exec. A successful exec closes the report socket (CLOEXEC): EOF
+ * cgroup pdeathsig fds rlimit uid bset caps nnp landlock seccomp listener
+ * chdir exec. A successful exec closes the report socket (CLOEXEC): EOF
  * means the agent runs.
  *
  * Without spec.notify the filter still denies (filter.h) but asks nobody:
@@ -66,7 +66,9 @@ struct sandbox_plan;
 
 /* Prepare a plan: Landlock ruleset (rights masked to the ABI, refusing a
  * bundle the ABI cannot honour: -EOPNOTSUPP naming the capability), the
- * seccomp programs, /dev/null. Returns 0 or -errno with err set. */
+ * seccomp programs, /dev/null. A handed fd (stdio, hive_fd) that is not
+ * open is -EBADF; a directory or O_PATH one is -EINVAL (it would keep
+ * rights Landlock checks only at open). Returns 0 or -errno with err set. */
 int sandbox_prepare(const struct sandbox_spec *spec, const struct kernel *k, struct sandbox_plan **out,
                     struct err *err);
 void sandbox_plan_free(struct sandbox_plan *p);

@@ -282,6 +282,8 @@ static int sc_deny_direct(int report)
 {
 	EXPECT_FAIL(openat(AT_FDCWD, secret, O_RDONLY), EACCES);
 	EXPECT_FAIL(open(secret, O_WRONLY), EACCES);
+	char handle[64] = { 0 };
+	EXPECT_FAIL((int)syscall(SYS_open_by_handle_at, AT_FDCWD, handle, O_RDONLY), EACCES);
 	return 0;
 }
 
@@ -291,7 +293,8 @@ TEST(denied_openat_gets_eacces_and_decide_sees_the_path)
 	CHECK_EQ_INT(run_child(NULL, sc_deny_direct, &st, NULL, 0), 0);
 	CHECK(saw(NOTIFY_OPEN_READ, secret));
 	CHECK(saw(NOTIFY_OPEN_WRITE, secret));
-	CHECK(st.denied >= 2 && st.calls >= 2);
+	CHECK(saw(NOTIFY_OPEN_HANDLE, ""));
+	CHECK(st.denied >= 3 && st.calls >= 3);
 	CHECK_EQ_INT(st.errors, 0);
 }
 
@@ -530,6 +533,18 @@ static int sc_broker(int report)
 	close(fd);
 	EXPECT_FAIL(open(p, O_CREAT | O_EXCL | O_WRONLY, 0600), EEXIST);
 	EXPECT_OK(open(allowed_dir, O_RDONLY | O_DIRECTORY));
+	EXPECT_OK(open(allowed_file, O_PATH | O_NONBLOCK));
+	/* a FIFO with no writer: the agent's non-blocking open, not hived's loop, is what waits */
+	snprintf(p, sizeof p, "%s/fifo", allowed_dir);
+	fd = open(p, O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || !(fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return __LINE__;
+	close(fd);
+	EXPECT_FAIL(open(p, O_WRONLY | O_NONBLOCK), ENXIO);
+	fd = open(allowed_file, O_RDONLY);
+	if (fd < 0 || (fcntl(fd, F_GETFL) & O_NONBLOCK))
+		return __LINE__;
+	close(fd);
 	snprintf(p, sizeof p, "%s/missing", allowed_dir);
 	EXPECT_FAIL(open(p, O_RDONLY), ENOENT);
 	return 0;
@@ -542,7 +557,7 @@ TEST(broker_hands_over_the_checked_inode)
 	D.broker = 1;
 	CHECK_EQ_INT(run_child(NULL, sc_broker, &st, NULL, 0), 0);
 	D.broker = 0;
-	CHECK(st.brokered >= 4); /* two reads, a create, a directory */
+	CHECK(st.brokered >= 6); /* reads, a create, a directory, a FIFO (O_PATH: continued) */
 	CHECK_EQ_INT(st.errors, 0);
 	snprintf(p, sizeof p, "%s/bnew", allowed_dir);
 	unlink(p);
@@ -654,6 +669,46 @@ TEST(broker_opens_with_the_agents_identity)
 	unlink(p);
 	CHECK_EQ_INT(getuid(), 0); /* hived's own identity is back */
 	CHECK_EQ_INT((int)syscall(SYS_setfsuid, -1), 0);
+}
+
+
+static int sc_unserved(int report)
+{
+	EXPECT_FAIL(open(allowed_file, O_RDONLY), ENOSYS);
+	return 0;
+}
+
+TEST(a_stopped_supervisor_fails_pending_calls)
+{
+	int sp[2];
+	CHECK_EQ_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		int lfd = install_filter();
+		if (lfd < 0 || send_fd(sp[1], lfd) < 0)
+			_exit(100);
+		close(lfd);
+		int r = sc_unserved(sp[1]);
+		if (r)
+			printf("#   child failed at test_notify.c:%d\n", r);
+		fflush(stdout);
+		_exit(r ? 1 : 0);
+	}
+	close(sp[1]);
+	struct loop *loop = loop_new();
+	struct notify *n = NULL;
+	struct err err = { 0 };
+	int lfd = recv_fd(sp[0]);
+	CHECK_EQ_INT(notify_start(loop, lfd, -1, test_decide, &D, &n, &err), 0);
+	usleep(100 * 1000); /* the child blocks in its open: the loop never runs */
+	notify_stop(n);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(sp[0]);
+	loop_free(loop);
 }
 
 /* Check and use of one buffer another thread keeps rewriting. */
@@ -814,6 +869,8 @@ int main(void)
 	mkfile(p, "root\n");
 	chmod(p, 0600);
 	chmod(allowed_file, 0644);
+	snprintf(p, sizeof p, "%s/fifo", allowed_dir);
+	mkfifo(p, 0666);
 	snprintf(p, sizeof p, "%s/link", allowed_dir);
 	if (symlink("../secret/key", p) < 0)
 		return 1;
@@ -838,6 +895,7 @@ int main(void)
 	RUN(unix_path_sockets_and_exec_of_an_fd);
 	RUN(calls_from_a_thread);
 	RUN(broker_opens_with_the_agents_identity);
+	RUN(a_stopped_supervisor_fails_pending_calls);
 	RUN(a_swapped_path_never_opens_the_secret_when_brokered);
 	RUN(bench_openat_allowed_vs_bare);
 
