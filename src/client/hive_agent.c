@@ -102,6 +102,7 @@ static ssize_t hive_ctl_io(struct hivec *c, const char *path, const char *line, 
 	hivec_clunk(c, fid);
 	return n;
 fail:
+	c->npass = 0; /* fds that did not go with the write go with nothing */
 	if (hivec_alive(c))
 		hivec_clunk(c, fid);
 	return hive_agent_fail(c, rc, what, aid);
