@@ -18,7 +18,9 @@
 #define ESC_CANT (-1)
 
 struct esc_out {
-	unsigned denials;  /* EACCES answers of system calls seen (each should be one row) */
+	unsigned denials;  /* refused calls the hive records (one row each): EACCES
+	                    * answers, and the EPERMs of the calls the filter
+	                    * sends to the supervisor only to be refused */
 	int denials_set;   /* the probe counted them; else one EACCES answer is one */
 	int any_errno;     /* any failure counts as blocked (the hive's socket) */
 	char detail[256];  /* what happened, for the line */

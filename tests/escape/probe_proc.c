@@ -22,10 +22,21 @@
 
 #include "escape.h"
 
+/* A call the seccomp filter refuses: with a supervisor it reaches it only
+ * to be answered EPERM and recorded, one row per call; count them. */
+static int proc_refused(struct esc_out *o, int e)
+{
+	o->denials_set = 1;
+	if (e == EPERM || e == EACCES)
+		o->denials++;
+	return e;
+}
+
 /* Signal 0: the kernel's permission checks (uid, Landlock's signal scope)
  * without harming the target. */
 static int probe_signal(char **a, struct esc_out *o)
 {
+	o->denials_set = 1; /* Landlock's signal scope: no supervisor, no row */
 	if (kill(atoi(a[0]), 0) < 0)
 		return errno;
 	esc_detail(o, "may signal pid %s", a[0]);
@@ -36,7 +47,7 @@ static int probe_ptrace(char **a, struct esc_out *o)
 {
 	pid_t pid = atoi(a[0]);
 	if (ptrace(PTRACE_ATTACH, pid, 0, 0) < 0)
-		return errno;
+		return proc_refused(o, errno);
 	waitpid(pid, NULL, __WALL);
 	ptrace(PTRACE_DETACH, pid, 0, 0);
 	esc_detail(o, "attached to pid %d", (int)pid);
@@ -45,8 +56,8 @@ static int probe_ptrace(char **a, struct esc_out *o)
 
 static int probe_unshare(char **a, struct esc_out *o)
 {
-	if (unshare(CLONE_NEWUSER) < 0 && unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0)
-		return errno;
+	if (unshare(CLONE_NEWUSER) < 0 && (proc_refused(o, errno), unshare(CLONE_NEWNS | CLONE_NEWUTS) < 0))
+		return proc_refused(o, errno);
 	esc_detail(o, "made a new namespace");
 	return 0;
 }
@@ -57,12 +68,12 @@ static int probe_mount(char **a, struct esc_out *o)
 {
 	if (unshare(CLONE_NEWNS) == 0)
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	else if (errno != EPERM) {
+	else if (proc_refused(o, errno) != EPERM) {
 		esc_detail(o, "unshare: %s", strerror(errno));
 		return ESC_CANT;
 	}
 	if (mount("escape", a[0], "tmpfs", MS_NOSUID | MS_NODEV, "size=64k") < 0)
-		return errno;
+		return proc_refused(o, errno);
 	umount2(a[0], MNT_DETACH);
 	esc_detail(o, "mounted a tmpfs on %s", a[0]);
 	return 0;
@@ -73,7 +84,7 @@ static int probe_iouring(char **a, struct esc_out *o)
 	struct io_uring_params p = { 0 };
 	long fd = syscall(SYS_io_uring_setup, 1, &p);
 	if (fd < 0)
-		return errno;
+		return proc_refused(o, errno);
 	close((int)fd);
 	esc_detail(o, "io_uring_setup gave a ring");
 	return 0;
@@ -86,7 +97,7 @@ static int probe_perf(char **a, struct esc_out *o)
 	                                .exclude_kernel = 1, .exclude_hv = 1 };
 	long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
 	if (fd < 0)
-		return errno;
+		return proc_refused(o, errno);
 	close((int)fd);
 	esc_detail(o, "perf_event_open gave an event");
 	return 0;
@@ -96,7 +107,7 @@ static int probe_keyctl(char **a, struct esc_out *o)
 {
 	long k = syscall(SYS_add_key, "user", "hive-escape", "x", 1, KEY_SPEC_PROCESS_KEYRING);
 	if (k < 0)
-		return errno;
+		return proc_refused(o, errno);
 	esc_detail(o, "add_key made key %ld", k);
 	return 0;
 }
