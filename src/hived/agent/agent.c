@@ -240,10 +240,21 @@ void agent_on_report(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct agent *a = arg;
 	char step[64];
-	int errnum = 0, rc = sandbox_report_read(fd, step, sizeof step, &errnum);
+	int listener = -1, errnum = 0, rc = sandbox_report_take(fd, &listener, step, sizeof step, &errnum);
 
 	if (rc == -EAGAIN)
 		return;
+	if (rc == 2) {
+		/* The child waits in its exec for this supervisor. */
+		struct err nerr = { 0 };
+		if (notify_start(loop, listener, a->pidfd, agent_decide, a, &a->notify, &nerr) < 0) {
+			snprintf(a->reason, sizeof a->reason, "setup:supervisor");
+			hive_deny(a->owner->hive, &a->who, HIVE_PRESSURE_POLICY, HIVE_DENY_SPAWN, a->aid, "setup-failed",
+			          "step=supervisor msg=%s", nerr.msg);
+			agent_kill(a, a->reason);
+		}
+		return;
+	}
 	loop_del_fd(loop, fd);
 	close(fd);
 	a->report_fd = -1;
@@ -282,6 +293,14 @@ static void on_telemetry(struct loop *loop, void *arg)
 		struct notify_stats ns;
 		if (agent_ended(a) || !a->telemetry)
 			continue;
+		/* A child that never reached its exec (a hung mount in its cwd...)
+		 * is not left attested forever. */
+		if (a->state == AGENT_ATTESTED && loop_now_ms() - a->spawn_ms > HIVE_SANDBOX_SETUP_MS) {
+			hive_deny(t->hive, &a->who, HIVE_PRESSURE_POLICY, HIVE_DENY_SPAWN, a->aid, "setup-timeout",
+			          "after_ms=%u", HIVE_SANDBOX_SETUP_MS);
+			agent_kill(a, "setup:timeout");
+			continue;
+		}
 		if (!a->cg || cgroup_agent_stats(a->cg, &st) < 0)
 			memset(&st, 0, sizeof st);
 		notify_get_stats(a->notify, &ns);

@@ -492,7 +492,8 @@ static int spawn_listener(int report, struct err *err)
 	return err_set(err, EPROTO, "sandbox: unreadable report from the child");
 }
 
-int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err)
+/* Fork the child; the report socket's end is returned in *rep, blocking. */
+static int spawn_fork(const struct sandbox_plan *p, struct sandbox_child *out, int *rep_out, struct err *err)
 {
 	*out = (struct sandbox_child){ .pid = -1, .pidfd = -1, .notify_fd = -1, .report_fd = -1 };
 	/* A socket rather than a pipe: the listener rides on it (SCM_RIGHTS). */
@@ -518,21 +519,92 @@ int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struc
 		close(rep[0]);
 		return err_set(err, e, "sandbox: clone3: %s", strerror(e));
 	}
+	out->pid = (pid_t)pid;
+	out->pidfd = pidfd;
+	*rep_out = rep[0];
+	return 0;
+}
+
+int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err)
+{
+	int rep = -1, rc = spawn_fork(p, out, &rep, err);
+
+	if (rc < 0)
+		return rc;
 	if (p->filter.notify) {
-		int fd = spawn_listener(rep[0], err);
+		int fd = spawn_listener(rep, err);
 		if (fd < 0) {
-			child_reap((pid_t)pid, pidfd);
-			close(pidfd);
-			close(rep[0]);
+			child_reap(out->pid, out->pidfd);
+			close(out->pidfd);
+			close(rep);
+			*out = (struct sandbox_child){ .pid = -1, .pidfd = -1, .notify_fd = -1, .report_fd = -1 };
 			return fd;
 		}
 		out->notify_fd = fd;
 	}
-	fcntl(rep[0], F_SETFL, O_NONBLOCK);
-	out->pid = (pid_t)pid;
-	out->pidfd = pidfd;
-	out->report_fd = rep[0];
+	fcntl(rep, F_SETFL, O_NONBLOCK);
+	out->report_fd = rep;
 	return 0;
+}
+
+int sandbox_spawn_start(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err)
+{
+	int rep = -1, rc = spawn_fork(p, out, &rep, err);
+
+	if (rc < 0)
+		return rc;
+	fcntl(rep, F_SETFL, O_NONBLOCK);
+	out->report_fd = rep;
+	return 0;
+}
+
+int sandbox_report_take(int report_fd, int *listener, char *step, size_t cap, int *errnum)
+{
+	static const char want[] = "listener\n";
+	char line[sizeof want];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	/* Exactly the listener line's length: a failure line after it (a step
+	 * past the handover) stays for the next read. */
+	struct iovec iov = { .iov_base = line, .iov_len = sizeof want - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+	ssize_t r;
+	int fd = -1;
+
+	*listener = -1;
+	do
+		r = recvmsg(report_fd, &msg, MSG_CMSG_CLOEXEC | MSG_PEEK);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EAGAIN ? -EAGAIN : -errno;
+	/* A peek installs the passed fd too: drop that copy. */
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			memcpy(&fd, CMSG_DATA(c), sizeof fd);
+			close(fd);
+			fd = -1;
+		}
+	if (r == 0 || memcmp(line, want, (size_t)r) != 0)
+		return sandbox_report_read(report_fd, step, cap, errnum);
+	msg.msg_controllen = sizeof cm.buf;
+	do
+		r = recvmsg(report_fd, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); r > 0 && c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && fd < 0 &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	if (r != (ssize_t)sizeof want - 1 || memcmp(line, want, sizeof want - 1) != 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(step, cap, "handover");
+		*errnum = EPROTO;
+		return 1;
+	}
+	*listener = fd;
+	return 2;
 }
 
 int sandbox_report_read(int report_fd, char *step, size_t cap, int *errnum)

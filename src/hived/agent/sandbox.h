@@ -95,6 +95,16 @@ struct sandbox_child {
  * 0 or -errno with err set; nothing is left running on failure. */
 int sandbox_spawn(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err);
 
+/* The same, but returning at once after the fork: notify_fd is -1 and
+ * the listener arrives on report_fd (sandbox_report_take), so the hive
+ * prepares the next agent while this child sets itself up. The plan may
+ * be freed on return (the child has its own copy). */
+int sandbox_spawn_start(const struct sandbox_plan *p, struct sandbox_child *out, struct err *err);
+/* Read report_fd of a sandbox_spawn_start child once readable: 2 = the
+ * listener arrived (*listener, CLOEXEC; the child waits in its exec for
+ * the supervisor), else as sandbox_report_read. */
+int sandbox_report_take(int report_fd, int *listener, char *step, size_t cap, int *errnum);
+
 /* Read report_fd once it is readable: 0 = EOF (the exec happened),
  * 1 = the child failed (step and *errnum filled), -EAGAIN = nothing yet. */
 int sandbox_report_read(int report_fd, char *step, size_t cap, int *errnum);

@@ -515,16 +515,13 @@ static int agent_start(struct agent *a, const struct spawn_class *sc, const stru
 	if ((rc = agent_attest(a, sc->exe, sc->hash, by, err)) < 0)
 		goto fail;
 	agent_set_state(a, AGENT_ATTESTED, "signed");
-	if ((rc = sandbox_spawn(plan, &child, err)) < 0)
+	/* The child sets itself up while the next agent is prepared: its
+	 * listener arrives on the report socket (agent_on_report). */
+	if ((rc = sandbox_spawn_start(plan, &child, err)) < 0)
 		goto fail;
 	a->pid = child.pid;
 	a->pidfd = child.pidfd;
 	a->report_fd = child.report_fd;
-	if (child.notify_fd >= 0) {
-		rc = notify_start(hive->loop, child.notify_fd, child.pidfd, agent_decide, a, &a->notify, err);
-		if (rc < 0) /* the child waits on a listener nobody serves: it must go */
-			goto fail_kill;
-	}
 	if ((rc = loop_add_fd(hive->loop, a->pidfd, EPOLLIN, agent_on_pidfd, a)) < 0 ||
 	    (rc = loop_add_fd(hive->loop, a->report_fd, EPOLLIN, agent_on_report, a)) < 0) {
 		err_set(err, -rc, "%s: cannot watch the child: %s", a->aid, strerror(-rc));
