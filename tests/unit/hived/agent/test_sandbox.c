@@ -436,13 +436,26 @@ TEST(unprivileged_hived)
 		printf("# not root: the whole test already runs unprivileged\n");
 		return;
 	}
+	/* The build may sit where nobody cannot reach (a 0700 checkout): the
+	 * probe runs from a copy in a directory nobody can enter. */
+	char dir[] = "/tmp/sbx-unpriv.XXXXXX", copy[sizeof dir + 16];
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(copy, sizeof copy, "%s/sbxprobe", dir);
+	int in = open(probe_path, O_RDONLY | O_CLOEXEC), out = open(copy, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+	char buf[65536];
+	ssize_t got;
+	while (in >= 0 && out >= 0 && (got = read(in, buf, sizeof buf)) > 0)
+		CHECK(write(out, buf, (size_t)got) == got);
+	close(in);
+	close(out);
+	CHECK(chmod(dir, 0755) == 0 && chmod(copy, 0755) == 0);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			_exit(2);
 		char *argv[] = { "sbxprobe", "status", NULL };
-		struct opts o = { .argv = argv, .uid = (uid_t)-1, .hive_fd = -1, .notify = 1 };
+		struct opts o = { .argv = argv, .exe = copy, .uid = (uid_t)-1, .hive_fd = -1, .notify = 1 };
 		struct run r;
 		run_sbx(&o, &r);
 		int ok = r.spawn_rc == 0 && strstr(r.out, "Uid:\t65534\t65534\t65534\t65534\n") &&
@@ -456,6 +469,8 @@ TEST(unprivileged_hived)
 	int st;
 	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(copy);
+	rmdir(dir);
 }
 
 TEST(abi_capping_refuses)
