@@ -101,13 +101,19 @@ static int audit_byte_ok(uint8_t c)
 	return c >= 0x20 && c != 0x7f;
 }
 
-static int audit_str_ok(const char *s, size_t max, size_t *len)
+/* The detail alone may hold newlines: a checkpoint's note is several lines. */
+static int audit_field_byte_ok(int field, uint8_t c)
+{
+	return audit_byte_ok(c) || (field == 3 && c == '\n');
+}
+
+static int audit_str_ok(int field, const char *s, size_t max, size_t *len)
 {
 	size_t n = strnlen(s, max + 1);
 	if (n > max)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!audit_byte_ok((uint8_t)s[i]))
+		if (!audit_field_byte_ok(field, (uint8_t)s[i]))
 			return 0;
 	*len = n;
 	return 1;
@@ -122,7 +128,7 @@ int audit_rec_encode(const struct audit_rec *r, uint8_t *buf, size_t cap)
 	if ((unsigned)r->type >= AUDIT_TYPES || (unsigned)r->result >= AUDIT_RESULTS)
 		return -EINVAL;
 	for (int i = 0; i < 4; i++) {
-		if (!audit_str_ok(strs[i], max[i], &lens[i]))
+		if (!audit_str_ok(i, strs[i], max[i], &lens[i]))
 			return -EINVAL;
 		total += lens[i];
 	}
@@ -177,7 +183,7 @@ int audit_rec_decode(const uint8_t *buf, size_t n, struct audit_rec *r, size_t *
 		if (l > max[i] || off + l > len - 4)
 			return err_set(err, EBADMSG, "audit frame: %s length %zu out of bounds", names[i], l);
 		for (size_t j = 0; j < l; j++)
-			if (!audit_byte_ok(buf[off + j]))
+			if (!audit_field_byte_ok(i, buf[off + j]))
 				return err_set(err, EBADMSG, "audit frame: %s holds byte 0x%02x", names[i],
 				               buf[off + j]);
 		memcpy(strs[i], buf + off, l);

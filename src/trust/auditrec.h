@@ -17,7 +17,8 @@
  *   16   8    wall_ns
  *   24   8    mono_ns
  *   32   2x4  lengths of aid, cap, object, detail
- *   40   ...  aid, cap, object, detail bytes (no NUL, no control byte)
+ *   40   ...  aid, cap, object, detail bytes (no NUL, no control byte but
+ *             a newline in the detail)
  *   len-4 4   CRC32C (Castagnoli) of bytes [0, len-4)
  *
  * The chain: h_i = BLAKE3("hive-audit-chain-v1" || h_{i-1} || seq_i (u64 LE) || frame_i),

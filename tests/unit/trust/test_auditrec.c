@@ -90,6 +90,11 @@ TEST(encode_refuses)
 	r.object[3] = '\n';
 	CHECK_EQ_INT(audit_rec_encode(&r, frame, sizeof frame), -EINVAL);
 	fill(&r);
+	r.detail[3] = '\n'; /* the detail alone may be several lines */
+	CHECK(audit_rec_encode(&r, frame, sizeof frame) > 0);
+	r.detail[3] = '\r';
+	CHECK_EQ_INT(audit_rec_encode(&r, frame, sizeof frame), -EINVAL);
+	fill(&r);
 	memset(r.aid, 'x', sizeof r.aid); /* unterminated */
 	CHECK_EQ_INT(audit_rec_encode(&r, frame, sizeof frame), -EINVAL);
 }
