@@ -141,15 +141,16 @@ static inline void amk_close(struct amk *m)
 	audit_seal_wipe(&m->seal);
 }
 
-/* n records, a checkpoint after every ckpt_every, a new segment after
- * every seg_every, and a final checkpoint when final is set. */
-static inline int amk_build(const char *dir, const struct sigkey *key, const uint8_t k0[32], uint64_t n,
-                            uint64_t ckpt_every, uint64_t seg_every, int final)
+/* n records (amk_rec's base, base + 1, ...), a checkpoint after every
+ * ckpt_every, a new segment after every seg_every, and a final checkpoint
+ * when final is set. */
+static inline int amk_build_from(const char *dir, const struct sigkey *key, const uint8_t k0[32], uint64_t n,
+                                 uint64_t ckpt_every, uint64_t seg_every, int final, uint64_t base)
 {
 	static struct amk m;
 	int rc = amk_open(&m, dir, key, k0);
 	for (uint64_t i = 0; rc == 0 && i < n; i++) {
-		rc = amk_rec(&m, i);
+		rc = amk_rec(&m, base + i);
 		if (rc == 0 && seg_every && (i + 1) % seg_every == 0 && i + 1 < n)
 			rc = amk_rotate(&m);
 		else if (rc == 0 && ckpt_every && (i + 1) % ckpt_every == 0 && i + 1 < n)
@@ -159,6 +160,12 @@ static inline int amk_build(const char *dir, const struct sigkey *key, const uin
 		rc = amk_ckpt(&m);
 	amk_close(&m);
 	return rc;
+}
+
+static inline int amk_build(const char *dir, const struct sigkey *key, const uint8_t k0[32], uint64_t n,
+                            uint64_t ckpt_every, uint64_t seg_every, int final)
+{
+	return amk_build_from(dir, key, k0, n, ckpt_every, seg_every, final, 0);
 }
 
 #endif

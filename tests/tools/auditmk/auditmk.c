@@ -3,7 +3,9 @@
  * library alone, for t0900 and the mutation tests while the daemon's
  * writer lives elsewhere:
  *
- *   auditmk STATEDIR [-n RECORDS] [-c CKPT_EVERY] [-s SEG_EVERY] [--no-final]
+ *   auditmk STATEDIR [-n RECORDS] [-c CKPT_EVERY] [-s SEG_EVERY] [-b BASE] [--no-final]
+ *
+ * (-b: the deterministic records start at BASE: another history, same key)
  *
  * Makes STATEDIR/keys/hive.{key,pub} when absent, writes STATEDIR/audit/
  * (segments and the seal file), and prints K0 once, as hived does at setup:
@@ -20,13 +22,13 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: auditmk STATEDIR [-n RECORDS] [-c CKPT_EVERY] [-s SEG_EVERY] [--no-final]\n");
+	fprintf(stderr, "usage: auditmk STATEDIR [-n RECORDS] [-c CKPT_EVERY] [-s SEG_EVERY] [-b BASE] [--no-final]\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long long n = 100, every = 16, seg = 0;
+	unsigned long long n = 100, every = 16, seg = 0, base = 0;
 	int final = 1;
 	struct sigkey key;
 	struct audit_seal k0;
@@ -43,6 +45,8 @@ int main(int argc, char **argv)
 			every = strtoull(argv[++i], NULL, 10);
 		else if (i + 1 < argc && strcmp(argv[i], "-s") == 0)
 			seg = strtoull(argv[++i], NULL, 10);
+		else if (i + 1 < argc && strcmp(argv[i], "-b") == 0)
+			base = strtoull(argv[++i], NULL, 10);
 		else
 			return usage();
 	}
@@ -59,7 +63,7 @@ int main(int argc, char **argv)
 	if (audit_seal_init(&k0) < 0)
 		return 1;
 	snprintf(dir, sizeof dir, "%.400s/%s", argv[1], AUDIT_DIR);
-	if (amk_build(dir, &key, k0.key, n, every, seg, final) < 0) {
+	if (amk_build_from(dir, &key, k0.key, n, every, seg, final, base) < 0) {
 		fprintf(stderr, "auditmk: cannot write %s\n", dir);
 		return 1;
 	}
