@@ -423,4 +423,23 @@
  * instructions of 8 bytes. */
 #define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
 
+/* --- audit chain (src/trust/audit*) --------------------------------------- */
+
+/* A record's detail: key=value text; a checkpoint record carries its whole
+ * signed note here (origin, size, root, head, time, 18 counts, seal and a
+ * signature line: ~700 bytes), so 2 KiB holds it with room. */
+#define HIVE_AUDIT_DETAIL_MAX 2048u
+/* Largest record frame: the 44 fixed bytes plus every string at its bound
+ * (AID, capability, object, detail). A length beyond it is not a frame. */
+#define HIVE_AUDIT_FRAME_MAX (44u + HIVE_AID_MAX + HIVE_ATTEST_CAP_MAX + HIVE_PATH_MAX + \
+                              HIVE_AUDIT_DETAIL_MAX)
+/* Largest segment a reader takes whole into memory: the writer rotates
+ * at 64 MiB, and a verifier holding one segment at a time stays bounded. */
+#define HIVE_AUDIT_SEGMENT_MAX (64u * 1024u * 1024u)
+/* Segments one verify walks: 65536 x 64 MiB is 4 TiB of log. */
+#define HIVE_AUDIT_SEGMENTS_MAX 65536u
+/* Hashes in one inclusion or consistency proof: a tree of 2^63 leaves
+ * needs at most 2 x 63; anything longer is not a proof. */
+#define HIVE_AUDIT_PROOF_MAX 128u
+
 #endif
