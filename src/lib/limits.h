@@ -423,4 +423,29 @@
  * instructions of 8 bytes. */
 #define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
 
+/* --- the broker's scheduler (src/hived/broker/sched) --------------------- */
+
+/* Tenants the scheduler keeps counters and settings for: a tenant is a
+ * customer, not an agent; a table scanned per dispatch stays cheap. */
+#define HIVE_SCHED_TENANTS_MAX 256u
+/* Requests waiting at the broker, all tenants: ~100 bytes each (the
+ * caller's request structs aside); past this a submit gets a 429. */
+#define HIVE_SCHED_QUEUE_MAX 4096u
+/* Requests waiting of one tenant: a flooder fills its own queue, not the
+ * broker's. 256 is a few engine batches. */
+#define HIVE_SCHED_TENANT_QUEUE_MAX 256u
+/* Engine concurrency the scheduler holds in flight at most: vLLM's
+ * max_num_seqs is 128-256 by default; 1024 is far beyond one engine. */
+#define HIVE_SCHED_ENGINE_SLOTS_MAX 1024u
+/* What a refusal for a full queue or weight 0 says, when not configured:
+ * about one engine batch turning over (ms). */
+#define HIVE_SCHED_RETRY_AFTER_MS 1000u
+/* Prompt or output tokens of one request the scheduler counts: longer is
+ * counted as this (the largest contexts are ~1 M tokens), so counters and
+ * buckets never overflow. */
+#define HIVE_SCHED_REQUEST_TOKENS_MAX (1u << 21)
+/* The weight of a tenant never set: cgroup v2's default cpu.weight, so one
+ * number is a tenant's CPU and inference share. */
+#define HIVE_SCHED_WEIGHT_DEFAULT 100u
+
 #endif
