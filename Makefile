@@ -21,7 +21,7 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
-PKGS     = libsodium jansson fuse3 libedit libseccomp
+PKGS     = libsodium jansson fuse3 libedit libseccomp libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -367,8 +367,9 @@
 #define HIVE_AGENT_EVENTS_BYTES (32u * 1024u)
 #define HIVE_AGENT_TELEMETRY_BYTES (16u * 1024u)
 /* Environment entries an agent gets: the allow-list plus HOME, HIVE_FD,
- * HIVE_AID; and the bytes of one NAME=VALUE taken from hived's environment. */
-#define HIVE_AGENT_ENV_MAX (HIVE_MANIFEST_ENV_MAX + 4u)
+ * HIVE_AID, OPENAI_BASE_URL, OPENAI_API_KEY; and the bytes of one NAME=VALUE
+ * taken from hived's environment. */
+#define HIVE_AGENT_ENV_MAX (HIVE_MANIFEST_ENV_MAX + 6u)
 #define HIVE_AGENT_ENV_VALUE_MAX 4096u
 /* Capabilities an agent may hold after grants (the manifest's 64 + grants). */
 #define HIVE_AGENT_CAPS_MAX 128u
@@ -447,5 +448,28 @@
 /* The weight of a tenant never set: cgroup v2's default cpu.weight, so one
  * number is a tenant's CPU and inference share. */
 #define HIVE_SCHED_WEIGHT_DEFAULT 100u
+
+/* The inference broker (src/hived/broker/). Connections served at once: one
+ * libmicrohttpd thread each, so this bounds the broker's threads too. */
+#define HIVE_BROKER_CONNS_MAX 64u
+/* A request body (the prompt and its JSON): a long chat fits, a flood does not. */
+#define HIVE_BROKER_BODY_MAX (256u * 1024u)
+/* What one answer may hold before it is handed on (buffered between the
+ * upstream thread and the client's): an answer past it is cut (502). */
+#define HIVE_BROKER_ANSWER_MAX (1024u * 1024u)
+/* Requests handed to the loop not yet taken: the inbox between the HTTP
+ * threads and the loop; full is a 429 (never a wait that holds a thread). */
+#define HIVE_BROKER_INBOX_MAX 128u
+/* Requests in flight at the upstream at most (--broker-slots is capped here). */
+#define HIVE_BROKER_SLOTS_MAX 64u
+/* How long a request may wait for its answer to start, then 504. */
+#define HIVE_BROKER_WAIT_MS 120000u
+/* Processes whose fds the broker reads to find who owns a loopback TCP
+ * peer's socket (/proc/<pid>/fd): past this the caller is unknown. */
+#define HIVE_BROKER_SCAN_PIDS_MAX 32768u
+/* An agent's OPENAI_API_KEY: "hk-" and 32 random bytes in hex. */
+#define HIVE_BROKER_KEY_MAX 67u
+/* Latency histogram buckets of /broker/tenants/<t>/latency (ms, powers of two from 1). */
+#define HIVE_BROKER_LAT_BUCKETS 18u
 
 #endif
