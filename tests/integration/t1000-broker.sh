@@ -94,7 +94,7 @@ run curl -s -o /dev/null -w '%{http_code}' "$B/models" -H "Authorization: Bearer
 check_eq "an agent's key from outside any agent is refused: 401" 401 "$OUT"
 
 # --- weight 0, an exhausted budget -------------------------------------------
-check "weight ops 0 through /broker/ctl" h write /broker/ctl 'weight ops 0'
+check "hive broker weight ops 0" h broker weight ops 0
 check_eq "/broker/tenants/ops/weight" 0 "$(h cat /broker/tenants/ops/weight)"
 run arun --manifest ops.json -- /bin/sh -c \
 	'/usr/bin/curl -sS -i "$OPENAI_BASE_URL/completions" -H "Authorization: Bearer $OPENAI_API_KEY" -d "{\"model\":\"sim\",\"prompt\":\"x\"}"'
@@ -102,7 +102,7 @@ check_match "weight 0: 429" '^HTTP/1.1 429' "$OUT"
 check_match "with Retry-After" 'Retry-After: [1-9]' "$OUT"
 check_match "and a row" 'op=infer outcome=deny reason=weight-0 status=429 .*tenant=ops' "$(log)"
 check "weight ops 100" h write /broker/ctl 'weight ops 100'
-check "budget ops 20 tokens a minute" h write /broker/ctl 'budget ops 20 20'
+check "hive broker budget ops 20 20 (tokens a minute, burst)" h broker budget ops 20 20
 check_match "/broker/tenants/ops/budget" 'tokens_per_minute=20 burst=20' "$(h cat /broker/tenants/ops/budget)"
 run arun --manifest ops.json -- /bin/sh -c \
 	'for i in 1 2; do /usr/bin/curl -sS -i "$OPENAI_BASE_URL/completions" -H "Authorization: Bearer $OPENAI_API_KEY" -d "{\"model\":\"sim\",\"prompt\":\"x\",\"max_tokens\":50}"; done'
@@ -112,5 +112,10 @@ check_match "with Retry-After" 'Retry-After: [1-9]' "$OUT"
 check_match "and a row" 'op=infer outcome=deny reason=budget status=429 .*tenant=ops' "$(log)"
 run h write /broker/ctl 'weight ops lots'
 check_eq "a bad ctl line is refused" 1 "$([ "$RC" -ne 0 ] && echo 1)"
+run h broker weight ops x
+check_eq "hive broker: a weight that is not a number is a usage error" 2 "$RC"
+run h broker ls
+check_match "hive broker ls: one line a tenant" '^ops +100 +tokens_per_minute=20 burst=20 +requests=1 refused=[1-9]' "$(printf '%s\n' "$OUT" | grep '^ops ')"
+check_match "and the others" '^lab +100 ' "$(printf '%s\n' "$OUT" | grep '^lab ')"
 check_match "/proc/pressure counts infer refusals" 'infer' "$(h cat /proc/pressure)"
 finish
