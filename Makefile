@@ -6,7 +6,7 @@
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
 #   make bench      benchmarks against diod (baseline in the same run);
-#                   BENCH=9p|fuse|lockout runs one section
+#                   BENCH=9p|fuse|lockout|fairshare runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc

@@ -450,8 +450,9 @@
 #define HIVE_SCHED_WEIGHT_DEFAULT 100u
 
 /* The inference broker (src/hived/broker/). Connections served at once: one
- * libmicrohttpd thread each, so this bounds the broker's threads too. */
-#define HIVE_BROKER_CONNS_MAX 64u
+ * libmicrohttpd thread each, so this bounds the broker's threads too (an
+ * idle one is a parked stack); the benchmark's five agents hold ~100. */
+#define HIVE_BROKER_CONNS_MAX 256u
 /* A request body (the prompt and its JSON): a long chat fits, a flood does not. */
 #define HIVE_BROKER_BODY_MAX (256u * 1024u)
 /* What one answer may hold before it is handed on (buffered between the

@@ -143,10 +143,11 @@ void upstream_stop(struct upstream *u);
 
 /* ident.c: the processes holding the loopback TCP socket at the other
  * end of ours (local, remote): 0 with pids/npids set (npids -1 when more
- * than max or the scan was cut) and *uid, or -errno. */
+ * than max or the scan was cut) and *uid, or -errno. [uid_lo, uid_hi):
+ * the agents' uids when hived is root. */
 struct sockaddr_storage;
-int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, pid_t *pids,
-               int max, int *npids, long long *uid);
+int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, uid_t uid_lo,
+               uid_t uid_hi, pid_t *pids, int max, int *npids, long long *uid);
 
 /* brokerfs.c */
 int brokerfs_make(struct broker *b, struct err *err);

@@ -8,6 +8,7 @@
  * learns who holds the peer's socket (ident.c); the loop decides the rest.
  */
 #include "broker_impl.h"
+#include "hived/core/hive.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -134,7 +135,8 @@ static void identify(struct broker *b, struct MHD_Connection *c, struct breq *r)
 	inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
 	snprintf(r->peer, sizeof r->peer, "%s:%u", ip, ntohs(in->sin_port));
 	local_addr(b, &local);
-	if (ident_peer(&local, &remote, r->pids, BREQ_PIDS_MAX, &r->npids, &r->peer_uid) < 0)
+	uid_t lo = b->hive->cfg.agent_uid_base, hi = lo + b->hive->cfg.agent_uid_count;
+	if (ident_peer(&local, &remote, lo, hi, r->pids, BREQ_PIDS_MAX, &r->npids, &r->peer_uid) < 0)
 		r->npids = 0;
 }
 

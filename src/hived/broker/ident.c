@@ -10,7 +10,11 @@
  * processes names them all, and the loop refuses when they are not one
  * agent; a process whose /proc/<pid>/fd hived may not read (another user,
  * when hived is not root) is not seen; past HIVE_BROKER_SCAN_PIDS_MAX
- * processes the scan stops and the caller is unknown. Unknown is never an
+ * processes the scan stops and the caller is unknown. As root, where
+ * each agent has a uid of its own, only processes of the socket's uid are
+ * read (a socket handed to a process of another uid is not seen), and a
+ * socket outside the agents' uids is nobody's: reading every process's
+ * fds costs tens of ms on a busy host, one uid's a fraction of one. Unknown is never an
  * agent's identity: it must then bear a queen ticket.
  */
 #include "broker_impl.h"
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* 1 when one of pid's fds is the socket (its link text is want). */
@@ -52,8 +57,8 @@ static int holds(int procfd, const char *pid, const char *want)
 	return found;
 }
 
-int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, pid_t *pids,
-               int max, int *npids, long long *uid)
+int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, uid_t uid_lo,
+               uid_t uid_hi, pid_t *pids, int max, int *npids, long long *uid)
 {
 	char want[48];
 	uint64_t ino = 0;
@@ -67,6 +72,11 @@ int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_stora
 	if (rc < 0)
 		return rc;
 	*uid = u;
+	/* As root every agent has a uid of its own in [lo, hi): a socket of
+	 * another uid is no agent's, and only processes of its uid are read. */
+	int by_uid = geteuid() == 0;
+	if (by_uid && (u < uid_lo || u >= uid_hi))
+		return 0;
 	snprintf(want, sizeof want, "socket:[%llu]", (unsigned long long)ino);
 	DIR *proc = opendir("/proc");
 	if (!proc)
@@ -78,6 +88,9 @@ int ident_peer(const struct sockaddr_storage *local, const struct sockaddr_stora
 			*npids = -1;
 			break;
 		}
+		struct stat st;
+		if (by_uid && (fstatat(dirfd(proc), e->d_name, &st, 0) < 0 || st.st_uid != u))
+			continue;
 		if (!holds(dirfd(proc), e->d_name, want))
 			continue;
 		if (*npids >= max) {
