@@ -470,8 +470,8 @@ int broker_open(struct hive *hive, const struct broker_cfg *cfg, struct err *err
 	}
 	hive->broker = b;
 	hive->broker_port = b->port;
-	hive_event(hive, NULL, "broker", NULL, "addr=%s port=%d upstream=%s slots=%u discipline=%s models=%s",
-	           b->cfg.addr, b->port, b->cfg.upstream, b->cfg.slots, b->cfg.fifo ? "fifo" : "fair", b->cfg.models);
+	fprintf(stderr, "hived: broker on %s:%d before %s, %u slots, %s, models %s\n", b->cfg.addr, b->port,
+	        b->cfg.upstream, b->cfg.slots, b->cfg.fifo ? "fifo" : "fair", b->cfg.models);
 	return 0;
 fail:
 	hive->broker = b;

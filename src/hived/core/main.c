@@ -86,9 +86,10 @@ static const char usage[] =
 	"                         600000-665535); as another user agents run as that user\n"
 	"  --landlock-abi N       use at most Landlock ABI N (0 = none), to see what an older\n"
 	"                         kernel can enforce; bundles it cannot honour are refused\n"
-	"  --broker ADDR:PORT     the inference broker's loopback endpoint (default 127.0.0.1:0,\n"
-	"                         any free port; the bound one is in <state>/broker.port)\n"
-	"  --no-broker            no inference broker\n"
+	"  --broker ADDR:PORT     serve the inference broker on this loopback address (PORT 0 =\n"
+	"                         any free port, the bound one is in <state>/broker.port). Any\n"
+	"                         --broker-* flag also starts it, on 127.0.0.1:0; off otherwise\n"
+	"  --no-broker            no inference broker, whatever other flags say\n"
 	"  --broker-upstream URL  the OpenAI-compatible server behind it (default\n"
 	"                         http://127.0.0.1:8000/v1)\n"
 	"  --broker-slots N       requests in flight at the upstream (default 4)\n"
@@ -248,10 +249,10 @@ static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
 /* --ticket-ttl-max, over tickets.conf's ttl_max; 0 = not given. */
 static uint64_t ticket_ttl_max_s;
 static uint32_t busy_poll_us = SPIN_US_DEFAULT;
-/* The broker's settings; broker_on 0: --no-broker. */
+/* The broker's settings: on with any --broker flag, never with --no-broker. */
 static struct broker_cfg broker_cfg = { .addr = "127.0.0.1", .upstream = "http://127.0.0.1:8000/v1",
 	                                .models = "sim", .slots = 4 };
-static int broker_on = 1;
+static int broker_on, broker_off;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
@@ -389,15 +390,17 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			broker_on = 1;
 			break;
 		case O_NO_BROKER:
-			broker_on = 0;
+			broker_off = 1;
 			break;
 		case O_BROKER_UPSTREAM:
+			broker_on = 1;
 			if (strlen(optarg) >= sizeof broker_cfg.upstream ||
 			    (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0))
 				die("--broker-upstream %s: expected an http(s) URL ending in /v1", optarg);
 			snprintf(broker_cfg.upstream, sizeof broker_cfg.upstream, "%s", optarg);
 			break;
 		case O_BROKER_SLOTS:
+			broker_on = 1;
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (!*optarg || *end || errno || v < 1 || v > (long)HIVE_BROKER_SLOTS_MAX)
@@ -405,6 +408,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			broker_cfg.slots = (uint32_t)v;
 			break;
 		case O_BROKER_MODELS:
+			broker_on = 1;
 			if (!*optarg || strlen(optarg) >= sizeof broker_cfg.models ||
 			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/@+-,") !=
 			            strlen(optarg))
@@ -412,6 +416,7 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			snprintf(broker_cfg.models, sizeof broker_cfg.models, "%s", optarg);
 			break;
 		case O_BROKER_FIFO:
+			broker_on = 1;
 			broker_cfg.fifo = 1;
 			break;
 		case O_HELP:
@@ -522,7 +527,7 @@ int main(int argc, char **argv)
 	rc = agents_open(&hive, &aerr);
 	if (rc < 0)
 		die("cannot start the agent supervisor: %s", aerr.msg);
-	if (broker_on && (rc = broker_open(&hive, &broker_cfg, &aerr)) < 0)
+	if (broker_on && !broker_off && (rc = broker_open(&hive, &broker_cfg, &aerr)) < 0)
 		die("cannot start the inference broker: %s (use --broker ADDR:PORT or --no-broker)", aerr.msg);
 	srv_set_handshake_timeout(srv, handshake_ms);
 	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
