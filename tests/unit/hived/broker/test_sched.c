@@ -161,6 +161,30 @@ TEST(test_lift)
 	sched_free(s);
 }
 
+/* A tenant that had the engine alone and went idle does not owe its past
+ * to one that came while nobody was active: they take turns. */
+TEST(test_lift_after_all_idle)
+{
+	struct sched *s = mk(1, 256, 256);
+	struct sched_req a[12], b[4];
+	for (int i = 0; i < 10; i++)
+		sched_submit(s, req(&a[i], (uint64_t)i, "a", "a-1", 100, 0), 0, NULL);
+	for (int i = 0; i < 10; i++)
+		sched_done(s, sched_next(s, 0), 0);
+	for (int i = 0; i < 4; i++)
+		sched_submit(s, req(&b[i], 100u + (uint64_t)i, "b", "a-2", 100, 0), MS, NULL);
+	sched_submit(s, req(&a[10], 10, "a", "a-1", 100, 0), MS, NULL);
+	sched_submit(s, req(&a[11], 11, "a", "a-1", 100, 0), MS, NULL);
+	int na = 0;
+	for (int k = 0; k < 4; k++) {
+		struct sched_req *r = sched_next(s, MS);
+		na += r->tenant[0] == 'a';
+		sched_done(s, r, MS);
+	}
+	CHECK_EQ_INT(na, 2);
+	sched_free(s);
+}
+
 /* A tenant's agents take turns, whatever order they queued in. */
 TEST(test_aid_round_robin)
 {
@@ -378,6 +402,7 @@ int main(void)
 	RUN(test_kept_slot);
 	RUN(test_vtc_weights);
 	RUN(test_lift);
+	RUN(test_lift_after_all_idle);
 	RUN(test_aid_round_robin);
 	RUN(test_queue_bounds);
 	RUN(test_weight0_and_settings);
