@@ -23,6 +23,7 @@
 #define SQ_SCALE ((uint64_t)HIVE_QUOTA_CPU_WEIGHT_MAX)
 #define SQ_NS_PER_MIN 60000000000ull
 #define SQ_NS_PER_MS 1000000ull
+#define SQ_DEBT_MAX (-(int64_t)(4ull * HIVE_SCHED_REQUEST_TOKENS_MAX * SQ_NS_PER_MIN))
 
 enum { SQ_IDLE = 0, SQ_QUEUED = 1, SQ_INFLIGHT = 2 };
 
@@ -457,6 +458,10 @@ static void finish(struct sched *s, struct sched_req *r, int served)
 	if (t->budget) {
 		int64_t back = (int64_t)rq_reserve(r) - (int64_t)used; /* below 0: it ran past max_tokens */
 		t->level += back * (int64_t)SQ_NS_PER_MIN;
+		/* Requests that all ran far past max_tokens: a debt of two
+		 * requests is as deep as the bucket goes, so it never wraps. */
+		if (t->level < SQ_DEBT_MAX)
+			t->level = SQ_DEBT_MAX;
 		if (t->level > bucket_cap(t))
 			t->level = bucket_cap(t);
 	}

@@ -307,6 +307,29 @@ TEST(test_budget)
 	sched_free(s);
 }
 
+/* A request that runs past its max_tokens pays for the excess. */
+TEST(test_budget_overrun)
+{
+	struct sched *s = mk(2, 16, 16);
+	struct sched_req r[2];
+	uint64_t retry = 0;
+	CHECK_EQ_INT(sched_tenant_set(s, "o", 100, 60, 100, 0), 0); /* 1 token a second */
+	CHECK_EQ_INT(sched_submit(s, req(&r[0], 0, "o", "a-1", 10, 10), 0, &retry), SCHED_QUEUED);
+	CHECK(sched_next(s, 0) == &r[0]);
+	sched_progress(s, &r[0], 50, 0);
+	sched_done(s, &r[0], 0); /* 100 - 60 = 40 left */
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 1, "o", "a-1", 20, 30), 0, &retry), SCHED_REFUSED_BUDGET);
+	CHECK_EQ_INT(retry, 10000);
+	/* runaway counts are clamped, never wrapped */
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 1, "o", "a-1", 20, 20), 0, &retry), SCHED_QUEUED);
+	CHECK(sched_next(s, 0) == &r[1]);
+	sched_progress(s, &r[1], UINT32_MAX, 0);
+	sched_done(s, &r[1], 0);
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 2, "o", "a-1", 1, 0), 0, &retry), SCHED_REFUSED_BUDGET);
+	CHECK_EQ_INT(retry, (2097152ull - 20 + 1) * 1000); /* in debt by what ran past, and the 1 asked */
+	sched_free(s);
+}
+
 TEST(test_cancel_inflight)
 {
 	struct sched *s = mk(2, 16, 16);
@@ -407,6 +430,7 @@ int main(void)
 	RUN(test_queue_bounds);
 	RUN(test_weight0_and_settings);
 	RUN(test_budget);
+	RUN(test_budget_overrun);
 	RUN(test_cancel_inflight);
 	RUN(test_fifo);
 	RUN(test_vtc_bound);
