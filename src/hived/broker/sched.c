@@ -23,6 +23,7 @@
 #define SQ_SCALE ((uint64_t)HIVE_QUOTA_CPU_WEIGHT_MAX)
 #define SQ_NS_PER_MIN 60000000000ull
 #define SQ_NS_PER_MS 1000000ull
+#define SQ_DEBT_MAX (-(int64_t)(4ull * HIVE_SCHED_REQUEST_TOKENS_MAX * SQ_NS_PER_MIN))
 
 enum { SQ_IDLE = 0, SQ_QUEUED = 1, SQ_INFLIGHT = 2 };
 
@@ -52,6 +53,7 @@ struct sched {
 	int fifo;
 	struct sched_cfg cfg;
 	uint32_t queued, inflight;
+	uint64_t floor;              /* the highest counter a dispatch was made at: where the idle restart */
 	struct sq_tenant tenants[HIVE_SCHED_TENANTS_MAX];
 	struct sq_aid *free_aids;
 	struct sq_aid *aids;         /* the pool, cfg.queue_max of them */
@@ -350,12 +352,15 @@ enum sched_verdict sched_submit(struct sched *s, struct sched_req *r, uint64_t n
 		goto out;
 	}
 	if (!tenant_active(t) && !s->fifo) {
-		/* Back from idle: no credit for the time away. */
+		/* Back from idle: no credit for the time away. With nobody
+		 * active the floor stands in for the others, or a tenant that
+		 * had the engine alone would owe its whole past to the next. */
 		uint64_t min = UINT64_MAX;
 		for (size_t i = 0; i < HIVE_SCHED_TENANTS_MAX; i++)
 			if (&s->tenants[i] != t && tenant_active(&s->tenants[i]) && s->tenants[i].vtc < min)
 				min = s->tenants[i].vtc;
-		if (min != UINT64_MAX && t->vtc < min)
+		min = min == UINT64_MAX ? s->floor : min;
+		if (t->vtc < min)
 			t->vtc = min;
 	}
 	struct sq_aid *a = aid_get(s, t, r->aid);
@@ -424,6 +429,8 @@ struct sched_req *sched_next(struct sched *s, uint64_t now_ns)
 	rq_mark(r, SQ_INFLIGHT, 0);
 	t->inflight++;
 	s->inflight++;
+	if (t->vtc > s->floor)
+		s->floor = t->vtc;
 	charge(t, rq_tokens(r->prompt_tokens));
 	return r;
 }
@@ -451,6 +458,10 @@ static void finish(struct sched *s, struct sched_req *r, int served)
 	if (t->budget) {
 		int64_t back = (int64_t)rq_reserve(r) - (int64_t)used; /* below 0: it ran past max_tokens */
 		t->level += back * (int64_t)SQ_NS_PER_MIN;
+		/* Requests that all ran far past max_tokens: a debt of two
+		 * requests is as deep as the bucket goes, so it never wraps. */
+		if (t->level < SQ_DEBT_MAX)
+			t->level = SQ_DEBT_MAX;
 		if (t->level > bucket_cap(t))
 			t->level = bucket_cap(t);
 	}

@@ -66,10 +66,12 @@ void sched_free(struct sched *s);
 int sched_tenant_set(struct sched *s, const char *tenant, uint32_t weight, uint64_t budget_per_min,
                      uint64_t burst, uint64_t now_ns);
 
-/* Queue a request; on a refusal *retry_after_ms (may be NULL) says when to
- * come back: the queue's retry_after_ms when full or for weight 0, else
- * when the bucket holds enough. An unknown tenant gets the defaults;
- * with the tenant table full the refusal is SCHED_REFUSED_QUEUE_FULL. */
+/* Queue a request (r neither queued nor in flight); on a refusal
+ * *retry_after_ms (may be NULL) says when to come back: the queue's
+ * retry_after_ms when full or for weight 0, else when the bucket holds
+ * enough. An unknown tenant gets the defaults; with the tenant table full
+ * the refusal is SCHED_REFUSED_QUEUE_FULL. Weight 0 refuses new requests;
+ * those it finds queued are still served (cancel them to drop them). */
 enum sched_verdict sched_submit(struct sched *s, struct sched_req *r, uint64_t now_ns, uint64_t *retry_after_ms);
 /* The next request to send to the engine, or NULL (engine full, nothing
  * queued, or only the kept slot is free and every queued tenant has

@@ -161,6 +161,30 @@ TEST(test_lift)
 	sched_free(s);
 }
 
+/* A tenant that had the engine alone and went idle does not owe its past
+ * to one that came while nobody was active: they take turns. */
+TEST(test_lift_after_all_idle)
+{
+	struct sched *s = mk(1, 256, 256);
+	struct sched_req a[12], b[4];
+	for (int i = 0; i < 10; i++)
+		sched_submit(s, req(&a[i], (uint64_t)i, "a", "a-1", 100, 0), 0, NULL);
+	for (int i = 0; i < 10; i++)
+		sched_done(s, sched_next(s, 0), 0);
+	for (int i = 0; i < 4; i++)
+		sched_submit(s, req(&b[i], 100u + (uint64_t)i, "b", "a-2", 100, 0), MS, NULL);
+	sched_submit(s, req(&a[10], 10, "a", "a-1", 100, 0), MS, NULL);
+	sched_submit(s, req(&a[11], 11, "a", "a-1", 100, 0), MS, NULL);
+	int na = 0;
+	for (int k = 0; k < 4; k++) {
+		struct sched_req *r = sched_next(s, MS);
+		na += r->tenant[0] == 'a';
+		sched_done(s, r, MS);
+	}
+	CHECK_EQ_INT(na, 2);
+	sched_free(s);
+}
+
 /* A tenant's agents take turns, whatever order they queued in. */
 TEST(test_aid_round_robin)
 {
@@ -283,6 +307,29 @@ TEST(test_budget)
 	sched_free(s);
 }
 
+/* A request that runs past its max_tokens pays for the excess. */
+TEST(test_budget_overrun)
+{
+	struct sched *s = mk(2, 16, 16);
+	struct sched_req r[2];
+	uint64_t retry = 0;
+	CHECK_EQ_INT(sched_tenant_set(s, "o", 100, 60, 100, 0), 0); /* 1 token a second */
+	CHECK_EQ_INT(sched_submit(s, req(&r[0], 0, "o", "a-1", 10, 10), 0, &retry), SCHED_QUEUED);
+	CHECK(sched_next(s, 0) == &r[0]);
+	sched_progress(s, &r[0], 50, 0);
+	sched_done(s, &r[0], 0); /* 100 - 60 = 40 left */
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 1, "o", "a-1", 20, 30), 0, &retry), SCHED_REFUSED_BUDGET);
+	CHECK_EQ_INT(retry, 10000);
+	/* runaway counts are clamped, never wrapped */
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 1, "o", "a-1", 20, 20), 0, &retry), SCHED_QUEUED);
+	CHECK(sched_next(s, 0) == &r[1]);
+	sched_progress(s, &r[1], UINT32_MAX, 0);
+	sched_done(s, &r[1], 0);
+	CHECK_EQ_INT(sched_submit(s, req(&r[1], 2, "o", "a-1", 1, 0), 0, &retry), SCHED_REFUSED_BUDGET);
+	CHECK_EQ_INT(retry, (2097152ull - 20 + 1) * 1000); /* in debt by what ran past, and the 1 asked */
+	sched_free(s);
+}
+
 TEST(test_cancel_inflight)
 {
 	struct sched *s = mk(2, 16, 16);
@@ -378,10 +425,12 @@ int main(void)
 	RUN(test_kept_slot);
 	RUN(test_vtc_weights);
 	RUN(test_lift);
+	RUN(test_lift_after_all_idle);
 	RUN(test_aid_round_robin);
 	RUN(test_queue_bounds);
 	RUN(test_weight0_and_settings);
 	RUN(test_budget);
+	RUN(test_budget_overrun);
 	RUN(test_cancel_inflight);
 	RUN(test_fifo);
 	RUN(test_vtc_bound);

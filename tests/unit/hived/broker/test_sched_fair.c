@@ -135,7 +135,8 @@ static struct simreq *sim_new(struct sim *m, int who, uint64_t at)
 	return q;
 }
 
-static void run(enum mode mode, uint64_t seed, struct result *res)
+/* weights: the flooders' (1..FLOODERS), NULL for the default 100 each. */
+static void run(enum mode mode, uint64_t seed, const uint32_t *weights, struct result *res)
 {
 	static struct sim m;
 	struct sched_cfg cfg = { .engine_slots = ENGINE_SLOTS, .queue_max = 512, .tenant_queue_max = 64 };
@@ -153,8 +154,13 @@ static void run(enum mode mode, uint64_t seed, struct result *res)
 		m.pool[i].next_free = m.free;
 		m.free = &m.pool[i];
 	}
-	for (int f = 1; f <= FLOODERS; f++)
+	for (int f = 1; f <= FLOODERS; f++) {
+		char name[HIVE_MANIFEST_NAME_MAX + 1];
 		m.rng[f] = seed * 1000003u + (uint64_t)f;
+		snprintf(name, sizeof name, "flood%d", f);
+		if (weights)
+			CHECK_EQ_INT(sched_tenant_set(m.s, name, weights[f], 0, 0, 0), 0);
+	}
 	uint64_t phase = splitmix(&phase_rng) % VICTIM_PERIOD;
 	if (mode != SOLO)
 		for (int f = 1; f <= FLOODERS; f++)
@@ -241,9 +247,9 @@ TEST(test_fairness_gate)
 	printf("# engine %u slots, step %.1f ms + %.2f ms/seq + %.3f ms/prefill token; 4 flooders x %u outstanding\n",
 	       ENGINE_SLOTS, STEP_BASE / 1e6, STEP_PER_SEQ / 1e6, STEP_PER_PREFILL / 1e6, FLOOD_OUTSTANDING);
 	for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-		run(SOLO, seed, &solo);
-		run(FIFO, seed, &fifo);
-		run(FAIR, seed, &fair);
+		run(SOLO, seed, NULL, &solo);
+		run(FIFO, seed, NULL, &fifo);
+		run(FAIR, seed, NULL, &fair);
 		CHECK(solo.nv > 100 && fifo.nv > 100 && fair.nv > 100);
 		CHECK_EQ_INT(fifo.refused + fair.refused + solo.refused, 0);
 		double fifo_vs_solo = fifo.p99 / solo.p99, ratio = fair.p99 / fair.p50, vs_solo = fair.p99 / solo.p99;
@@ -269,8 +275,35 @@ TEST(test_fairness_gate)
 	       SEEDS, w_ratio, w_vs_solo, w_fifo, w_tput, w_jain);
 }
 
+/* Flooders of weights 100, 100, 200 and 300 get their output tokens in
+ * those proportions (within 5% of each one's share), and the victim
+ * keeps its flat tail beside them. */
+TEST(test_weighted_flooders)
+{
+	static struct result solo, fair;
+	const uint32_t w[FLOODERS + 1] = { 0, 100, 100, 200, 300 };
+	double wsum = 0;
+	for (int f = 1; f <= FLOODERS; f++)
+		wsum += w[f];
+	for (uint64_t seed = 1; seed <= SEEDS; seed++) {
+		run(SOLO, seed, NULL, &solo);
+		run(FAIR, seed, w, &fair);
+		double total = (double)ftotal(&fair);
+		printf("# seed %llu, weights 100/100/200/300: token shares", (unsigned long long)seed);
+		for (int f = 1; f <= FLOODERS; f++) {
+			double share = (double)fair.ftok[f] / total, want = w[f] / wsum;
+			printf(" %.3f (%.3f)", share, want);
+			CHECK(share >= 0.95 * want && share <= 1.05 * want);
+		}
+		printf("; victim p99/p50 %.3f, p99 vs solo %.3f\n", fair.p99 / fair.p50, fair.p99 / solo.p99);
+		CHECK(fair.p99 / fair.p50 <= 1.2);
+		CHECK(fair.p99 <= 1.5 * solo.p99);
+	}
+}
+
 int main(void)
 {
 	RUN(test_fairness_gate);
+	RUN(test_weighted_flooders);
 	return test_done();
 }
