@@ -498,6 +498,10 @@ static int agent_start(struct agent *a, const struct spawn_class *sc, const stru
 	rc = cgroup_agent_make(a->owner->cg, a->img->m->tenant, a->aid, &a->quota, &a->cg, err);
 	if (rc < 0)
 		goto fail;
+	uint32_t tw = hive->tenant_weight ? hive->tenant_weight(hive, a->img->m->tenant) : 0;
+	struct err werr = { 0 };
+	if (tw && agents_tenant_weight(hive, a->img->m->tenant, tw, &werr) < 0 && werr.msg[0])
+		fprintf(stderr, "hived: %s: tenant %s's CPU share: %s\n", a->aid, a->img->m->tenant, werr.msg);
 	nprocs = cgroup_agent_procs_fds(a->cg, procs, sizeof procs / sizeof procs[0]);
 	if (nprocs < 0) {
 		rc = err_set(err, -nprocs, "%s: cannot open its cgroup: %s", a->aid, strerror(-nprocs));

@@ -165,6 +165,15 @@ static void lat_add(struct broker_tenant *t, uint64_t ms)
 	t->lat_buckets[i]++;
 }
 
+static uint32_t tenant_weight(struct hive *hive, const char *tenant)
+{
+	struct broker *b = hive->broker;
+	for (uint32_t i = 0; b && i < b->ntenants; i++)
+		if (b->tenants[i].weight_set && strcmp(b->tenants[i].name, tenant) == 0)
+			return b->tenants[i].weight;
+	return 0;
+}
+
 /* --- deciding ------------------------------------------------------------ */
 
 /* Which agent holds the peer's socket: 1 (aid set), 0 none, -1 it cannot
@@ -470,6 +479,7 @@ int broker_open(struct hive *hive, const struct broker_cfg *cfg, struct err *err
 	}
 	hive->broker = b;
 	hive->broker_port = b->port;
+	hive->tenant_weight = tenant_weight;
 	fprintf(stderr, "hived: broker on %s:%d before %s, %u slots, %s, models %s\n", b->cfg.addr, b->port,
 	        b->cfg.upstream, b->cfg.slots, b->cfg.fifo ? "fifo" : "fair", b->cfg.models);
 	return 0;
@@ -523,4 +533,5 @@ void broker_close(struct hive *hive)
 	free(b);
 	hive->broker = NULL;
 	hive->broker_port = 0;
+	hive->tenant_weight = NULL;
 }

@@ -93,6 +93,7 @@ struct broker_msg {
 struct broker_tenant {
 	char name[HIVE_MANIFEST_NAME_MAX + 1];
 	uint32_t weight;
+	int weight_set;          /* by /broker/ctl: also its CPU share */
 	uint64_t budget_per_min, burst;
 	uint64_t requests, refused, prompt_tokens, output_tokens;
 	uint64_t lat_buckets[HIVE_BROKER_LAT_BUCKETS]; /* ms: [0,1], (1,2], (2,4] ... last: the rest */

@@ -122,8 +122,10 @@ static int ctl_line(void *arg, const struct principal *who, const char *line, st
 		return err_set(err, ENOSPC, "tenant %s: the broker keeps at most %u tenants (or a bad name)", tenant,
 		               HIVE_SCHED_TENANTS_MAX);
 	struct broker_tenant old = *t;
-	if (weight)
+	if (weight) {
 		t->weight = (uint32_t)n1;
+		t->weight_set = 1;
+	}
 	else {
 		t->budget_per_min = n1;
 		t->burst = k == 4 ? n2 : 0;

@@ -140,6 +140,9 @@ struct hive {
 	 * agents holding an infer: cap OPENAI_BASE_URL and net.connect to it. */
 	int broker_port;
 	struct broker *broker; /* hived/broker/broker.h; NULL when off */
+	/* A tenant's weight as /broker/ctl set it, 0 when never set (or no
+	 * broker): spawn gives a tenant's new cgroup its CPU share. */
+	uint32_t (*tenant_weight)(struct hive *hive, const char *tenant);
 };
 
 /*
