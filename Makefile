@@ -6,7 +6,7 @@
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
 #   make bench      benchmarks against diod (baseline in the same run);
-#                   BENCH=9p|fuse|lockout|spawn runs one section
+#                   BENCH=9p|fuse|lockout|spawn|fairshare runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc
@@ -21,7 +21,7 @@ SANFLAGS =
 OPT      = -O2 -g
 endif
 
-PKGS     = libsodium jansson fuse3 libedit libseccomp
+PKGS     = libsodium jansson fuse3 libedit libseccomp libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -35,7 +35,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 # through its header; the archives make the link say which parts a binary
 # really needs: `hive` links client, trust, ninep and lib, never a daemon part.
 PARTS        := lib ninep trust client
-HIVED_PARTS  := core net 9p console ns agent
+HIVED_PARTS  := core net 9p console ns agent broker
 part_srcs     = $(filter-out src/hived/core/main.c,$(wildcard src/$(1)/*.c))
 $(foreach p,$(PARTS),$(eval $(p)_SRCS := $(call part_srcs,$(p))))
 $(foreach p,$(HIVED_PARTS),$(eval hived_$(p)_SRCS := $(call part_srcs,hived/$(p))))

@@ -20,8 +20,10 @@
 #            load the hive (bench/lockout.sh)
 #   spawn    agents: a 31-agent workload and 31 bwrap sandboxes against
 #            fork+exec, a mediated openat against a bare one (bench/spawn.sh)
+#   fairshare  a quiet tenant's latency while four tenants flood the inference
+#            broker, fair beside FIFO (bench/fairshare.sh)
 #
-#   BENCH          one section (9p, fuse, lockout, spawn; default: all of them)
+#   BENCH          one section (9p, fuse, lockout, spawn, fairshare; default: all of them)
 #   BENCH_SECONDS  seconds per measurement (default 5)
 #   BENCH_REPEATS  repeats per measurement (default 3)
 #   BENCH_STRACE   0 to skip the syscall count (default 1 if strace works)
@@ -32,8 +34,8 @@ SECS=${BENCH_SECONDS:-5}
 REPEATS=${BENCH_REPEATS:-3}
 BENCH=${BENCH:-all}
 case "$BENCH" in
-all | 9p | fuse | lockout | spawn) ;;
-*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout, spawn)" >&2; exit 2 ;;
+all | 9p | fuse | lockout | spawn | fairshare) ;;
+*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout, spawn, fairshare)" >&2; exit 2 ;;
 esac
 want() { [ "$BENCH" = all ] || [ "$BENCH" = "$1" ]; }
 work=$(mktemp -d /tmp/hive-bench.XXXXXX)
@@ -165,4 +167,5 @@ want 9p && section_9p
 want fuse && bench/fuse.sh "$B" "$work"
 want lockout && bench/lockout.sh "$B" "$work"
 want spawn && bench/spawn.sh "$B" "$work"
+want fairshare && bench/fairshare.sh "$B" "$work"
 exit 0

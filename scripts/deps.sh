@@ -4,7 +4,7 @@
 # something is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config clang libclang-rt-14-dev libsodium-dev libjansson-dev
-      libfuse3-dev fuse3 libedit-dev libseccomp-dev bubblewrap b3sum diod procps qemu-system-x86 busybox-static cpio)
+      libfuse3-dev fuse3 libedit-dev libseccomp-dev libmicrohttpd-dev libcurl4-openssl-dev bubblewrap b3sum diod procps qemu-system-x86 busybox-static cpio)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

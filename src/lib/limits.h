@@ -367,8 +367,9 @@
 #define HIVE_AGENT_EVENTS_BYTES (32u * 1024u)
 #define HIVE_AGENT_TELEMETRY_BYTES (16u * 1024u)
 /* Environment entries an agent gets: the allow-list plus HOME, HIVE_FD,
- * HIVE_AID; and the bytes of one NAME=VALUE taken from hived's environment. */
-#define HIVE_AGENT_ENV_MAX (HIVE_MANIFEST_ENV_MAX + 4u)
+ * HIVE_AID, OPENAI_BASE_URL, OPENAI_API_KEY; and the bytes of one NAME=VALUE
+ * taken from hived's environment. */
+#define HIVE_AGENT_ENV_MAX (HIVE_MANIFEST_ENV_MAX + 6u)
 #define HIVE_AGENT_ENV_VALUE_MAX 4096u
 /* Capabilities an agent may hold after grants (the manifest's 64 + grants). */
 #define HIVE_AGENT_CAPS_MAX 128u
@@ -441,5 +442,53 @@
 /* Hashes in one inclusion or consistency proof: a tree of 2^63 leaves
  * needs at most 2 x 63; anything longer is not a proof. */
 #define HIVE_AUDIT_PROOF_MAX 128u
+/* --- the broker's scheduler (src/hived/broker/sched) --------------------- */
+
+/* Tenants the scheduler keeps counters and settings for: a tenant is a
+ * customer, not an agent; a table scanned per dispatch stays cheap. */
+#define HIVE_SCHED_TENANTS_MAX 256u
+/* Requests waiting at the broker, all tenants: ~100 bytes each (the
+ * caller's request structs aside); past this a submit gets a 429. */
+#define HIVE_SCHED_QUEUE_MAX 4096u
+/* Requests waiting of one tenant: a flooder fills its own queue, not the
+ * broker's. 256 is a few engine batches. */
+#define HIVE_SCHED_TENANT_QUEUE_MAX 256u
+/* Engine concurrency the scheduler holds in flight at most: vLLM's
+ * max_num_seqs is 128-256 by default; 1024 is far beyond one engine. */
+#define HIVE_SCHED_ENGINE_SLOTS_MAX 1024u
+/* What a refusal for a full queue or weight 0 says, when not configured:
+ * about one engine batch turning over (ms). */
+#define HIVE_SCHED_RETRY_AFTER_MS 1000u
+/* Prompt or output tokens of one request the scheduler counts: longer is
+ * counted as this (the largest contexts are ~1 M tokens), so counters and
+ * buckets never overflow. */
+#define HIVE_SCHED_REQUEST_TOKENS_MAX (1u << 21)
+/* The weight of a tenant never set: cgroup v2's default cpu.weight, so one
+ * number is a tenant's CPU and inference share. */
+#define HIVE_SCHED_WEIGHT_DEFAULT 100u
+
+/* The inference broker (src/hived/broker/). Connections served at once: one
+ * libmicrohttpd thread each, so this bounds the broker's threads too (an
+ * idle one is a parked stack); the benchmark's five agents hold ~100. */
+#define HIVE_BROKER_CONNS_MAX 256u
+/* A request body (the prompt and its JSON): a long chat fits, a flood does not. */
+#define HIVE_BROKER_BODY_MAX (256u * 1024u)
+/* What one answer may hold before it is handed on (buffered between the
+ * upstream thread and the client's): an answer past it is cut (502). */
+#define HIVE_BROKER_ANSWER_MAX (1024u * 1024u)
+/* Requests handed to the loop not yet taken: the inbox between the HTTP
+ * threads and the loop; full is a 429 (never a wait that holds a thread). */
+#define HIVE_BROKER_INBOX_MAX 128u
+/* Requests in flight at the upstream at most (--broker-slots is capped here). */
+#define HIVE_BROKER_SLOTS_MAX 64u
+/* How long a request may wait for its answer to start, then 504. */
+#define HIVE_BROKER_WAIT_MS 120000u
+/* Processes whose fds the broker reads to find who owns a loopback TCP
+ * peer's socket (/proc/<pid>/fd): past this the caller is unknown. */
+#define HIVE_BROKER_SCAN_PIDS_MAX 32768u
+/* An agent's OPENAI_API_KEY: "hk-" and 32 random bytes in hex. */
+#define HIVE_BROKER_KEY_MAX 67u
+/* Latency histogram buckets of /broker/tenants/<t>/latency (ms, powers of two from 1). */
+#define HIVE_BROKER_LAT_BUCKETS 18u
 
 #endif

@@ -74,6 +74,19 @@ int agents_quota(struct hive *hive, const struct principal *who, const char *aid
 int agents_has(struct hive *hive, const struct principal *who, const char *aid, const char *cap,
                struct strbuf *reply, struct err *err);
 
+/* The inference broker's questions (hived/broker). Does aid hold
+ * infer:model now: 1, 0, -ENOENT (no live agent). Is key aid's
+ * OPENAI_API_KEY: 0 with its tenant in tenant[0..cap), -EACCES, -ENOENT. */
+int agents_may_infer(struct hive *hive, const char *aid, const char *model);
+int agents_infer_key(struct hive *hive, const char *aid, const char *key, char *tenant, size_t cap);
+/* A refused request leaves aid inference-blocked until one is admitted. */
+void agents_infer_blocked(struct hive *hive, const char *aid, int blocked, const char *why);
+/* A tenant's weight is its CPU share too (cgroup_tenant_weight): 0, or
+ * -ENOENT while it has no agent, -EOPNOTSUPP without a cpu controller. */
+int agents_tenant_weight(struct hive *hive, const char *tenant, uint32_t weight, struct err *err);
+/* Tokens a finished request of aid cost (/agent/<aid>/quota, /proc/agents). */
+void agents_infer_spent(struct hive *hive, const char *aid, uint64_t tokens);
+
 /* Live (not terminated) agents, for /proc/status and limits. */
 uint32_t agents_live(const struct hive *hive);
 

@@ -69,6 +69,8 @@ struct agent {
 	char tmpdir[HIVE_PATH_MAX];
 	struct ns_ring *events, *telemetry;
 	struct ns_node *node;           /* /agent/<aid> */
+	char infer_key[HIVE_BROKER_KEY_MAX + 1]; /* its OPENAI_API_KEY, "" without an infer: cap */
+	uint64_t tokens_used;           /* inference tokens the broker charged it */
 };
 
 struct agents {

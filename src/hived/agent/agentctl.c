@@ -517,3 +517,67 @@ int agents_has(struct hive *hive, const struct principal *who, const char *aid, 
 	strbuf_printf(reply, "%s\n", held ? "yes" : "no");
 	return 0;
 }
+
+/* --- the inference broker's questions --------------------------------------- */
+
+static struct agent *live_agent(struct hive *hive, const char *aid)
+{
+	struct agent *a = hive->agents ? agents_find(hive->agents, aid) : NULL;
+	return a && !agent_ended(a) ? a : NULL;
+}
+
+int agents_may_infer(struct hive *hive, const char *aid, const char *model)
+{
+	struct agent *a = live_agent(hive, aid);
+
+	if (!a)
+		return -ENOENT;
+	for (uint32_t i = 0; i < a->ncaps; i++)
+		if (a->caps[i].cap.kind == CAP_INFER && strcmp(a->caps[i].cap.arg, model) == 0)
+			return 1;
+	return 0;
+}
+
+int agents_infer_key(struct hive *hive, const char *aid, const char *key, char *tenant, size_t cap)
+{
+	struct agent *a = live_agent(hive, aid);
+	size_t n = strlen(key);
+	unsigned char diff = 0;
+
+	if (!a)
+		return -ENOENT;
+	if (!a->infer_key[0] || n != strlen(a->infer_key))
+		return -EACCES;
+	for (size_t i = 0; i < n; i++) /* constant time: the key is a secret */
+		diff |= (unsigned char)(key[i] ^ a->infer_key[i]);
+	if (diff)
+		return -EACCES;
+	snprintf(tenant, cap, "%s", a->img->m->tenant);
+	return 0;
+}
+
+void agents_infer_blocked(struct hive *hive, const char *aid, int blocked, const char *why)
+{
+	struct agent *a = live_agent(hive, aid);
+
+	if (a && blocked && (a->state == AGENT_ACTIVE || a->state == AGENT_CAP_DENIED))
+		agent_set_state(a, AGENT_INFER_BLOCKED, why);
+	else if (a && !blocked && a->state == AGENT_INFER_BLOCKED)
+		agent_set_state(a, AGENT_ACTIVE, why);
+}
+
+int agents_tenant_weight(struct hive *hive, const char *tenant, uint32_t weight, struct err *err)
+{
+	if (!hive->agents)
+		return -ENOENT;
+	/* cgroups take 1..10000: weight 0 refuses inference, not the CPU. */
+	return cgroup_tenant_weight(hive->agents->cg, tenant, weight ? weight : 1, err);
+}
+
+void agents_infer_spent(struct hive *hive, const char *aid, uint64_t tokens)
+{
+	struct agent *a = hive->agents ? agents_find(hive->agents, aid) : NULL;
+
+	if (a)
+		a->tokens_used += tokens;
+}

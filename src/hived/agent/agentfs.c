@@ -41,11 +41,11 @@ void agentfs_state_line(const struct agent *a, struct strbuf *sb)
 		snprintf(sig, sizeof sig, "%d", a->exit_signal);
 	strbuf_printf(sb,
 	              "aid=%s class=%s tenant=%s state=%s pid=%d uid=%d cpu_ms=%llu memory=%llu denials=%llu "
-	              "exit=%s signal=%s reason=%s\n",
+	              "tokens=%llu exit=%s signal=%s reason=%s\n",
 	              a->aid, a->cls->name, a->img->m->tenant, agent_state_name(a->state), (int)a->pid,
 	              a->uid == (uid_t)-1 ? (int)geteuid() : (int)a->uid, (unsigned long long)(st.cpu_usec / 1000u),
-	              (unsigned long long)st.memory_bytes, (unsigned long long)a->denials, code, sig,
-	              a->reason[0] ? a->reason : "-");
+	              (unsigned long long)st.memory_bytes, (unsigned long long)a->denials,
+	              (unsigned long long)a->tokens_used, code, sig, a->reason[0] ? a->reason : "-");
 }
 
 static int render_state(void *arg, const struct principal *who, struct strbuf *sb)
@@ -84,10 +84,11 @@ static int render_quota(void *arg, const struct principal *who, struct strbuf *s
 	const struct agent *a = arg;
 	const struct manifest_quota *q = &a->quota;
 
-	strbuf_printf(sb, "cpu_weight=%u\nmemory_max=%llu\npids_max=%u\ntokens_per_minute=%llu\n",
+	strbuf_printf(sb, "cpu_weight=%u\nmemory_max=%llu\npids_max=%u\ntokens_per_minute=%llu\ntokens_used=%llu\n",
 	              q->cpu_weight ? q->cpu_weight : HIVE_AGENT_DEFAULT_CPU_WEIGHT,
 	              (unsigned long long)(q->memory_max ? q->memory_max : HIVE_AGENT_DEFAULT_MEMORY_MAX),
-	              q->pids_max ? q->pids_max : HIVE_AGENT_DEFAULT_PIDS_MAX, (unsigned long long)q->tokens_per_minute);
+	              q->pids_max ? q->pids_max : HIVE_AGENT_DEFAULT_PIDS_MAX, (unsigned long long)q->tokens_per_minute,
+	              (unsigned long long)a->tokens_used);
 	return 0;
 }
 

@@ -879,6 +879,21 @@ int cgroup_agent_set(struct cgroup_agent *a, const char *key, uint64_t value, st
 	return 0;
 }
 
+int cgroup_tenant_weight(struct cgroup_mgr *m, const char *tenant, uint32_t weight, struct err *err)
+{
+	struct cgroup_agent t = { .m = m }; /* cg_set on the tenant's group: rel is just the tenant */
+	if (!m || m->mode == CGROUP_MODE_NONE)
+		return err_set(err, EOPNOTSUPP, "cgroup: no tenant weights without cgroups");
+	if (!cg_name_ok(tenant, HIVE_MANIFEST_NAME_MAX))
+		return err_set(err, EINVAL, "cgroup: tenant '%.64s' is not a plain name", tenant);
+	snprintf(t.rel, sizeof t.rel, "%s", tenant);
+	int rc = cg_set(&t, "cpu_weight", weight);
+	if (rc < 0)
+		return err_set(err, -rc, "cgroup: cannot set the cpu weight of tenant %s to %u: %s", tenant, weight,
+		               strerror(-rc));
+	return 0;
+}
+
 int cgroup_agent_stats(const struct cgroup_agent *a, struct cgroup_stats *st)
 {
 	char dir[CG_DIR_MAX];

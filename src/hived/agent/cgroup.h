@@ -71,6 +71,14 @@ int cgroup_agent_freeze(struct cgroup_agent *a, int frozen, struct err *err);
 int cgroup_agent_kill(struct cgroup_agent *a);
 /* Change one bound live: key cpu_weight | memory_max | pids_max. */
 int cgroup_agent_set(struct cgroup_agent *a, const char *key, uint64_t value, struct err *err);
+/* A tenant's CPU share among tenants: its group's cpu.weight (v2) or
+ * cpu.shares (v1, weight x 1024 / 100, at least 2), weight in
+ * 1..HIVE_QUOTA_CPU_WEIGHT_MAX (100 is a new group's). A tenant's group
+ * lives while it has agents (its first agent's cgroup_agent_make makes it,
+ * its last one's cgroup_agent_free removes it): set the weight after
+ * making the first one and on every change; -ENOENT while it has none,
+ * -EOPNOTSUPP without a cpu controller. */
+int cgroup_tenant_weight(struct cgroup_mgr *m, const char *tenant, uint32_t weight, struct err *err);
 
 struct cgroup_stats {
 	uint64_t cpu_usec;     /* CPU time used */

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -273,6 +274,13 @@ static int env_build(struct agent_env *e, const struct agent *a, int has_fd)
 		snprintf(fd, sizeof fd, "%d", SANDBOX_HIVE_FD);
 		rc = env_add(e, "HIVE_FD", fd);
 	}
+	if (rc == 0 && a->infer_key[0]) { /* an unmodified OpenAI client finds the broker */
+		char url[64];
+		snprintf(url, sizeof url, "http://127.0.0.1:%d/v1", a->owner->hive->broker_port);
+		rc = env_add(e, "OPENAI_BASE_URL", url);
+		if (rc == 0)
+			rc = env_add(e, "OPENAI_API_KEY", a->infer_key);
+	}
 	if (rc < 0)
 		env_free(e);
 	return rc;
@@ -431,10 +439,32 @@ fail:
 	return rc;
 }
 
-/* The class's bundle, then the agent's temp dir. */
+/* An agent holding an infer: cap reaches the broker: its port joins the
+ * base and a random key, bound to this AID, goes in OPENAI_API_KEY. */
+static int bundle_broker(struct agent *a, struct err *err)
+{
+	uint8_t rnd[32];
+	char text[32];
+	int infer = 0;
+
+	for (uint32_t i = 0; i < a->ncaps; i++)
+		infer |= a->caps[i].cap.kind == CAP_INFER;
+	if (!infer || a->owner->hive->broker_port <= 0)
+		return 0;
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return err_set(err, EIO, "%s: no randomness for its inference key", a->aid);
+	memcpy(a->infer_key, "hk-", 3);
+	for (size_t i = 0; i < sizeof rnd; i++)
+		snprintf(a->infer_key + 3 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(text, sizeof text, "net.connect:%d", a->owner->hive->broker_port);
+	return bundle_add(a, text, AGENT_CAP_BASE, err);
+}
+
+/* The class's bundle, then the agent's temp dir and the broker. */
 static int bundle_from_class(struct agent *a, const struct spawn_class *sc, struct err *err)
 {
 	char text[HIVE_ATTEST_CAP_MAX];
+	int rc;
 
 	for (uint32_t i = 0; i < sc->bundle.ncaps; i++) {
 		struct agent_cap *ac = &a->caps[a->ncaps];
@@ -444,7 +474,9 @@ static int bundle_from_class(struct agent *a, const struct spawn_class *sc, stru
 		a->ncaps++;
 	}
 	snprintf(text, sizeof text, "fs.write:%s", a->tmpdir);
-	return bundle_add(a, text, AGENT_CAP_BASE, err);
+	if ((rc = bundle_add(a, text, AGENT_CAP_BASE, err)) < 0)
+		return rc;
+	return bundle_broker(a, err);
 }
 
 /* Start one agent of an image. On failure the agent is left ended with
@@ -466,6 +498,10 @@ static int agent_start(struct agent *a, const struct spawn_class *sc, const stru
 	rc = cgroup_agent_make(a->owner->cg, a->img->m->tenant, a->aid, &a->quota, &a->cg, err);
 	if (rc < 0)
 		goto fail;
+	uint32_t tw = hive->tenant_weight ? hive->tenant_weight(hive, a->img->m->tenant) : 0;
+	struct err werr = { 0 };
+	if (tw && agents_tenant_weight(hive, a->img->m->tenant, tw, &werr) < 0 && werr.msg[0])
+		fprintf(stderr, "hived: %s: tenant %s's CPU share: %s\n", a->aid, a->img->m->tenant, werr.msg);
 	nprocs = cgroup_agent_procs_fds(a->cg, procs, sizeof procs / sizeof procs[0]);
 	if (nprocs < 0) {
 		rc = err_set(err, -nprocs, "%s: cannot open its cgroup: %s", a->aid, strerror(-nprocs));

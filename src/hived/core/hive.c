@@ -452,7 +452,7 @@ static const struct {
 	[HIVE_DENY_SESSION] = { "session", "refuse" }, [HIVE_DENY_CREATE] = { "create", "deny" },
 	[HIVE_DENY_RENAME] = { "rename", "deny" },     [HIVE_DENY_VERB] = { "verb", "deny" },
 	[HIVE_DENY_CUT] = { "cut", "session" },        [HIVE_DENY_SYSCALL] = { "syscall", "agent" },
-	[HIVE_DENY_SPAWN] = { "spawn", "agent" },
+	[HIVE_DENY_SPAWN] = { "spawn", "agent" },      [HIVE_DENY_INFER] = { "infer", "broker" },
 };
 
 const char *hive_deny_op_name(enum hive_deny_op op)

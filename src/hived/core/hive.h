@@ -25,6 +25,7 @@
 
 struct loop;
 struct agents;
+struct broker;
 
 struct hive_config {
 	char state_dir[HIVE_PATH_MAX];
@@ -59,6 +60,7 @@ enum hive_deny_op {
 	HIVE_DENY_CUT,     /* a session closed by the hive for misbehaviour (class cut) */
 	HIVE_DENY_SYSCALL, /* an agent's system call refused by its supervisor (row family "agent") */
 	HIVE_DENY_SPAWN,   /* an agent that could not be started (sandbox step, bundle the kernel cannot honour) */
+	HIVE_DENY_INFER,   /* an inference request the broker refused (row family "broker") */
 	HIVE_DENY_OPS,
 };
 /* "walk", "open", ... as written in rows and /proc/pressure. */
@@ -134,6 +136,13 @@ struct hive {
 	 * an agent's cgroup is that agent, never queen; -errno refuses the
 	 * connection (fail closed). Set by the agent part; NULL: no agents. */
 	int (*agent_of_pid)(struct hive *hive, pid_t pid, char *aid, size_t cap);
+	/* The inference broker's bound loopback port, 0 when off: spawn gives
+	 * agents holding an infer: cap OPENAI_BASE_URL and net.connect to it. */
+	int broker_port;
+	struct broker *broker; /* hived/broker/broker.h; NULL when off */
+	/* A tenant's weight as /broker/ctl set it, 0 when never set (or no
+	 * broker): spawn gives a tenant's new cgroup its CPU share. */
+	uint32_t (*tenant_weight)(struct hive *hive, const char *tenant);
 };
 
 /*

@@ -35,6 +35,7 @@
 #include "spin.h"
 #include "trust/sigkey.h"
 #include "hived/agent/agent.h"
+#include "hived/broker/broker.h"
 #include "trust/ticket.h"
 #include "lib/secret.h"
 
@@ -85,6 +86,15 @@ static const char usage[] =
 	"                         600000-665535); as another user agents run as that user\n"
 	"  --landlock-abi N       use at most Landlock ABI N (0 = none), to see what an older\n"
 	"                         kernel can enforce; bundles it cannot honour are refused\n"
+	"  --broker ADDR:PORT     serve the inference broker on this loopback address (PORT 0 =\n"
+	"                         any free port, the bound one is in <state>/broker.port). Any\n"
+	"                         --broker-* flag also starts it, on 127.0.0.1:0; off otherwise\n"
+	"  --no-broker            no inference broker, whatever other flags say\n"
+	"  --broker-upstream URL  the OpenAI-compatible server behind it (default\n"
+	"                         http://127.0.0.1:8000/v1)\n"
+	"  --broker-slots N       requests in flight at the upstream (default 4)\n"
+	"  --broker-models LIST   the models served, comma separated (default sim)\n"
+	"  --broker-fifo          first come, first served instead of fair share (a baseline)\n"
 	"  --help                 show this help\n"
 	"  --version              show the version\n"
 	"\n"
@@ -239,12 +249,17 @@ static uint32_t handshake_ms = HIVE_HANDSHAKE_TIMEOUT_MS;
 /* --ticket-ttl-max, over tickets.conf's ttl_max; 0 = not given. */
 static uint64_t ticket_ttl_max_s;
 static uint32_t busy_poll_us = SPIN_US_DEFAULT;
+/* The broker's settings: on with any --broker flag, never with --no-broker. */
+static struct broker_cfg broker_cfg = { .addr = "127.0.0.1", .upstream = "http://127.0.0.1:8000/v1",
+	                                .models = "sim", .slots = 4 };
+static int broker_on, broker_off;
 
 static void parse_args(struct hive *hive, int argc, char **argv)
 {
 	enum { O_STATE = 256, O_SOCKET, O_TCP, O_NO_TCP, O_CONSOLE, O_CONSOLE_TOKEN,
 	       O_CONSOLE_TOKEN_FILE, O_IDLE, O_TICKET_TTL_MAX, O_HANDSHAKE, O_BUSY_POLL,
-	       O_TEST_FIXTURES, O_AGENT_UIDS, O_LANDLOCK_ABI, O_HELP, O_VERSION };
+	       O_TEST_FIXTURES, O_AGENT_UIDS, O_LANDLOCK_ABI, O_BROKER, O_NO_BROKER, O_BROKER_UPSTREAM,
+	       O_BROKER_SLOTS, O_BROKER_MODELS, O_BROKER_FIFO, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, O_STATE },
 		{ "socket", required_argument, NULL, O_SOCKET },
@@ -260,6 +275,12 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 		{ "test-fixtures", no_argument, NULL, O_TEST_FIXTURES },
 		{ "agent-uids", required_argument, NULL, O_AGENT_UIDS },
 		{ "landlock-abi", required_argument, NULL, O_LANDLOCK_ABI },
+		{ "broker", required_argument, NULL, O_BROKER },
+		{ "no-broker", no_argument, NULL, O_NO_BROKER },
+		{ "broker-upstream", required_argument, NULL, O_BROKER_UPSTREAM },
+		{ "broker-slots", required_argument, NULL, O_BROKER_SLOTS },
+		{ "broker-models", required_argument, NULL, O_BROKER_MODELS },
+		{ "broker-fifo", no_argument, NULL, O_BROKER_FIFO },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -361,6 +382,42 @@ static void parse_args(struct hive *hive, int argc, char **argv)
 			if (!*optarg || *end || errno || v < 0 || v > 64)
 				die("--landlock-abi %s: expected the highest Landlock ABI to use, 0 (none) to 64", optarg);
 			cfg->landlock_abi_max = v == 0 ? -1 : (int)v;
+			break;
+		case O_BROKER:
+			if (hostport_parse(optarg, "127.0.0.1", broker_cfg.addr, sizeof broker_cfg.addr,
+			                   &broker_cfg.port) < 0)
+				die("--broker %s: expected ADDR:PORT (e.g. 127.0.0.1:8080)", optarg);
+			broker_on = 1;
+			break;
+		case O_NO_BROKER:
+			broker_off = 1;
+			break;
+		case O_BROKER_UPSTREAM:
+			broker_on = 1;
+			if (strlen(optarg) >= sizeof broker_cfg.upstream ||
+			    (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0))
+				die("--broker-upstream %s: expected an http(s) URL ending in /v1", optarg);
+			snprintf(broker_cfg.upstream, sizeof broker_cfg.upstream, "%s", optarg);
+			break;
+		case O_BROKER_SLOTS:
+			broker_on = 1;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 1 || v > (long)HIVE_BROKER_SLOTS_MAX)
+				die("--broker-slots %s: expected 1 to %u", optarg, HIVE_BROKER_SLOTS_MAX);
+			broker_cfg.slots = (uint32_t)v;
+			break;
+		case O_BROKER_MODELS:
+			broker_on = 1;
+			if (!*optarg || strlen(optarg) >= sizeof broker_cfg.models ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/@+-,") !=
+			            strlen(optarg))
+				die("--broker-models %s: expected model names, comma separated", optarg);
+			snprintf(broker_cfg.models, sizeof broker_cfg.models, "%s", optarg);
+			break;
+		case O_BROKER_FIFO:
+			broker_on = 1;
+			broker_cfg.fifo = 1;
 			break;
 		case O_HELP:
 			fputs(usage, stdout);
@@ -470,6 +527,8 @@ int main(int argc, char **argv)
 	rc = agents_open(&hive, &aerr);
 	if (rc < 0)
 		die("cannot start the agent supervisor: %s", aerr.msg);
+	if (broker_on && !broker_off && (rc = broker_open(&hive, &broker_cfg, &aerr)) < 0)
+		die("cannot start the inference broker: %s (use --broker ADDR:PORT or --no-broker)", aerr.msg);
 	srv_set_handshake_timeout(srv, handshake_ms);
 	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
 		die("%s", why);
@@ -519,6 +578,7 @@ int main(int argc, char **argv)
 
 	hive_event(&hive, NULL, "stop", NULL, "signal=%s",
 	           got == SIGTERM ? "TERM" : got == SIGINT ? "INT" : "none");
+	broker_close(&hive);
 	agents_close(&hive);
 	console_stop(&hive);
 	listen_close(ltcp);

@@ -64,6 +64,13 @@ static void put_addr(struct inet_diag_sockid *id, const struct sockaddr_storage 
 
 int peer_tcp_uid(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, uid_t *uid)
 {
+	uint64_t ino;
+	return peer_tcp_sock(local, remote, uid, &ino);
+}
+
+int peer_tcp_sock(const struct sockaddr_storage *local, const struct sockaddr_storage *remote, uid_t *uid,
+                  uint64_t *ino)
+{
 	if (local->ss_family != remote->ss_family ||
 	    (local->ss_family != AF_INET && local->ss_family != AF_INET6))
 		return -EAFNOSUPPORT;
@@ -112,6 +119,7 @@ int peer_tcp_uid(const struct sockaddr_storage *local, const struct sockaddr_sto
 		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg))) {
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
 			*uid = (uid_t)m->idiag_uid;
+			*ino = m->idiag_inode;
 			rc = 0;
 			goto out;
 		}

@@ -12,6 +12,7 @@
 #ifndef HIVE_PEER_H
 #define HIVE_PEER_H
 
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -41,5 +42,9 @@ void peer_describe(int fd, int is_unix, struct peer *out);
  * Returns 0 or -errno (-ENOENT: no such socket, -EPROTONOSUPPORT: no inet_diag). */
 int peer_tcp_uid(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
                  uid_t *uid);
+/* The same, and the inode of that socket (what /proc/<pid>/fd/N links to
+ * as "socket:[ino]"): the broker finds the processes holding it. */
+int peer_tcp_sock(const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+                  uid_t *uid, uint64_t *ino);
 
 #endif

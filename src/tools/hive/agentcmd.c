@@ -26,8 +26,8 @@
 #define PS_USAGE                                                                             \
 	"usage: hive ps [--json]\n"                                                          \
 	"  the agents you may see (from /proc/agents): AID, CLASS, TENANT, STATE, PID,\n"    \
-	"  CPU (time used), MEM (memory now), DENIALS (refused calls); --json: every field\n" \
-	"  of every agent\n"
+	"  CPU (time used), MEM (memory now), DENIALS (refused calls), TOKENS (inference\n" \
+	"  tokens charged by the broker); --json: every field of every agent\n"
 #define VERB_USAGE                                                                           \
 	"usage: hive kill|quarantine|resume AID\n"                                          \
 	"       hive grant|revoke AID CAP\n"                                                \
@@ -293,8 +293,8 @@ int hcli_ps(struct hcli *h, int argc, char **argv)
 	buf[n] = '\0';
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
-		printf("%-8s %-12s %-10s %-18s %7s %7s %8s %7s\n", "AID", "CLASS", "TENANT", "STATE", "PID",
-		       "CPU", "MEM", "DENIALS");
+		printf("%-8s %-12s %-10s %-18s %7s %7s %8s %7s %8s\n", "AID", "CLASS", "TENANT", "STATE", "PID",
+		       "CPU", "MEM", "DENIALS", "TOKENS");
 	for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#')
@@ -303,7 +303,7 @@ int hcli_ps(struct hcli *h, int argc, char **argv)
 			json_array_append_new(arr, ps_json_line(line));
 			continue;
 		}
-		char aid[32], cls[72], ten[72], st[32], pid[16], cpu_ms[24], mem[24], den[24], cpu[24], m[24];
+		char aid[32], cls[72], ten[72], st[32], pid[16], cpu_ms[24], mem[24], den[24], cpu[24], m[24], tok[24];
 		hcli_kv(line, "aid", aid, sizeof aid);
 		hcli_kv(line, "class", cls, sizeof cls);
 		hcli_kv(line, "tenant", ten, sizeof ten);
@@ -312,9 +312,10 @@ int hcli_ps(struct hcli *h, int argc, char **argv)
 		hcli_kv(line, "cpu_ms", cpu_ms, sizeof cpu_ms);
 		hcli_kv(line, "memory", mem, sizeof mem);
 		hcli_kv(line, "denials", den, sizeof den);
+		hcli_kv(line, "tokens", tok, sizeof tok);
 		ps_cpu(cpu_ms, cpu, sizeof cpu);
 		ps_mem(mem, m, sizeof m);
-		printf("%-8s %-12s %-10s %-18s %7s %7s %8s %7s\n", aid, cls, ten, st, pid, cpu, m, den);
+		printf("%-8s %-12s %-10s %-18s %7s %7s %8s %7s %8s\n", aid, cls, ten, st, pid, cpu, m, den, tok);
 	}
 	if (arr) {
 		json_dumpf(arr, stdout, JSON_COMPACT);

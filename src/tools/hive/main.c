@@ -16,6 +16,7 @@
 #include "lib/secret.h"
 #include "lib/statedir.h"
 #include "agentcmd.h"
+#include "brokercmd.h"
 #include "attestcmd.h"
 #include "auditcmd.h"
 #include "cli.h"
@@ -58,7 +59,8 @@ static const char hcli_help[] =
 	"  spawn FILE [--sig SIG]     spawn the agents of a signed manifest; prints the AIDs\n"
 	"  run [FLAGS] -- CMD ARGS... run CMD as a sandboxed agent in the foreground, this\n"
 	"                             terminal attached; exits with CMD's status (hive run --help)\n"
-	"  ps [--json]                the agents: AID CLASS TENANT STATE PID CPU MEM DENIALS\n"
+	"  ps [--json]                the agents: AID CLASS TENANT STATE PID CPU MEM DENIALS TOKENS\n"
+	"  broker weight|budget|ls    the inference broker's tenants (hive broker --help)\n"
 	"  kill|quarantine|resume AID end, freeze or thaw an agent\n"
 	"  grant|revoke AID CAP       add or take back one capability of a running agent\n"
 	"  quota AID KEY=VALUE...     cpu_weight, memory_max, pids_max, tokens_per_minute\n"
@@ -101,6 +103,7 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
 	{ "key", hcli_key },     { "manifest", hcli_manifest }, { "trust", hcli_trust },
 	{ "attest", hcli_attest }, { "audit", hcli_audit },
+	{ "broker", hcli_broker },
 	{ "spawn", hcli_spawn },   { "run", hcli_run },   { "ps", hcli_ps },
 	{ "kill", hcli_agent_verb }, { "quarantine", hcli_agent_verb }, { "resume", hcli_agent_verb },
 	{ "grant", hcli_agent_verb }, { "revoke", hcli_agent_verb }, { "quota", hcli_agent_verb },
