@@ -74,6 +74,10 @@ int agents_quota(struct hive *hive, const struct principal *who, const char *aid
 int agents_has(struct hive *hive, const struct principal *who, const char *aid, const char *cap,
                struct strbuf *reply, struct err *err);
 
+/* Does live agent aid hold cap now? 1 yes, 0 no, -ENOENT no live agent
+ * aid. Silent (no event): for other parts' checks (GPU leases). */
+int agents_holds(struct hive *hive, const char *aid, const char *cap);
+
 /* Live (not terminated) agents, for /proc/status and limits. */
 uint32_t agents_live(const struct hive *hive);
 

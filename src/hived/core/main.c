@@ -35,6 +35,7 @@
 #include "spin.h"
 #include "trust/sigkey.h"
 #include "hived/agent/agent.h"
+#include "hived/gpu/gpu.h"
 #include "trust/ticket.h"
 #include "lib/secret.h"
 
@@ -470,6 +471,8 @@ int main(int argc, char **argv)
 	rc = agents_open(&hive, &aerr);
 	if (rc < 0)
 		die("cannot start the agent supervisor: %s", aerr.msg);
+	if (gpu_open(&hive, &aerr) < 0)
+		die("cannot make /gpu: %s", aerr.msg);
 	srv_set_handshake_timeout(srv, handshake_ms);
 	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
 		die("%s", why);
@@ -520,6 +523,7 @@ int main(int argc, char **argv)
 	hive_event(&hive, NULL, "stop", NULL, "signal=%s",
 	           got == SIGTERM ? "TERM" : got == SIGINT ? "INT" : "none");
 	agents_close(&hive);
+	gpu_close(&hive);
 	console_stop(&hive);
 	listen_close(ltcp);
 	listen_close(lunix);
