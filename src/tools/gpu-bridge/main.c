@@ -122,7 +122,8 @@ static void publish_models(struct bridge *b)
 		}
 		if (got < 0)
 			continue;
-		snprintf(path, sizeof path, "models/%s/manifest", de->d_name);
+		if (snprintf(path, sizeof path, "models/%s/manifest", de->d_name) >= (int)sizeof path)
+			continue;
 		publish(b, path, data, (size_t)got);
 	}
 	closedir(d);
