@@ -116,7 +116,7 @@ static struct gpu_dev *gpu_dev_make(struct gpu *g, const char *id, struct err *e
 	    !ns_text_file(g->hive->ns, d->dir, "info", &dev_file, blob_render, &d->info) ||
 	    !ns_text_file(g->hive->ns, d->dir, "status", &dev_file, blob_render, &d->status) ||
 	    !gpu_lease_file(g, d)) {
-		err_set(err, errno, "gpu %s: cannot make /gpu/%s: %s", id, id, strerror(errno));
+		err_set(err, errno ? errno : ENOMEM, "gpu %s: cannot make /gpu/%s: %s", id, id, strerror(errno));
 		if (d->dir)
 			ns_remove(g->hive->ns, d->dir);
 		d->dir = NULL;
@@ -145,7 +145,7 @@ static struct gpu_model *gpu_model_get(struct gpu *g, const char *id, struct err
 		               HIVE_GPU_MODELS_MAX), NULL;
 	if (!(dir = ns_mkdir(g->hive->ns, g->available, id, &dir_perm)) ||
 	    !ns_text_file(g->hive->ns, dir, "manifest", &file_perm, blob_render, &m->manifest)) {
-		err_set(err, errno, "model %s: cannot make its directory: %s", id, strerror(errno));
+		err_set(err, errno ? errno : ENOMEM, "model %s: cannot make its directory: %s", id, strerror(errno));
 		if (dir)
 			ns_remove(g->hive->ns, dir);
 		return NULL;
@@ -301,7 +301,7 @@ int gpu_open(struct hive *hive, struct err *err)
 	    !ns_cas_file(hive->ns, models, "active", &active, "") ||
 	    !(g->telemetry = ns_mkdir(hive->ns, g->root, "telemetry", &all_dir)) ||
 	    !ns_text_file(hive->ns, g->telemetry, "schema.json", &all_file, blob_render, &g->schema)) {
-		rc = err_set(err, errno, "gpu: cannot make /gpu: %s", strerror(errno));
+		rc = err_set(err, errno ? errno : ENOMEM, "gpu: cannot make /gpu: %s", strerror(errno));
 		goto fail;
 	}
 	if ((g->timer = loop_add_timer(hive->loop, HIVE_GPU_SWEEP_MS, gpu_sweep, g)) < 0) {
