@@ -35,7 +35,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 # through its header; the archives make the link say which parts a binary
 # really needs: `hive` links client, trust, ninep and lib, never a daemon part.
 PARTS        := lib ninep trust client
-HIVED_PARTS  := core net 9p console ns agent broker
+HIVED_PARTS  := core net 9p console ns agent broker gpu
 part_srcs     = $(filter-out src/hived/core/main.c,$(wildcard src/$(1)/*.c))
 $(foreach p,$(PARTS),$(eval $(p)_SRCS := $(call part_srcs,$(p))))
 $(foreach p,$(HIVED_PARTS),$(eval hived_$(p)_SRCS := $(call part_srcs,hived/$(p))))
@@ -64,7 +64,8 @@ TEST_BINS := $(addprefix $(BUILD)/tests/,$(basename $(notdir $(TEST_SRCS))))
 TOOL_SRCS := $(wildcard tests/tools/*.c bench/*.c)
 TOOL_BINS := $(patsubst %.c,$(BUILD)/%,$(TOOL_SRCS))
 # A test tool too big for one file lives in tests/tools/<name>/*.c.
-TOOL_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/tools/*/)))
+# (fakenvml is no program: a shared object the GPU bridge's tests load.)
+TOOL_DIRS := $(filter-out fakenvml,$(notdir $(patsubst %/,%,$(wildcard tests/tools/*/))))
 TOOL_BINS += $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
 
 # The escape suite (tests/escape/): one program of named probes, run inside
@@ -73,13 +74,26 @@ TOOL_BINS += $(TOOL_DIRS:%=$(BUILD)/tests/tools/%)
 ESCAPE_SRCS := $(wildcard tests/escape/*.c)
 ESCAPE_BIN  := $(BUILD)/tests/escape/escape
 
-BINS := $(BUILD)/hived $(BUILD)/hive
+# The GPU bridge: a client (lib, trust, ninep, client), never a hived part;
+# it loads NVML with dlopen at run time, so nothing NVIDIA is linked.
+GPUB_SRCS := $(wildcard src/tools/gpu-bridge/*.c)
+GPUB_OBJS := $(GPUB_SRCS:%.c=$(BUILD)/obj/%.o)
+GPUB_LIB_OBJS := $(filter-out %/main.o,$(GPUB_OBJS))
+# Fake libnvidia-ml.so.1 builds for the bridge's tests: every symbol, the
+# optional ones missing, a required one missing.
+FAKENVML_VARIANTS := full minimal broken
+FAKENVML_LIBS := $(FAKENVML_VARIANTS:%=$(BUILD)/tests/tools/fakenvml/%/libnvidia-ml.so.1)
+FAKENVML_CFLAGS_full :=
+FAKENVML_CFLAGS_minimal := -DFAKENVML_MINIMAL
+FAKENVML_CFLAGS_broken := -DFAKENVML_MINIMAL -DFAKENVML_BROKEN
+
+BINS := $(BUILD)/hived $(BUILD)/hive $(BUILD)/hive-gpu-bridge
 .SECONDARY:
 
 .PHONY: all tests tools check demo bench fuzz deps clean layout
 all: $(BINS) tests tools
 tests: $(TEST_BINS) $(ESCAPE_BIN)
-tools: $(TOOL_BINS)
+tools: $(TOOL_BINS) $(FAKENVML_LIBS)
 
 $(BUILD)/hived: $(HIVED_OBJS) $(LIBS_HIVED) $(LIBS_BASE)
 	$(CC) $(LDFLAGS) -o $@ $(HIVED_OBJS) $(LINK_HIVED) $(LDLIBS)
@@ -87,10 +101,20 @@ $(BUILD)/hived: $(HIVED_OBJS) $(LIBS_HIVED) $(LIBS_BASE)
 $(BUILD)/hive: $(HIVE_OBJS) $(LIBS_BASE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/hive-gpu-bridge: $(GPUB_OBJS) $(LIBS_BASE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ldl
+
+# No sanitizer inside the fake: it is loaded into sanitized and plain
+# programs alike, as the real library would be.
+$(BUILD)/tests/tools/fakenvml/%/libnvidia-ml.so.1: tests/tools/fakenvml/fakenvml.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -shared -fPIC $(FAKENVML_CFLAGS_$*) -o $@ $<
+
+# Tests under tests/unit/tools/ also link the GPU bridge's objects.
 define TEST_RULE
-$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $$(LIBS_HIVED) $$(LIBS_BASE)
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $$(LIBS_HIVED) $$(LIBS_BASE) $(if $(findstring tests/unit/tools/,$(1)),$$(GPUB_LIB_OBJS) $$(FAKENVML_LIBS))
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$< $$(LINK_HIVED) $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $(if $(findstring tests/unit/tools/,$(1)),$$(GPUB_LIB_OBJS)) $$(LINK_HIVED) $$(LDLIBS) $(if $(findstring tests/unit/tools/,$(1)),-ldl)
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call TEST_RULE,$(t))))
 

@@ -490,5 +490,29 @@
 #define HIVE_BROKER_KEY_MAX 67u
 /* Latency histogram buckets of /broker/tenants/<t>/latency (ms, powers of two from 1). */
 #define HIVE_BROKER_LAT_BUCKETS 18u
+/* The GPU part (src/hived/gpu/) and its bridge (src/tools/gpu-bridge/). */
+/* GPUs one hive serves: a host has at most 16 NVIDIA devices per NVLink
+ * domain; each has a fixed directory, never freed while the hive runs. */
+#define HIVE_GPU_MAX 16u
+/* Bytes of one published file (info, status, a model manifest, the
+ * schema): one publish is one 9P write, and an info or status of a GPU
+ * with HIVE_GPU_PROCS_MAX processes fits several times over. */
+#define HIVE_GPU_FILE_MAX 8192u
+/* Processes listed per GPU in its status (and attributed to leases). */
+#define HIVE_GPU_PROCS_MAX 64u
+/* A GPU id or a model id: a path component the bridge names. */
+#define HIVE_GPU_ID_MAX 64u
+/* Models in /gpu/models/available (Cohesix keeps 8; a models dir is small). */
+#define HIVE_GPU_MODELS_MAX 64u
+/* Leases per GPU, granted and queued together: the FIFO is bounded, the
+ * next request past it is refused with a reason. */
+#define HIVE_GPU_LEASES_MAX 16u
+/* Longest lease: a holder must ask again after a day. */
+#define HIVE_GPU_LEASE_TTL_MAX 86400u
+/* How often leases are checked for expiry, holders that ended and the
+ * queue's head (ms). */
+#define HIVE_GPU_SWEEP_MS 250u
+/* The bridge's default refresh interval (ms), Cohesix's nvidia poll. */
+#define HIVE_GPU_BRIDGE_INTERVAL_MS 1000u
 
 #endif

@@ -86,6 +86,9 @@ void agents_infer_blocked(struct hive *hive, const char *aid, int blocked, const
 int agents_tenant_weight(struct hive *hive, const char *tenant, uint32_t weight, struct err *err);
 /* Tokens a finished request of aid cost (/agent/<aid>/quota, /proc/agents). */
 void agents_infer_spent(struct hive *hive, const char *aid, uint64_t tokens);
+/* Does live agent aid hold cap now? 1 yes, 0 no, -ENOENT no live agent
+ * aid. Silent (no event): for other parts' checks (GPU leases). */
+int agents_holds(struct hive *hive, const char *aid, const char *cap);
 
 /* Live (not terminated) agents, for /proc/status and limits. */
 uint32_t agents_live(const struct hive *hive);

@@ -499,6 +499,22 @@ int agents_quota(struct hive *hive, const struct principal *who, const char *aid
 	return 0;
 }
 
+int agents_holds(struct hive *hive, const char *aid, const char *text)
+{
+	struct agent *a = hive->agents ? agents_find(hive->agents, aid) : NULL;
+	struct err err = { 0 };
+	struct cap c;
+	int held;
+
+	if (!a || agent_ended(a))
+		return -ENOENT;
+	if (agent_cap_parse(&c, text, &err) < 0)
+		return 0;
+	held = agent_cap_find(a, &c) >= 0;
+	cap_clear(&c);
+	return held;
+}
+
 int agents_has(struct hive *hive, const struct principal *who, const char *aid, const char *text,
                struct strbuf *reply, struct err *err)
 {

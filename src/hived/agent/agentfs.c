@@ -10,6 +10,7 @@
 #include "agent_impl.h"
 #include "hived/core/hive.h"
 #include "hived/core/loop.h"
+#include "hived/gpu/gpu.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,12 @@ static int render_quota(void *arg, const struct principal *who, struct strbuf *s
 	              (unsigned long long)(q->memory_max ? q->memory_max : HIVE_AGENT_DEFAULT_MEMORY_MAX),
 	              q->pids_max ? q->pids_max : HIVE_AGENT_DEFAULT_PIDS_MAX, (unsigned long long)q->tokens_per_minute,
 	              (unsigned long long)a->tokens_used);
+	/* Memory tiers (docs/gpu.md): GPU memory is what its leases hold
+	 * (enforced by the bridge's reports and kill); RAM is memory_max (the
+	 * cgroup's OOM limit); disk has no budget yet. */
+	strbuf_printf(sb, "gpu_memory_mb=%llu\ndisk_max=none\n"
+	                  "enforced.gpu_memory_mb=lease+kill\nenforced.memory_max=cgroup\nenforced.disk_max=no\n",
+	              (unsigned long long)gpu_lease_memory_mb(a->owner->hive, a->aid));
 	return 0;
 }
 

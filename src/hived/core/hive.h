@@ -26,6 +26,7 @@
 struct loop;
 struct agents;
 struct broker;
+struct gpu;
 
 struct hive_config {
 	char state_dir[HIVE_PATH_MAX];
@@ -125,6 +126,7 @@ struct hive {
 	struct kernel kernel; /* what the kernel offers, probed at start (/proc/status) */
 	struct sigkey sigkey; /* the hive's own: signs attestations (<state>/keys/hive.key) */
 	struct agents *agents; /* the agent part (hived/agent/agent.h) */
+	struct gpu *gpu;       /* the GPU part (hived/gpu/gpu.h) */
 	/* Serve fd as a 9P session already attached as `who` (an agent's own
 	 * connection, HIVE_FD): set by main once the 9P server exists.
 	 * Returns 0 or -errno (the caller still owns fd on failure). */

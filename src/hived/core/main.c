@@ -36,6 +36,7 @@
 #include "trust/sigkey.h"
 #include "hived/agent/agent.h"
 #include "hived/broker/broker.h"
+#include "hived/gpu/gpu.h"
 #include "trust/ticket.h"
 #include "lib/secret.h"
 
@@ -529,6 +530,8 @@ int main(int argc, char **argv)
 		die("cannot start the agent supervisor: %s", aerr.msg);
 	if (broker_on && !broker_off && (rc = broker_open(&hive, &broker_cfg, &aerr)) < 0)
 		die("cannot start the inference broker: %s (use --broker ADDR:PORT or --no-broker)", aerr.msg);
+	if (gpu_open(&hive, &aerr) < 0)
+		die("cannot make /gpu: %s", aerr.msg);
 	srv_set_handshake_timeout(srv, handshake_ms);
 	if (listen_unix(&hive, srv, hive.cfg.unix_path, &lunix, why, sizeof why) < 0)
 		die("%s", why);
@@ -580,6 +583,7 @@ int main(int argc, char **argv)
 	           got == SIGTERM ? "TERM" : got == SIGINT ? "INT" : "none");
 	broker_close(&hive);
 	agents_close(&hive);
+	gpu_close(&hive);
 	console_stop(&hive);
 	listen_close(ltcp);
 	listen_close(lunix);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 struct cas_priv {
+	struct ns *ns; /* a swap is an event: old and new pointer on the record */
 	char value[HIVE_CAS_VALUE_MAX + 1];
 };
 
@@ -58,6 +59,7 @@ static ssize_t cas_write(struct ns_file *f, uint64_t off, const void *buf, size_
 	struct ns_node *node = ns_file_node(f);
 	struct cas_priv *cp = ns_node_priv(node);
 	const char *p = buf, *end = p + n, *verb, *exp, *nv, *extra;
+	char path[HIVE_PATH_MAX], detail[2 * HIVE_CAS_VALUE_MAX + 32];
 	size_t vl, el, nl, xl;
 
 	while (end > p && (end[-1] == '\n' || end[-1] == '\r'))
@@ -79,9 +81,12 @@ static ssize_t cas_write(struct ns_file *f, uint64_t off, const void *buf, size_
 		               HIVE_CAS_VALUE_MAX);
 	if (strlen(cp->value) != el || memcmp(cp->value, exp, el) != 0)
 		return err_set(err, EBUSY, "cas failed: value is %s", cp->value[0] ? cp->value : "\"\"");
+	snprintf(detail, sizeof detail, "old=%s new=%.*s", cp->value[0] ? cp->value : "\"\"", (int)(nl ? nl : 2),
+	         nl ? nv : "\"\"");
 	memcpy(cp->value, nv, nl);
 	cp->value[nl] = '\0';
 	ns_node_touch(node);
+	ns_emit(cp->ns, ns_file_who(f), "cas", ns_node_path(node, path, sizeof path), detail);
 	return (ssize_t)n;
 }
 
@@ -109,5 +114,6 @@ struct ns_node *ns_cas_file(struct ns *ns, struct ns_node *parent, const char *n
 	if (!cp)
 		return NULL;
 	memcpy(cp->value, initial ? initial : "", len + 1);
+	cp->ns = ns;
 	return ns_mkfile_owned(ns, parent, name, perm, &cas_ops, cp, 0);
 }
