@@ -54,7 +54,7 @@ struct sched {
 	int fifo;
 	struct sched_cfg cfg;
 	uint32_t queued, inflight;
-	uint64_t floor;              /* the highest counter a dispatch was made at: where the idle restart */
+	uint64_t floor;              /* the highest counter a dispatch was made at: where a tenant starts when none is active */
 	struct sq_tenant tenants[HIVE_SCHED_TENANTS_MAX];
 	struct sq_aid *free_aids;
 	struct sq_aid *aids;         /* the pool, cfg.queue_max of them */
