@@ -463,6 +463,11 @@
  * counted as this (the largest contexts are ~1 M tokens), so counters and
  * buckets never overflow. */
 #define HIVE_SCHED_REQUEST_TOKENS_MAX (1u << 21)
+/* The engine slot kept for tenants with nothing in flight is kept while
+ * such a tenant has submitted within this long (ms): a quiet tenant that
+ * calls at least once a minute finds it free; a tenant alone on the engine
+ * gets every slot a minute after the others went quiet. */
+#define HIVE_SCHED_KEEP_SLOT_MS 60000u
 /* The weight of a tenant never set: cgroup v2's default cpu.weight, so one
  * number is a tenant's CPU and inference share. */
 #define HIVE_SCHED_WEIGHT_DEFAULT 100u

@@ -43,6 +43,7 @@ struct sq_tenant {
 	uint64_t budget, burst;      /* tokens per minute and bucket size; budget 0: unlimited */
 	int64_t level;               /* tokens x SQ_NS_PER_MIN; below 0 after a request bigger than the burst */
 	uint64_t refilled_ns;
+	uint64_t submitted_ns;        /* its last request queued; 0: none yet */
 	uint64_t vtc, vtc_rem;        /* the counter and what the weight did not divide yet */
 	uint32_t queued, inflight;
 	uint64_t tokens, requests, refused;
@@ -53,7 +54,7 @@ struct sched {
 	int fifo;
 	struct sched_cfg cfg;
 	uint32_t queued, inflight;
-	uint64_t floor;              /* the highest counter a dispatch was made at: where the idle restart */
+	uint64_t floor;              /* the highest counter a dispatch was made at: where a tenant starts when none is active */
 	struct sq_tenant tenants[HIVE_SCHED_TENANTS_MAX];
 	struct sq_aid *free_aids;
 	struct sq_aid *aids;         /* the pool, cfg.queue_max of them */
@@ -235,7 +236,7 @@ int sched_tenant_stats(const struct sched *s, const char *tenant, struct sched_t
 	st->refused = t->refused;
 	st->queued = t->queued;
 	st->inflight = t->inflight;
-	st->vtc = t->vtc * HIVE_SCHED_WEIGHT_DEFAULT / SQ_SCALE;
+	st->vtc = t->vtc / (SQ_SCALE / HIVE_SCHED_WEIGHT_DEFAULT); /* never overflows, unlike x 100 / 10000 */
 	return 0;
 }
 
@@ -365,6 +366,7 @@ enum sched_verdict sched_submit(struct sched *s, struct sched_req *r, uint64_t n
 	}
 	struct sq_aid *a = aid_get(s, t, r->aid);
 	r->enqueued_ns = now_ns;
+	t->submitted_ns = now_ns ? now_ns : 1;
 	r->priv[1] = a->tail;
 	r->priv[2] = a;
 	rq_mark(r, SQ_QUEUED, 0);
@@ -394,12 +396,28 @@ static struct sched_req *pick_fifo(struct sched *s)
 	return best;
 }
 
+/* Is the one free slot kept? While a tenant with nothing in flight has
+ * called lately: it may call again. Otherwise (a tenant alone, or the
+ * quiet ones long gone) holding it back would only idle the engine. */
+static int slot_kept(const struct sched *s, uint64_t now_ns)
+{
+	if (s->cfg.engine_slots < 2 || s->inflight + 1 < s->cfg.engine_slots)
+		return 0;
+	for (size_t i = 0; i < HIVE_SCHED_TENANTS_MAX; i++) {
+		const struct sq_tenant *t = &s->tenants[i];
+		if (t->used && !t->inflight && t->submitted_ns &&
+		    t->submitted_ns + (uint64_t)HIVE_SCHED_KEEP_SLOT_MS * SQ_NS_PER_MS >= now_ns)
+			return 1;
+	}
+	return 0;
+}
+
 /* Fair: the backlogged tenant with the smallest counter (ties: fewer in
  * flight, then table order); only tenants with nothing in flight when
  * just the kept slot is free. Its next AID in the ring gives the request. */
-static struct sched_req *pick_fair(struct sched *s)
+static struct sched_req *pick_fair(struct sched *s, uint64_t now_ns)
 {
-	int kept_only = s->cfg.engine_slots > 1 && s->inflight + 1 >= s->cfg.engine_slots;
+	int kept_only = slot_kept(s, now_ns);
 	struct sq_tenant *best = NULL;
 	for (size_t i = 0; i < HIVE_SCHED_TENANTS_MAX; i++) {
 		struct sq_tenant *t = &s->tenants[i];
@@ -419,7 +437,7 @@ struct sched_req *sched_next(struct sched *s, uint64_t now_ns)
 {
 	if (s->inflight >= s->cfg.engine_slots || !s->queued)
 		return NULL;
-	struct sched_req *r = s->fifo ? pick_fifo(s) : pick_fair(s);
+	struct sched_req *r = s->fifo ? pick_fifo(s) : pick_fair(s, now_ns);
 	if (!r)
 		return NULL;
 	struct sq_tenant *t = ((struct sq_aid *)r->priv[2])->t;

@@ -12,8 +12,9 @@
  * coming back from idle is lifted to the smallest counter of the active
  * tenants, so idle time is not banked. The engine's in-flight count is
  * held at engine_slots and the last free slot is kept for tenants with
- * nothing in flight: a light tenant never waits for a flooder's request
- * to finish. Admission: bounded queues (all tenants, one tenant) and a
+ * nothing in flight (while one of them called within
+ * HIVE_SCHED_KEEP_SLOT_MS): a light tenant never waits for a flooder's
+ * request to finish. Admission: bounded queues (all tenants, one tenant) and a
  * per-tenant token bucket (tokens per minute with a burst; a request
  * reserves prompt + max_tokens at submit and gets back what it did not
  * use when done); weight 0 is refused.

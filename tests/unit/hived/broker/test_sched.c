@@ -49,11 +49,14 @@ TEST(test_cfg_refused)
 }
 
 /* 4 slots: a tenant with work in flight may fill 3; the 4th is kept for a
- * tenant with nothing in flight, and goes to it at once. */
+ * tenant with nothing in flight that called lately, and goes to it at once. */
 TEST(test_kept_slot)
 {
 	struct sched *s = mk(4, 64, 64);
 	struct sched_req f[8], v[2];
+	CHECK_EQ_INT(sched_submit(s, req(&v[0], 99, "victim", "a-2", 10, 10), 0, NULL), SCHED_QUEUED);
+	CHECK(sched_next(s, 0) == &v[0]);
+	sched_done(s, &v[0], 0);
 	for (int i = 0; i < 8; i++)
 		CHECK_EQ_INT(sched_submit(s, req(&f[i], (uint64_t)i, "flood", "a-1", 100, 100), 0, NULL), SCHED_QUEUED);
 	int n = 0;
@@ -66,25 +69,49 @@ TEST(test_kept_slot)
 	CHECK_EQ_INT(sched_submit(s, req(&v[1], 101, "victim", "a-2", 10, 10), MS, NULL), SCHED_QUEUED);
 	CHECK(sched_next(s, MS) == &v[0]);
 	CHECK(sched_next(s, MS) == NULL); /* engine full */
-	/* A flooder request ends: the free slot is the kept one, and the
-	 * victim has a request in flight now. */
+	/* A flooder request ends. The free slot would be the kept one, but
+	 * every tenant has a request in flight: nobody to keep it for. The
+	 * victim's counter is lower (lifted to 300, charged 10; the flood's
+	 * 500): its queued request goes first. */
 	sched_progress(s, &f[0], 100, 2 * MS);
 	sched_done(s, &f[0], 2 * MS);
-	CHECK(sched_next(s, 2 * MS) == NULL);
-	/* Another ends: a normal slot, and the victim's counter is lower
-	 * (lifted to 300, then charged 10; the flood's is 700). */
-	sched_progress(s, &f[1], 100, 2 * MS);
-	sched_done(s, &f[1], 2 * MS);
 	CHECK(sched_next(s, 2 * MS) == &v[1]);
 	CHECK(sched_next(s, 2 * MS) == NULL);
+	/* The victim's two end: the flood fills three, one is kept again. */
+	sched_done(s, &v[0], 3 * MS);
+	sched_done(s, &v[1], 3 * MS);
+	CHECK(sched_next(s, 3 * MS) == &f[3]);
+	CHECK(sched_next(s, 3 * MS) == NULL);
 	struct sched_tenant_stats st;
 	CHECK_EQ_INT(sched_tenant_stats(s, "flood", &st), 0);
-	CHECK_EQ_INT(st.requests, 2);
-	CHECK_EQ_INT(st.tokens, 400);
-	CHECK_EQ_INT(st.vtc, 700);
-	CHECK_EQ_INT(st.inflight, 1);
-	CHECK_EQ_INT(st.queued, 5);
+	CHECK_EQ_INT(st.requests, 1);
+	CHECK_EQ_INT(st.tokens, 200);
+	CHECK_EQ_INT(st.vtc, 600);
+	CHECK_EQ_INT(st.inflight, 3);
+	CHECK_EQ_INT(st.queued, 4);
 	CHECK_EQ_INT(sched_tenant_stats(s, "nobody", &st), -ENOENT);
+	sched_free(s);
+}
+
+/* The slot is kept only while someone may want it: a tenant alone gets
+ * every slot; once a quiet tenant has called, one is kept for it for
+ * HIVE_SCHED_KEEP_SLOT_MS, then handed back. */
+TEST(test_kept_slot_adapts)
+{
+	const uint64_t keep = (uint64_t)HIVE_SCHED_KEEP_SLOT_MS * MS;
+	struct sched *s = mk(2, 64, 64);
+	struct sched_req f[6], q;
+	for (int i = 0; i < 6; i++)
+		sched_submit(s, req(&f[i], (uint64_t)i, "alone", "a-1", 10, 10), 0, NULL);
+	CHECK(sched_next(s, 0) == &f[0]);
+	CHECK(sched_next(s, 0) == &f[1]); /* nobody else ever called */
+	sched_submit(s, req(&q, 50, "quiet", "a-2", 10, 10), MS, NULL);
+	sched_done(s, &f[0], MS);
+	CHECK(sched_next(s, MS) == &q);
+	sched_done(s, &q, 2 * MS);
+	CHECK(sched_next(s, 2 * MS) == NULL); /* kept for quiet */
+	CHECK(sched_next(s, MS + keep) == NULL);
+	CHECK(sched_next(s, MS + keep + 1) == &f[2]); /* quiet for a minute: handed back */
 	sched_free(s);
 }
 
@@ -423,6 +450,7 @@ int main(void)
 {
 	RUN(test_cfg_refused);
 	RUN(test_kept_slot);
+	RUN(test_kept_slot_adapts);
 	RUN(test_vtc_weights);
 	RUN(test_lift);
 	RUN(test_lift_after_all_idle);
