@@ -35,7 +35,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 # through its header; the archives make the link say which parts a binary
 # really needs: `hive` links client, trust, ninep and lib, never a daemon part.
 PARTS        := lib ninep trust client
-HIVED_PARTS  := core net 9p console ns agent
+HIVED_PARTS  := core net 9p console ns agent audit
 part_srcs     = $(filter-out src/hived/core/main.c,$(wildcard src/$(1)/*.c))
 $(foreach p,$(PARTS),$(eval $(p)_SRCS := $(call part_srcs,$(p))))
 $(foreach p,$(HIVED_PARTS),$(eval hived_$(p)_SRCS := $(call part_srcs,hived/$(p))))

@@ -423,4 +423,45 @@
  * instructions of 8 bytes. */
 #define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
 
+/* The audit chain's writer (src/hived/audit/): records the loop queued and
+ * the writer thread has not yet made durable. Past it an append is refused
+ * and the enforcement point fails closed (denies, quarantines the agent):
+ * ~2.6 KiB a slot, so 4096 slots hold ~10 MiB and a second of commits. */
+#define HIVE_AUDIT_QUEUE_MAX 4096u
+/* Slots of the queue only a deny record may take: a deny is enforced
+ * whatever the log says, so its record must find room when allows cannot. */
+#define HIVE_AUDIT_DENY_RESERVE 256u
+/* Records one group commit (one write, one fdatasync) carries at most:
+ * 1024 measured at 0.5-1.15 M records/s here (reference/audit.md). */
+#define HIVE_AUDIT_BATCH_MAX 1024u
+/* Bytes of one batch's encoded frames (the writer's one buffer). */
+#define HIVE_AUDIT_BATCH_BYTES (4u * 1024u * 1024u)
+/* How long the writer lingers for more records before committing a short
+ * batch when nobody waits on durability (us): bounds a deny's lag. */
+#define HIVE_AUDIT_LINGER_US 1000u
+/* The longest a grant or spawn blocks the loop waiting for its record to
+ * be durable (ms): a commit is ~0.2 ms here; past this the grant fails. */
+#define HIVE_AUDIT_DURABLE_WAIT_MS 2000u
+/* After a failed write or fdatasync the writer retries this much later (ms). */
+#define HIVE_AUDIT_RETRY_MS 200u
+/* A segment is closed and a new one begun past this size or age. */
+#define HIVE_AUDIT_SEGMENT_BYTES (64u * 1024u * 1024u)
+#define HIVE_AUDIT_SEGMENT_AGE_MS (3600u * 1000u)
+/* A checkpoint every this many records or every HIVE_AUDIT_CHECKPOINT_MS. */
+#define HIVE_AUDIT_CHECKPOINT_RECORDS 4096u
+#define HIVE_AUDIT_CHECKPOINT_MS 1000u
+/* Bytes of a record's detail (key=value text; longer is cut with "..."). */
+#ifndef HIVE_AUDIT_DETAIL_MAX
+#define HIVE_AUDIT_DETAIL_MAX 512u
+#endif
+/* Bytes of one encoded frame at most (all fields full, plus framing). */
+#define HIVE_AUDIT_FRAME_MAX (HIVE_AID_MAX + HIVE_ATTEST_CAP_MAX + HIVE_PATH_MAX + HIVE_AUDIT_DETAIL_MAX + 128u)
+/* Segment files the recovery at start lists at most (older ones stay on
+ * disk untouched; only the last is read). */
+#define HIVE_AUDIT_SEGMENTS_MAX 65536u
+/* Records one /audit/query write reads back at most (on the loop: ~1 us
+ * each); past it the reply ends in `more from=<seq>` to continue from.
+ * The rows themselves are bounded by HIVE_CTL_REPLY_MAX. */
+#define HIVE_AUDIT_QUERY_SCAN_MAX 100000u
+
 #endif

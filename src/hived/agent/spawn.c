@@ -552,6 +552,10 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 	}
 	if ((rc = agents_reserve(t, img->m->agents, err)) < 0)
 		goto out;
+	if ((rc = hive_audit_ok(hive)) < 0) {
+		rc = err_set(err, -rc, "spawn: the audit log cannot take records (%s)", strerror(-rc));
+		goto out;
+	}
 	for (uint32_t c = 0; c < img->m->nclasses && rc == 0; c++) {
 		for (uint32_t k = 0; k < img->m->classes[c].count && rc == 0; k++) {
 			struct agent *a = agent_new(t, img, &img->m->classes[c], t->next_num++);
@@ -566,6 +570,9 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 				strbuf_printf(reply, "%s%s", a == first ? "" : " ", a->aid);
 		}
 	}
+	/* Spawned agents count once their records are durable. */
+	if (rc == 0 && (rc = hive_audit_durable(hive, hive->audit_last)) < 0)
+		rc = err_set(err, -rc, "spawn: its records could not be made durable (%s)", strerror(-rc));
 	if (rc < 0) {
 		/* All or nothing: what this command started goes. */
 		for (struct agent *a = first; a; a = a->next)
