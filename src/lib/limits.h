@@ -423,11 +423,32 @@
  * instructions of 8 bytes. */
 #define HIVE_SANDBOX_BPF_BYTES_MAX (4096u * 8u)
 
+/* --- audit chain (src/trust/audit*) --------------------------------------- */
+
+/* A record's detail: key=value text; a checkpoint record carries its whole
+ * signed note here (origin, size, root, head, time, 18 counts, seal and a
+ * signature line: ~700 bytes), so 2 KiB holds it with room. */
+#define HIVE_AUDIT_DETAIL_MAX 2048u
+/* Largest record frame: the 44 fixed bytes plus every string at its bound
+ * (AID, capability, object, detail). A length beyond it is not a frame. */
+#define HIVE_AUDIT_FRAME_MAX (44u + HIVE_AID_MAX + HIVE_ATTEST_CAP_MAX + HIVE_PATH_MAX + \
+                              HIVE_AUDIT_DETAIL_MAX)
+/* Largest segment a reader takes whole into memory: the writer rotates
+ * at 64 MiB, and a verifier holding one segment at a time stays bounded. */
+#define HIVE_AUDIT_SEGMENT_MAX (64u * 1024u * 1024u)
+/* Segments one verify walks: 65536 x 64 MiB is 4 TiB of log. */
+#define HIVE_AUDIT_SEGMENTS_MAX 65536u
+/* Hashes in one inclusion or consistency proof: a tree of 2^63 leaves
+ * needs at most 2 x 63; anything longer is not a proof. */
+#define HIVE_AUDIT_PROOF_MAX 128u
+
+/* --- audit chain: the daemon's writer (src/hived/audit/) ------------------ */
+
 /* The audit chain's writer (src/hived/audit/): records the loop queued and
  * the writer thread has not yet made durable. Past it an append is refused
  * and the enforcement point fails closed (denies, quarantines the agent):
- * ~2.6 KiB a slot, so 4096 slots hold ~10 MiB and a second of commits. */
-#define HIVE_AUDIT_QUEUE_MAX 4096u
+ * ~4.2 KiB a slot, so 2048 slots hold ~8.6 MiB, two full batches. */
+#define HIVE_AUDIT_QUEUE_MAX 2048u
 /* Slots of the queue only a deny record may take: a deny is enforced
  * whatever the log says, so its record must find room when allows cannot. */
 #define HIVE_AUDIT_DENY_RESERVE 256u
@@ -444,21 +465,12 @@
 #define HIVE_AUDIT_DURABLE_WAIT_MS 2000u
 /* After a failed write or fdatasync the writer retries this much later (ms). */
 #define HIVE_AUDIT_RETRY_MS 200u
-/* A segment is closed and a new one begun past this size or age. */
-#define HIVE_AUDIT_SEGMENT_BYTES (64u * 1024u * 1024u)
+/* A segment is closed and a new one begun past HIVE_AUDIT_SEGMENT_MAX
+ * bytes or this age. */
 #define HIVE_AUDIT_SEGMENT_AGE_MS (3600u * 1000u)
 /* A checkpoint every this many records or every HIVE_AUDIT_CHECKPOINT_MS. */
 #define HIVE_AUDIT_CHECKPOINT_RECORDS 4096u
 #define HIVE_AUDIT_CHECKPOINT_MS 1000u
-/* Bytes of a record's detail (key=value text; longer is cut with "..."). */
-#ifndef HIVE_AUDIT_DETAIL_MAX
-#define HIVE_AUDIT_DETAIL_MAX 512u
-#endif
-/* Bytes of one encoded frame at most (all fields full, plus framing). */
-#define HIVE_AUDIT_FRAME_MAX (HIVE_AID_MAX + HIVE_ATTEST_CAP_MAX + HIVE_PATH_MAX + HIVE_AUDIT_DETAIL_MAX + 128u)
-/* Segment files the recovery at start lists at most (older ones stay on
- * disk untouched; only the last is read). */
-#define HIVE_AUDIT_SEGMENTS_MAX 65536u
 /* Records one /audit/query write reads back at most (on the loop: ~1 us
  * each); past it the reply ends in `more from=<seq>` to continue from.
  * The rows themselves are bounded by HIVE_CTL_REPLY_MAX. */

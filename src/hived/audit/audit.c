@@ -51,6 +51,7 @@ struct audit {
 	uint64_t seg_first, seg_bytes, seg_opened_ms;
 	uint8_t head[32];
 	uint8_t *buf;
+	struct audit_rec *fix; /* a record being escaped */
 	uint64_t batches, fsyncs, bytes, segments;
 	struct { /* the writer's counters as of its last commit, under mu */
 		uint64_t batches, fsyncs, bytes, segments, seg_first;
@@ -154,8 +155,19 @@ static int commit(struct audit *a, uint32_t idx, uint32_t n)
 		if (HIVE_AUDIT_BATCH_BYTES - len < HIVE_AUDIT_FRAME_MAX)
 			break;
 		int m = audit_rec_encode(r, a->buf + len, HIVE_AUDIT_BATCH_BYTES - len);
+		if (m == -EINVAL) {
+			/* A field encode will not take (a raw control byte): the
+			 * record is kept, escaped, never dropped. */
+			*a->fix = *r;
+			audit_field_set(a->fix->aid, sizeof a->fix->aid, r->aid);
+			audit_field_set(a->fix->cap, sizeof a->fix->cap, r->cap);
+			audit_field_set(a->fix->object, sizeof a->fix->object, r->object);
+			audit_field_set(a->fix->detail, sizeof a->fix->detail, r->detail);
+			r = a->fix;
+			m = audit_rec_encode(r, a->buf + len, HIVE_AUDIT_BATCH_BYTES - len);
+		}
 		if (m < 0)
-			return m; /* cannot happen for a record the loop built */
+			return m; /* enums are checked at append: cannot happen */
 		audit_chain_next(head, r->seq, a->buf + len, (size_t)m, next);
 		memcpy(head, next, 32);
 		len += (size_t)m;
@@ -354,7 +366,7 @@ int audit_open(const char *dir, const struct audit_opts *opts, struct audit **ou
 		a->o = *opts;
 	a->o.queue_max = a->o.queue_max ? a->o.queue_max : HIVE_AUDIT_QUEUE_MAX;
 	a->o.batch_max = a->o.batch_max && a->o.batch_max < HIVE_AUDIT_BATCH_MAX ? a->o.batch_max : HIVE_AUDIT_BATCH_MAX;
-	a->o.segment_bytes = a->o.segment_bytes ? a->o.segment_bytes : HIVE_AUDIT_SEGMENT_BYTES;
+	a->o.segment_bytes = a->o.segment_bytes ? a->o.segment_bytes : HIVE_AUDIT_SEGMENT_MAX;
 	a->o.segment_age_ms = a->o.segment_age_ms ? a->o.segment_age_ms : HIVE_AUDIT_SEGMENT_AGE_MS;
 	a->o.linger_us = a->o.linger_us ? a->o.linger_us : HIVE_AUDIT_LINGER_US;
 	a->qcap = a->o.queue_max;
@@ -368,6 +380,7 @@ int audit_open(const char *dir, const struct audit_opts *opts, struct audit **ou
 	pthread_condattr_destroy(&ca);
 	snprintf(a->dir, sizeof a->dir, "%s", dir);
 	if (!(a->q = calloc(a->qcap, sizeof *a->q)) || !(a->buf = malloc(HIVE_AUDIT_BATCH_BYTES)) ||
+	    !(a->fix = malloc(sizeof *a->fix)) ||
 	    !(rec = malloc(sizeof *rec))) {
 		rc = err_set(err, ENOMEM, "out of memory for the audit queue");
 		goto fail;
@@ -441,6 +454,7 @@ void audit_close(struct audit *a)
 	pthread_mutex_destroy(&a->mu);
 	free(a->q);
 	free(a->buf);
+	free(a->fix);
 	free(a);
 }
 
@@ -450,6 +464,8 @@ int64_t audit_append(struct audit *a, struct audit_rec *r)
 	uint32_t room;
 	int64_t seq;
 
+	if ((unsigned)r->type >= AUDIT_TYPES || (unsigned)r->result >= AUDIT_RESULTS)
+		return -EINVAL;
 	pthread_mutex_lock(&a->mu);
 	room = deny ? a->qcap : a->qcap - a->reserve;
 	if (a->qcount >= room || (a->fail && !deny)) {

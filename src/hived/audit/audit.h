@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditrec.h"
+#include "trust/auditrec.h"
 #include "lib/err.h"
 #include "lib/strbuf.h"
 
@@ -36,7 +36,7 @@ struct audit_opts {
 	enum audit_sync sync;
 	uint32_t queue_max;     /* 0: HIVE_AUDIT_QUEUE_MAX (tests use tiny ones) */
 	uint32_t batch_max;     /* 0: HIVE_AUDIT_BATCH_MAX */
-	uint64_t segment_bytes; /* 0: HIVE_AUDIT_SEGMENT_BYTES */
+	uint64_t segment_bytes; /* 0: HIVE_AUDIT_SEGMENT_MAX */
 	uint64_t segment_age_ms;/* 0: HIVE_AUDIT_SEGMENT_AGE_MS */
 	uint32_t linger_us;     /* 0: HIVE_AUDIT_LINGER_US; UINT32_MAX: none */
 	int hold;               /* tests: the writer takes nothing until audit_release */

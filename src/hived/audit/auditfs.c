@@ -133,8 +133,7 @@ static int render_checkpoints(void *arg, const struct principal *who, struct str
 
 void auditfs_row(const struct audit_rec *r, struct strbuf *sb)
 {
-	static const char *const results[] = { "ok", "deny", "fail", "info" };
-	char when[32], f[4][HIVE_PATH_MAX + 1];
+	char when[32], f[4][HIVE_AUDIT_DETAIL_MAX + 1];
 	const char *v[4] = { r->aid, r->cap, r->object, r->detail };
 	time_t secs = (time_t)(r->wall_ns / 1000000000u);
 	struct tm tm;
@@ -149,7 +148,7 @@ void auditfs_row(const struct audit_rec *r, struct strbuf *sb)
 	}
 	strbuf_printf(sb, "seq=%llu time=%s aid=%s type=%s cap=%s object=%s result=%s %s\n",
 	              (unsigned long long)r->seq, when, f[0], audit_type_name(r->type), f[1], f[2],
-	              (unsigned)r->result < 4 ? results[r->result] : "?", f[3]);
+	              audit_result_name(r->result), f[3]);
 }
 
 /* A query: what to match, where it stands, where the reply goes. */
@@ -166,7 +165,7 @@ struct query {
 static int query_rec(void *arg, const struct audit_rec *r)
 {
 	struct query *q = arg;
-	char row[HIVE_AUDIT_DETAIL_MAX + HIVE_PATH_MAX * 2 + 256];
+	char row[HIVE_AUDIT_DETAIL_MAX * 4 + 256];
 	struct strbuf sb;
 
 	q->next = r->seq + 1;
@@ -209,10 +208,7 @@ static int query_parse(struct query *q, const struct principal *who, const char 
 		if (strcmp(word, "aid") == 0 && strlen(eq) < sizeof q->aid) {
 			snprintf(q->aid, sizeof q->aid, "%s", eq);
 		} else if (strcmp(word, "type") == 0) {
-			for (int t = 0; t < AUDIT_TYPES; t++)
-				if (strcmp(eq, audit_type_name((enum audit_type)t)) == 0)
-					q->type = t;
-			if (q->type < 0)
+			if ((q->type = audit_type_parse(eq)) < 0)
 				return err_set(err, EINVAL, "query: unknown type '%s'", eq);
 		} else if (strcmp(word, "since") == 0 || strcmp(word, "from") == 0) {
 			errno = 0;

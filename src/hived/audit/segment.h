@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auditrec.h"
+#include "trust/auditrec.h"
 #include "lib/err.h"
 
 #define AUDIT_SEG_HDR_LEN 48u

@@ -490,7 +490,8 @@ static int64_t hive_audit_put(struct hive *hive, const struct principal *who, en
                               const char *detail, size_t dl)
 {
 	struct audit_rec *r;
-	static struct audit_rec rec; /* ~2.6 KiB: off the stack; loop thread only */
+	static struct audit_rec rec; /* ~4 KiB: off the stack; loop thread only */
+	static char text[HIVE_AUDIT_DETAIL_MAX + 1];
 	int64_t rc;
 
 	if (!hive->audit)
@@ -501,11 +502,12 @@ static int64_t hive_audit_put(struct hive *hive, const struct principal *who, en
 	r->result = result;
 	if (who && who->role == HIVE_ROLE_WORKER)
 		snprintf(r->aid, sizeof r->aid, "%.*s", (int)sizeof r->aid - 1, who->subject);
-	snprintf(r->cap, sizeof r->cap, "%s", cap ? cap : "");
-	snprintf(r->object, sizeof r->object, "%s", object ? object : "");
-	snprintf(r->detail, sizeof r->detail, "role=%s session=%llu %.*s",
-	         who ? principal_role_name(who->role) : "hive",
+	/* A peer's text never makes a record fail: control bytes are escaped. */
+	audit_field_set(r->cap, sizeof r->cap, cap ? cap : "");
+	audit_field_set(r->object, sizeof r->object, object ? object : "");
+	snprintf(text, sizeof text, "role=%s session=%llu %.*s", who ? principal_role_name(who->role) : "hive",
 	         who ? (unsigned long long)who->session_id : 0ull, (int)dl, detail);
+	audit_field_set(r->detail, sizeof r->detail, text);
 	rc = audit_append(hive->audit, r);
 	if (rc < 0)
 		hive_audit_failing(hive, rc);

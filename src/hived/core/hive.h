@@ -16,7 +16,7 @@
 #include "lib/defaults.h"
 #include "kernel.h"
 #include "lifecycle.h"
-#include "hived/audit/auditrec.h"
+#include "trust/auditrec.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/principal.h"
