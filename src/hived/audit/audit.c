@@ -121,7 +121,7 @@ static int seg_begin(struct audit *a, uint64_t first)
 	if (a->segfd >= 0)
 		close(a->segfd);
 	a->segfd = -1;
-	fd = audit_seg_create(a->dirfd, first, a->head, &e);
+	fd = segment_create(a->dirfd, first, a->head, &e);
 	if (fd < 0) {
 		fprintf(stderr, "hived: audit: %s\n", e.msg);
 		return fd;
@@ -277,15 +277,15 @@ static void *writer(void *arg)
 static int recover(struct audit *a, struct audit_rec *rec, int *have_rec, struct err *err)
 {
 	uint64_t *firsts = calloc(HIVE_AUDIT_SEGMENTS_MAX, sizeof *firsts);
-	struct audit_seg_scan s;
-	char name[AUDIT_SEG_NAME_LEN];
+	struct segment_scan s;
+	char name[AUDIT_SEG_NAME_LEN + 1];
 	int n, rc = 0;
 
 	*have_rec = 0;
 	snprintf(a->recovery, sizeof a->recovery, "clean");
 	if (!firsts)
 		return err_set(err, ENOMEM, "out of memory");
-	if ((n = audit_seg_list(a->dirfd, firsts, HIVE_AUDIT_SEGMENTS_MAX)) < 0) {
+	if ((n = segment_list(a->dirfd, firsts, HIVE_AUDIT_SEGMENTS_MAX)) < 0) {
 		rc = err_set(err, -n, "cannot list %s: %s", a->dir, strerror(-n));
 		goto out;
 	}
@@ -293,7 +293,7 @@ static int recover(struct audit *a, struct audit_rec *rec, int *have_rec, struct
 		struct err e = { 0 };
 		uint64_t first = firsts[--n];
 		audit_seg_name(first, name);
-		rc = audit_seg_scan(a->dirfd, first, &s, NULL, NULL, &e);
+		rc = segment_scan(a->dirfd, first, &s, NULL, NULL, &e);
 		if (rc < 0 || (s.torn && s.size < AUDIT_SEG_HDR_LEN)) {
 			/* No header to continue from: set it aside, read the one before. */
 			char aside[AUDIT_SEG_NAME_LEN + 16];

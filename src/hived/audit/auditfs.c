@@ -162,7 +162,7 @@ struct query {
 	struct strbuf *reply;
 };
 
-static int query_rec(void *arg, const struct audit_rec *r)
+static int query_rec(void *arg, const struct audit_rec *r, const uint8_t *frame, size_t n)
 {
 	struct query *q = arg;
 	char row[HIVE_AUDIT_DETAIL_MAX * 4 + 256];
@@ -248,7 +248,7 @@ static int query_line(void *arg, const struct principal *who, const char *line, 
 		rc = err_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((n = audit_seg_list(dirfd, firsts, HIVE_AUDIT_SEGMENTS_MAX)) < 0) {
+	if ((n = segment_list(dirfd, firsts, HIVE_AUDIT_SEGMENTS_MAX)) < 0) {
 		rc = err_set(err, -n, "query: cannot list the log: %s", strerror(-n));
 		goto out;
 	}
@@ -256,12 +256,12 @@ static int query_line(void *arg, const struct principal *who, const char *line, 
 	q.reply = reply;
 	q.next = q.from;
 	for (int i = 0; i < n && !q.full; i++) {
-		struct audit_seg_scan s;
+		struct segment_scan s;
 		struct err e = { 0 };
 		/* Skip segments wholly before from=. */
 		if (i + 1 < n && firsts[i + 1] <= q.from)
 			continue;
-		audit_seg_scan(dirfd, firsts[i], &s, query_rec, &q, &e);
+		segment_scan(dirfd, firsts[i], &s, query_rec, &q, &e);
 	}
 	if (q.full)
 		strbuf_printf(reply, "more from=%llu\n", (unsigned long long)q.next);

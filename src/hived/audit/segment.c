@@ -7,7 +7,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char seg_magic[8] = { 'H', 'I', 'V', 'E', 'A', 'U', 'D', '0' };
-
-void audit_seg_name(uint64_t first, char out[AUDIT_SEG_NAME_LEN])
-{
-	snprintf(out, AUDIT_SEG_NAME_LEN, "audit-%016" PRIx64 ".seg", first);
-}
-
-int audit_seg_parse_name(const char *name, uint64_t *first)
-{
-	uint64_t v = 0;
-
-	if (strlen(name) != AUDIT_SEG_NAME_LEN - 1 || strncmp(name, "audit-", 6) != 0 ||
-	    strcmp(name + 22, ".seg") != 0)
-		return 0;
-	for (int i = 6; i < 22; i++) {
-		char c = name[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-		if (d < 0)
-			return 0;
-		v = v << 4 | (uint64_t)d;
-	}
-	*first = v;
-	return 1;
-}
-
 static int cmp_u64(const void *x, const void *y)
 {
 	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
 	return a < b ? -1 : a > b;
 }
 
-int audit_seg_list(int dirfd, uint64_t *firsts, uint32_t max)
+int segment_list(int dirfd, uint64_t *firsts, uint32_t max)
 {
 	int fd = dup(dirfd);
 	DIR *d;
@@ -63,7 +37,7 @@ int audit_seg_list(int dirfd, uint64_t *firsts, uint32_t max)
 	rewinddir(d);
 	while ((e = readdir(d))) {
 		uint64_t f;
-		if (!audit_seg_parse_name(e->d_name, &f))
+		if (audit_seg_name_parse(e->d_name, &f) < 0)
 			continue;
 		if (n < max) {
 			firsts[n++] = f;
@@ -79,23 +53,10 @@ int audit_seg_list(int dirfd, uint64_t *firsts, uint32_t max)
 	return (int)n;
 }
 
-static void put64(uint8_t *p, uint64_t v)
+int segment_create(int dirfd, uint64_t first, const uint8_t prev[32], struct err *err)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-int audit_seg_create(int dirfd, uint64_t first, const uint8_t prev[32], struct err *err)
-{
-	char name[AUDIT_SEG_NAME_LEN], aside[AUDIT_SEG_NAME_LEN + 16];
+	char name[AUDIT_SEG_NAME_LEN + 1], aside[AUDIT_SEG_NAME_LEN + 16];
+	struct audit_seg_hdr h = { .first_seq = first };
 	uint8_t hdr[AUDIT_SEG_HDR_LEN];
 	int fd;
 
@@ -111,9 +72,8 @@ int audit_seg_create(int dirfd, uint64_t first, const uint8_t prev[32], struct e
 	}
 	if (fd < 0)
 		return err_set(err, errno, "cannot create %s: %s", name, strerror(errno));
-	memcpy(hdr, seg_magic, 8);
-	put64(hdr + 8, first);
-	memcpy(hdr + 16, prev, 32);
+	memcpy(h.prev_head, prev, 32);
+	audit_seg_hdr_encode(&h, hdr);
 	if (write(fd, hdr, sizeof hdr) != (ssize_t)sizeof hdr || fdatasync(fd) < 0 || fsync(dirfd) < 0) {
 		int e = errno ? errno : EIO;
 		close(fd);
@@ -123,10 +83,12 @@ int audit_seg_create(int dirfd, uint64_t first, const uint8_t prev[32], struct e
 	return fd;
 }
 
-int audit_seg_scan(int dirfd, uint64_t first, struct audit_seg_scan *scan, audit_seg_rec_fn fn, void *arg,
-                   struct err *err)
+int segment_scan(int dirfd, uint64_t first, struct segment_scan *scan, segment_rec_fn fn, void *arg,
+                 struct err *err)
 {
-	char name[AUDIT_SEG_NAME_LEN];
+	char name[AUDIT_SEG_NAME_LEN + 1];
+	struct audit_seg_hdr h;
+	struct err he = { 0 };
 	struct audit_rec *r = NULL;
 	struct stat st;
 	uint8_t *map = NULL;
@@ -157,8 +119,9 @@ int audit_seg_scan(int dirfd, uint64_t first, struct audit_seg_scan *scan, audit
 		rc = err_set(err, errno, "cannot map %s: %s", name, strerror(errno));
 		goto fail;
 	}
-	if (memcmp(map, seg_magic, 8) != 0 || get64(map + 8) != first) {
-		rc = err_set(err, EBADMSG, "%s: not a segment header for seq %llu", name, (unsigned long long)first);
+	if (audit_seg_hdr_decode(map, scan->size, &h, &he) < 0 || h.first_seq != first) {
+		rc = err_set(err, EBADMSG, "%s: not a segment header for seq %llu: %s", name, (unsigned long long)first,
+		             he.msg[0] ? he.msg : "first seq differs");
 		goto fail;
 	}
 	if (!(r = malloc(sizeof *r))) {
@@ -167,7 +130,7 @@ int audit_seg_scan(int dirfd, uint64_t first, struct audit_seg_scan *scan, audit
 	}
 	scan->first = first;
 	scan->next_seq = first;
-	memcpy(scan->head, map + 16, 32);
+	memcpy(scan->head, h.prev_head, 32);
 	scan->good = off;
 	while (off < scan->size) {
 		struct err e = { 0 };
@@ -191,7 +154,7 @@ int audit_seg_scan(int dirfd, uint64_t first, struct audit_seg_scan *scan, audit
 		off += used;
 		scan->good = off;
 		scan->next_seq++;
-		if (fn && fn(arg, r))
+		if (fn && fn(arg, r, map + off - used, used))
 			break;
 	}
 fail:

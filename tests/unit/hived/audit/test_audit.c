@@ -46,7 +46,7 @@ static int64_t put(struct audit *a, enum audit_type t, int i)
 struct walk {
 	uint64_t n, bad, types[AUDIT_TYPES];
 };
-static int walk_rec(void *arg, const struct audit_rec *r)
+static int walk_rec(void *arg, const struct audit_rec *r, const uint8_t *frame, size_t n)
 {
 	struct walk *w = arg;
 	if (r->seq != w->n)
@@ -61,18 +61,18 @@ static uint64_t walk_all(const char *d, struct walk *w, uint8_t head[32], int *s
 	uint8_t prev[32] = { 0 };
 	int fd = open(d, O_RDONLY | O_DIRECTORY), n;
 	memset(w, 0, sizeof *w);
-	n = audit_seg_list(fd, firsts, 64);
+	n = segment_list(fd, firsts, 64);
 	for (int i = 0; i < n; i++) {
-		struct audit_seg_scan s;
+		struct segment_scan s;
 		struct err e = { 0 };
 		uint8_t hdr[32];
-		if (audit_seg_scan(fd, firsts[i], &s, walk_rec, w, &e) < 0 || s.torn || s.damaged)
+		if (segment_scan(fd, firsts[i], &s, walk_rec, w, &e) < 0 || s.torn || s.damaged)
 			w->bad++;
 		/* The header's head is the chain before the segment. */
-		char name[AUDIT_SEG_NAME_LEN];
+		char name[AUDIT_SEG_NAME_LEN + 1];
 		audit_seg_name(firsts[i], name);
 		int sf = openat(fd, name, O_RDONLY);
-		if (pread(sf, hdr, 32, 16) != 32 || memcmp(hdr, prev, 32) != 0)
+		if (pread(sf, hdr, 32, 20) != 32 || memcmp(hdr, prev, 32) != 0)
 			w->bad++;
 		close(sf);
 		memcpy(prev, s.head, 32);
@@ -242,7 +242,7 @@ static void fill(const char *d, int n)
 
 static off_t seg_size(const char *d, uint64_t first)
 {
-	char path[512], name[AUDIT_SEG_NAME_LEN];
+	char path[512], name[AUDIT_SEG_NAME_LEN + 1];
 	struct stat st;
 	audit_seg_name(first, name);
 	snprintf(path, sizeof path, "%s/%s", d, name);
@@ -255,7 +255,7 @@ TEST(torn_tail_is_cut_and_recorded)
 	struct audit_stats st;
 	struct err err = { 0 };
 	struct walk w;
-	char path[512], name[AUDIT_SEG_NAME_LEN];
+	char path[512], name[AUDIT_SEG_NAME_LEN + 1];
 
 	fresh();
 	fill(dir, 10);
@@ -280,7 +280,7 @@ TEST(damage_is_reported_not_repaired)
 	struct audit *a = NULL;
 	struct audit_stats st;
 	struct err err = { 0 };
-	char path[512], name[AUDIT_SEG_NAME_LEN];
+	char path[512], name[AUDIT_SEG_NAME_LEN + 1];
 	int segs = 0, fd;
 	uint64_t firsts[8];
 
@@ -306,7 +306,7 @@ TEST(damage_is_reported_not_repaired)
 	 * first seq after what still decodes. */
 	CHECK_EQ_INT(seg_size(dir, 0), size);
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
-	segs = audit_seg_list(fd, firsts, 8);
+	segs = segment_list(fd, firsts, 8);
 	close(fd);
 	CHECK_EQ_INT(segs, 2);
 	CHECK_EQ_INT(firsts[1], rs);

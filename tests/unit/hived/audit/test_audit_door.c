@@ -24,7 +24,7 @@ struct tally {
 	uint64_t n, types[AUDIT_TYPES];
 	char last_grant_cap[HIVE_ATTEST_CAP_MAX + 1], last_grant_aid[HIVE_AID_MAX + 1];
 };
-static int tally_rec(void *arg, const struct audit_rec *r)
+static int tally_rec(void *arg, const struct audit_rec *r, const uint8_t *frame, size_t n)
 {
 	struct tally *t = arg;
 	t->n++;
@@ -38,12 +38,12 @@ static int tally_rec(void *arg, const struct audit_rec *r)
 static void tally(struct tally *t)
 {
 	uint64_t firsts[16];
-	int fd = open(dir, O_RDONLY | O_DIRECTORY), n = audit_seg_list(fd, firsts, 16);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY), n = segment_list(fd, firsts, 16);
 	memset(t, 0, sizeof *t);
 	for (int i = 0; i < n; i++) {
-		struct audit_seg_scan s;
+		struct segment_scan s;
 		struct err e = { 0 };
-		audit_seg_scan(fd, firsts[i], &s, tally_rec, t, &e);
+		segment_scan(fd, firsts[i], &s, tally_rec, t, &e);
 	}
 	close(fd);
 }
