@@ -465,9 +465,14 @@
 #define HIVE_AUDIT_DURABLE_WAIT_MS 2000u
 /* After a failed write or fdatasync the writer retries this much later (ms). */
 #define HIVE_AUDIT_RETRY_MS 200u
-/* A segment is closed and a new one begun past HIVE_AUDIT_SEGMENT_MAX
- * bytes or this age. */
+/* A segment is closed (checkpoint, ROTATE record, new segment) once it
+ * holds this many bytes or is this old; the room left below
+ * HIVE_AUDIT_SEGMENT_MAX takes the batches queued meanwhile. */
+#define HIVE_AUDIT_ROTATE_BYTES (48u * 1024u * 1024u)
 #define HIVE_AUDIT_SEGMENT_AGE_MS (3600u * 1000u)
+/* The latest signed checkpoints /audit/checkpoints shows (all of them are
+ * records: /audit/query type=checkpoint). */
+#define HIVE_AUDIT_CHECKPOINTS_SHOWN 16u
 /* A checkpoint every this many records or every HIVE_AUDIT_CHECKPOINT_MS. */
 #define HIVE_AUDIT_CHECKPOINT_RECORDS 4096u
 #define HIVE_AUDIT_CHECKPOINT_MS 1000u

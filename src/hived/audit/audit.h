@@ -11,11 +11,21 @@
  * append returns -errno: the enforcement point fails closed. Nothing is
  * dropped silently: refused appends are counted (audit_stats).
  *
- * Segments: audit-<016x first seq>.seg, each beginning with a header
- * (segment.h) that names its first seq and the chain head before it. At
- * open the last segment is read back: a torn tail is cut (and an
- * AUDIT_RECOVERED record queued), anything else that does not decode is
- * reported and a new segment begun, never repaired.
+ * Segments (trust/auditseg.h) each name their first seq and the chain
+ * head before them. At open every segment is read back (the chain, the
+ * Merkle compact range and the counts the checkpoints carry): a torn
+ * tail of the last one is cut (and an AUDIT_RECOVERED record queued);
+ * anything else that does not decode is reported and a new segment
+ * begun, never repaired.
+ *
+ * Checkpoints (with opts.key): the loop queues a placeholder record of
+ * type AUDIT_CHECKPOINT (audit_checkpoint, and by itself every
+ * HIVE_AUDIT_CHECKPOINT_RECORDS records); the writer, which holds the
+ * chain and tree at exactly that seq, signs and seals it there
+ * (audit_ckpt_make) and persists the ratcheted seal key once the
+ * checkpoint is durable. A segment grown past its size or age is closed
+ * with a checkpoint and a ROTATE record (detail next=<seq>); the next
+ * record begins a new segment.
  */
 #ifndef HIVE_AUDIT_AUDIT_H
 #define HIVE_AUDIT_AUDIT_H
@@ -23,8 +33,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trust/auditrec.h"
 #include "lib/err.h"
+#include "trust/auditckpt.h"
+#include "trust/auditrec.h"
 #include "lib/strbuf.h"
 
 struct audit;
@@ -36,10 +47,12 @@ struct audit_opts {
 	enum audit_sync sync;
 	uint32_t queue_max;     /* 0: HIVE_AUDIT_QUEUE_MAX (tests use tiny ones) */
 	uint32_t batch_max;     /* 0: HIVE_AUDIT_BATCH_MAX */
-	uint64_t segment_bytes; /* 0: HIVE_AUDIT_SEGMENT_MAX */
+	uint64_t segment_bytes; /* 0: HIVE_AUDIT_ROTATE_BYTES */
 	uint64_t segment_age_ms;/* 0: HIVE_AUDIT_SEGMENT_AGE_MS */
 	uint32_t linger_us;     /* 0: HIVE_AUDIT_LINGER_US; UINT32_MAX: none */
 	int hold;               /* tests: the writer takes nothing until audit_release */
+	/* Signs checkpoints (the hive's key; NULL: no checkpoints). */
+	const struct sigkey *key;
 };
 
 struct audit_stats {
@@ -53,7 +66,10 @@ struct audit_stats {
 	uint32_t queued;     /* in the queue now */
 	int fail;            /* errno of the failing write or fdatasync, 0 when ok */
 	uint8_t head[32];    /* chain head after the last durable record */
-	char recovery[160];  /* what the open found ("clean", "torn-tail cut=N", "damaged ...") */
+	char recovery[200];  /* what the open found ("clean", "torn-tail cut=N", "damaged ...") */
+	uint64_t ckpt_size;  /* size of the last durable checkpoint, 0 none */
+	int64_t ckpt_epoch;  /* its seal epoch, -1 none */
+	uint64_t ckpts;      /* checkpoints the log holds */
 };
 
 /* Open (creating, mode 0700) the directory dir, recover its last segment,
@@ -68,6 +84,12 @@ void audit_close(struct audit *a);
  * A deny (r->type AUDIT_DENY) may use the reserve and is queued even while
  * the writer fails, as long as there is room. Loop thread only. */
 int64_t audit_append(struct audit *a, struct audit_rec *r);
+/* Queue a checkpoint placeholder (the writer signs it in place) unless no
+ * record came since the last. Its seq, 0 when none was due, or -errno
+ * (-ENOKEY without opts.key, -ENOBUFS). Loop thread only. */
+int64_t audit_checkpoint(struct audit *a);
+/* The latest durable checkpoint notes, oldest first, into sb. */
+void audit_checkpoints(struct audit *a, struct strbuf *sb);
 /* 0 when appends are taken, else the -errno an append would get now. */
 int audit_ok(struct audit *a);
 /* Block until seq is durable, at most timeout_ms: 0, -ETIMEDOUT, or the

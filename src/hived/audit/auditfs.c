@@ -39,10 +39,11 @@ static void on_writer(struct loop *loop, int fd, uint32_t events, void *arg)
  * HIVE_AUDIT_CHECKPOINT_RECORDS were appended since the last. */
 static void on_tick(struct loop *loop, void *arg)
 {
-	/* TODO(h6 merge): make, sign and append the checkpoint (size, Merkle
-	 * root, chain head, time, per-type counts) with h6's calls. */
-	(void)loop;
-	(void)arg;
+	struct hive *hive = arg;
+
+	/* A refusal (queue full, failing disk) is counted by the writer and
+	 * the next tick asks again. */
+	audit_checkpoint(hive->audit);
 }
 
 int auditfs_open(struct hive *hive, struct err *err)
@@ -53,7 +54,7 @@ int auditfs_open(struct hive *hive, struct err *err)
 	n = snprintf(dir, sizeof dir, "%s/audit", hive->cfg.state_dir);
 	if (n < 0 || (size_t)n >= sizeof dir)
 		return err_set(err, ENAMETOOLONG, "state path too long for audit/");
-	if ((rc = audit_open(dir, NULL, &hive->audit, err)) < 0)
+	if ((rc = audit_open(dir, &(struct audit_opts){ .key = &hive->sigkey }, &hive->audit, err)) < 0)
 		return rc;
 	if (hive->loop) {
 		if ((rc = loop_add_fd(hive->loop, audit_event_fd(hive->audit), EPOLLIN, on_writer, hive)) < 0) {
@@ -77,6 +78,7 @@ void auditfs_close(struct hive *hive)
 			loop_del_timer(hive->loop, hive->audit_timer);
 	}
 	hive->audit_timer = 0;
+	audit_checkpoint(hive->audit); /* the last one, at shutdown */
 	audit_close(hive->audit);
 	hive->audit = NULL;
 }
@@ -119,15 +121,22 @@ static int render_head(void *arg, const struct principal *who, struct strbuf *sb
 		return 0;
 	audit_stats(hive->audit, &st);
 	hex(st.head, 32, h);
-	/* TODO(h6 merge): the last checkpoint's size and hash. */
-	strbuf_printf(sb, "size=%llu\nhead=%s\nsegment=%016llx\ncheckpoint=-\n", (unsigned long long)st.durable, h,
+	strbuf_printf(sb, "size=%llu\nhead=%s\nsegment=%llu\n", (unsigned long long)st.durable, h,
 	              (unsigned long long)st.seg_first);
+	if (st.ckpt_epoch >= 0)
+		strbuf_printf(sb, "checkpoint=%llu epoch=%lld\ncheckpoints=%llu\n", (unsigned long long)st.ckpt_size,
+		              (long long)st.ckpt_epoch, (unsigned long long)st.ckpts);
+	else
+		strbuf_printf(sb, "checkpoint=-\ncheckpoints=0\n");
 	return 0;
 }
 
 static int render_checkpoints(void *arg, const struct principal *who, struct strbuf *sb)
 {
-	/* TODO(h6 merge): the checkpoint records, latest last. */
+	struct hive *hive = arg;
+
+	if (hive->audit)
+		audit_checkpoints(hive->audit, sb);
 	return 0;
 }
 

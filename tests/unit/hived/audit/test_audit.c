@@ -324,23 +324,107 @@ TEST(rotation_links_segments)
 	CHECK_EQ_INT(audit_open(fresh(), &(struct audit_opts){ .segment_bytes = 2000 }, &a, &err), 0);
 	for (int i = 0; i < 60; i++) {
 		int64_t s = put(a, AUDIT_EVENT, i);
+		CHECK(s >= 0);
 		CHECK_EQ_INT(audit_wait_durable(a, (uint64_t)s, 5000), 0);
 	}
 	audit_stats(a, &st);
 	audit_close(a);
-	CHECK_EQ_INT(walk_all(dir, &w, head, &segs), 60);
+	uint64_t total = walk_all(dir, &w, head, &segs);
 	CHECK_EQ_INT(w.bad, 0);
+	CHECK_EQ_INT(w.types[AUDIT_EVENT], 60);
 	CHECK(segs > 2);
+	/* Every segment but the last ends in its ROTATE record. */
+	CHECK_EQ_INT(w.types[AUDIT_ROTATE], segs - 1);
+	CHECK_EQ_INT(total, 60 + w.types[AUDIT_ROTATE]);
 	CHECK(memcmp(head, st.head, 32) == 0);
 	/* Reopened, the writer continues the last segment's chain. */
 	CHECK_EQ_INT(audit_open(dir, NULL, &a, &err), 0);
 	audit_stats(a, &st);
-	CHECK_EQ_INT(st.next_seq, 60);
+	CHECK_EQ_INT(st.next_seq, total);
 	CHECK(memcmp(head, st.head, 32) == 0);
-	CHECK_EQ_INT(put(a, AUDIT_EVENT, 60), 60);
+	CHECK_EQ_INT(put(a, AUDIT_EVENT, 60), (int64_t)total);
 	audit_close(a);
-	CHECK_EQ_INT(walk_all(dir, &w, NULL, NULL), 61);
+	CHECK_EQ_INT(walk_all(dir, &w, NULL, NULL), total + 1);
 	CHECK_EQ_INT(w.bad, 0);
+}
+
+/* The last checkpoint record of the log in dir, parsed. */
+static struct audit_ckpt last_ckpt;
+static uint64_t nckpt;
+static int ckpt_rec(void *arg, const struct audit_rec *r, const uint8_t *frame, size_t n)
+{
+	struct err e = { 0 };
+	if (r->type == AUDIT_CHECKPOINT) {
+		nckpt++;
+		if (audit_ckpt_parse(r->detail, strlen(r->detail), &last_ckpt, &e) < 0 || last_ckpt.size != r->seq)
+			nckpt += 1000; /* counted as broken */
+	}
+	return 0;
+}
+static void ckpts_of(const char *d)
+{
+	uint64_t firsts[16];
+	int fd = open(d, O_RDONLY | O_DIRECTORY), n = segment_list(fd, firsts, 16);
+	nckpt = 0;
+	for (int i = 0; i < n; i++) {
+		struct segment_scan s;
+		struct err e = { 0 };
+		segment_scan(fd, firsts[i], &s, ckpt_rec, NULL, &e);
+	}
+	close(fd);
+}
+
+TEST(checkpoints_signed_sealed_and_counted)
+{
+	struct audit *a = NULL;
+	struct audit_stats st;
+	struct sigkey key;
+	struct err err = { 0 };
+	char seal[512];
+	int64_t seq;
+
+	CHECK_EQ_INT(sigkey_generate(&key, "test", &err), 0);
+	CHECK_EQ_INT(audit_open(fresh(), &(struct audit_opts){ .key = &key }, &a, &err), 0);
+	for (int i = 0; i < 10; i++)
+		put(a, i < 4 ? AUDIT_DENY : AUDIT_ALLOW, i);
+	seq = audit_checkpoint(a);
+	CHECK_EQ_INT(seq, 10);
+	CHECK_EQ_INT(audit_checkpoint(a), 0); /* nothing new since */
+	CHECK_EQ_INT(audit_wait_durable(a, (uint64_t)seq, 5000), 0);
+	audit_stats(a, &st);
+	CHECK_EQ_INT(st.ckpt_size, 10);
+	CHECK_EQ_INT(st.ckpt_epoch, 0);
+	/* Past HIVE_AUDIT_CHECKPOINT_RECORDS the log checkpoints by itself. */
+	for (int i = 0; i < (int)HIVE_AUDIT_CHECKPOINT_RECORDS + 5; i++) {
+		seq = put(a, AUDIT_EVENT, i);
+		if (seq < 0) { /* a full queue: let the writer catch up */
+			audit_wait_durable(a, (uint64_t)st.next_seq, 100);
+			audit_stats(a, &st);
+			i--;
+			continue;
+		}
+		st.next_seq = (uint64_t)seq;
+	}
+	audit_close(a);
+	ckpts_of(dir);
+	CHECK_EQ_INT(nckpt, 2); /* the one asked for, the one counted */
+	CHECK_EQ_INT(audit_ckpt_verify(&last_ckpt, &key.pub, &err), 0);
+	CHECK_EQ_INT(last_ckpt.counts[AUDIT_DENY], 4);
+	CHECK_EQ_INT(last_ckpt.epoch, nckpt - 1);
+	snprintf(seal, sizeof seal, "%s/seal", dir);
+	CHECK(access(seal, F_OK) == 0);
+	/* Reopened: the next checkpoint takes the next epoch. */
+	CHECK_EQ_INT(audit_open(dir, &(struct audit_opts){ .key = &key }, &a, &err), 0);
+	put(a, AUDIT_EVENT, 1);
+	seq = audit_checkpoint(a);
+	CHECK(seq > 0);
+	CHECK_EQ_INT(audit_wait_durable(a, (uint64_t)seq, 5000), 0);
+	audit_close(a);
+	uint64_t before = last_ckpt.epoch;
+	ckpts_of(dir);
+	CHECK_EQ_INT(last_ckpt.epoch, before + 1);
+	CHECK_EQ_INT(audit_ckpt_verify(&last_ckpt, &key.pub, &err), 0);
+	sigkey_wipe(&key);
 }
 
 int main(void)
@@ -355,6 +439,7 @@ int main(void)
 	RUN(torn_tail_is_cut_and_recorded);
 	RUN(damage_is_reported_not_repaired);
 	RUN(rotation_links_segments);
+	RUN(checkpoints_signed_sealed_and_counted);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
 	if (system(cmd) != 0)
