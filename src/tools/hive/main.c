@@ -17,6 +17,7 @@
 #include "lib/statedir.h"
 #include "agentcmd.h"
 #include "attestcmd.h"
+#include "auditcmd.h"
 #include "cli.h"
 #include "mount.h"
 #include "runcmd.h"
@@ -52,6 +53,8 @@ static const char hcli_help[] =
 	"  attest --verify FILE --key PUB | attest AID\n"
 	"                             check an agent's attestation offline, or a running agent's\n"
 	"                             against the hive's key (hive attest --help)\n"
+	"  audit verify|query|prove|tail|export|checkpoint\n"
+	"                             the audit log, offline from <state>/audit (hive audit --help)\n"
 	"  spawn FILE [--sig SIG]     spawn the agents of a signed manifest; prints the AIDs\n"
 	"  run [FLAGS] -- CMD ARGS... run CMD as a sandboxed agent in the foreground, this\n"
 	"                             terminal attached; exits with CMD's status (hive run --help)\n"
@@ -97,7 +100,7 @@ static const struct hcli_verb hcli_verbs[] = {
 	{ "write", hcli_write }, { "stat", hcli_stat }, { "sh", hcli_sh },
 	{ "ticket", hcli_ticket }, { "ping", hcli_ping },
 	{ "key", hcli_key },     { "manifest", hcli_manifest }, { "trust", hcli_trust },
-	{ "attest", hcli_attest },
+	{ "attest", hcli_attest }, { "audit", hcli_audit },
 	{ "spawn", hcli_spawn },   { "run", hcli_run },   { "ps", hcli_ps },
 	{ "kill", hcli_agent_verb }, { "quarantine", hcli_agent_verb }, { "resume", hcli_agent_verb },
 	{ "grant", hcli_agent_verb }, { "revoke", hcli_agent_verb }, { "quota", hcli_agent_verb },
