@@ -6,7 +6,7 @@
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
 #   make bench      benchmarks against diod (baseline in the same run);
-#                   BENCH=9p|fuse|lockout runs one section
+#                   BENCH=9p|fuse|lockout|audit runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc
@@ -98,6 +98,11 @@ $(BUILD)/tests/tools/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/tool
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach d,$(TOOL_DIRS),$(eval $(call TOOLDIR_RULE,$(d))))
+
+# The audit bench drives the daemon's writer itself.
+$(BUILD)/bench/audit_bench: $(BUILD)/obj/bench/audit_bench.o $(LIBS_HIVED) $(LIBS_BASE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LINK_HIVED) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS_BASE)
 	@mkdir -p $(@D)

@@ -18,8 +18,11 @@
 #   fuse     reading through the FUSE mount and `hive cat` (bench/fuse.sh)
 #   lockout  the queen's reads while a stranger, workers and idle sessions
 #            load the hive (bench/lockout.sh)
+#   audit    the audit chain: durable records/s (group commit against one
+#            fdatasync a record and none), verify speed, and the audit path's
+#            share of a mediated openat (bench/audit.sh)
 #
-#   BENCH          one section (9p, fuse, lockout; default: all of them)
+#   BENCH          one section (9p, fuse, lockout, audit; default: all of them)
 #   BENCH_SECONDS  seconds per measurement (default 5)
 #   BENCH_REPEATS  repeats per measurement (default 3)
 #   BENCH_STRACE   0 to skip the syscall count (default 1 if strace works)
@@ -30,8 +33,8 @@ SECS=${BENCH_SECONDS:-5}
 REPEATS=${BENCH_REPEATS:-3}
 BENCH=${BENCH:-all}
 case "$BENCH" in
-all | 9p | fuse | lockout) ;;
-*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout)" >&2; exit 2 ;;
+all | 9p | fuse | lockout | audit) ;;
+*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout, audit)" >&2; exit 2 ;;
 esac
 want() { [ "$BENCH" = all ] || [ "$BENCH" = "$1" ]; }
 work=$(mktemp -d /tmp/hive-bench.XXXXXX)
@@ -162,4 +165,5 @@ echo "$summary"
 want 9p && section_9p
 want fuse && bench/fuse.sh "$B" "$work"
 want lockout && bench/lockout.sh "$B" "$work"
+want audit && bench/audit.sh "$B" "$work"
 exit 0

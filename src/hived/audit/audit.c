@@ -633,13 +633,31 @@ void audit_close(struct audit *a)
 	free(a);
 }
 
+static void copy_field(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Put r in the queue (room checked): its seq, times and slot. */
 static uint64_t enqueue_locked(struct audit *a, struct audit_rec *r)
 {
+	struct audit_rec *d = &a->q[(a->qhead + a->qcount) % a->qcap];
+
 	r->seq = a->next_seq++;
 	r->wall_ns = clock_ns(CLOCK_REALTIME);
 	r->mono_ns = clock_ns(CLOCK_MONOTONIC);
-	a->q[(a->qhead + a->qcount) % a->qcap] = *r;
+	/* Field by field: a slot is ~4 KiB of bounds, a record ~200 bytes. */
+	d->seq = r->seq;
+	d->wall_ns = r->wall_ns;
+	d->mono_ns = r->mono_ns;
+	d->type = r->type;
+	d->result = r->result;
+	copy_field(d->aid, r->aid, sizeof d->aid);
+	copy_field(d->cap, r->cap, sizeof d->cap);
+	copy_field(d->object, r->object, sizeof d->object);
+	copy_field(d->detail, r->detail, sizeof d->detail);
 	a->qcount++;
 	if (r->type == AUDIT_CHECKPOINT)
 		a->ckpt_req = a->next_seq;

@@ -497,7 +497,7 @@ static int64_t hive_audit_put(struct hive *hive, const struct principal *who, en
 	if (!hive->audit)
 		return hive->audit_last = 0;
 	r = &rec;
-	memset(r, 0, sizeof *r);
+	r->aid[0] = '\0';
 	r->type = type;
 	r->result = result;
 	if (who && who->role == HIVE_ROLE_WORKER)
