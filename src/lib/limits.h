@@ -476,9 +476,10 @@
 /* A checkpoint every this many records or every HIVE_AUDIT_CHECKPOINT_MS. */
 #define HIVE_AUDIT_CHECKPOINT_RECORDS 4096u
 #define HIVE_AUDIT_CHECKPOINT_MS 1000u
-/* Records one /audit/query write reads back at most (on the loop: ~1 us
- * each); past it the reply ends in `more from=<seq>` to continue from.
- * The rows themselves are bounded by HIVE_CTL_REPLY_MAX. */
-#define HIVE_AUDIT_QUERY_SCAN_MAX 100000u
+/* Records one /audit/query write reads back at most (decoded and
+ * checked on the loop, ~1 us each: ~20 ms); past it the reply ends in
+ * `more from=<seq>` to continue from. The rows themselves are bounded by
+ * HIVE_CTL_REPLY_MAX. */
+#define HIVE_AUDIT_QUERY_SCAN_MAX 20000u
 
 #endif

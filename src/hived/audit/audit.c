@@ -417,7 +417,7 @@ static int recover(struct audit *a, struct audit_rec *rec, int *have_rec, struct
 			damaged = 1;
 			break;
 		}
-		if (segment_scan(a->dirfd, firsts[i], &s, replay, a, &e) < 0) {
+		if (segment_scan(a->dirfd, firsts[i], 0, &s, replay, a, &e) < 0) {
 			snprintf(s.why, sizeof s.why, "%.150s", e.msg);
 			damaged = 1;
 		} else if (s.torn && s.size < AUDIT_SEG_HDR_LEN && last) {

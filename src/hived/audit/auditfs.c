@@ -17,17 +17,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The writer committed or failed: say in queen.log when a failure ends
- * (hive.c said when it began, at the first refused record). */
+/* The writer committed or failed: say in queen.log when a failure begins
+ * (unless hive.c said it at the first refused record) and when it ends. */
 static void on_writer(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct hive *hive = arg;
 	struct audit_stats st;
 
 	audit_ack(hive->audit);
-	if (!hive->audit_failing_said)
-		return;
 	audit_stats(hive->audit, &st);
+	if (!hive->audit_failing_said) {
+		/* The disk failed under the writer before any door was refused. */
+		if (st.fail) {
+			hive->audit_failing_said = 1;
+			hive_event(hive, NULL, "audit", NULL, "state=failing reason=%s refused=%llu",
+			           audit_reason(st.fail), (unsigned long long)st.refused);
+		}
+		return;
+	}
 	if (st.fail == 0 && audit_ok(hive->audit) == 0) {
 		hive->audit_failing_said = 0;
 		hive_event(hive, NULL, "audit", NULL, "state=ok refused=%llu refused_deny=%llu",
@@ -270,7 +277,7 @@ static int query_line(void *arg, const struct principal *who, const char *line, 
 		/* Skip segments wholly before from=. */
 		if (i + 1 < n && firsts[i + 1] <= q.from)
 			continue;
-		segment_scan(dirfd, firsts[i], &s, query_rec, &q, &e);
+		segment_scan(dirfd, firsts[i], 0, &s, query_rec, &q, &e);
 	}
 	if (q.full)
 		strbuf_printf(reply, "more from=%llu\n", (unsigned long long)q.next);

@@ -83,7 +83,7 @@ int segment_create(int dirfd, uint64_t first, const uint8_t prev[32], struct err
 	return fd;
 }
 
-int segment_scan(int dirfd, uint64_t first, struct segment_scan *scan, segment_rec_fn fn, void *arg,
+int segment_scan(int dirfd, uint64_t first, int chain, struct segment_scan *scan, segment_rec_fn fn, void *arg,
                  struct err *err)
 {
 	char name[AUDIT_SEG_NAME_LEN + 1];
@@ -148,9 +148,11 @@ int segment_scan(int dirfd, uint64_t first, struct segment_scan *scan, segment_r
 			         d < 0 ? e.msg : "sequence out of order");
 			break;
 		}
-		uint8_t next[32];
-		audit_chain_next(scan->head, r->seq, map + off, used, next);
-		memcpy(scan->head, next, 32);
+		if (chain) {
+			uint8_t next[32];
+			audit_chain_next(scan->head, r->seq, map + off, used, next);
+			memcpy(scan->head, next, 32);
+		}
 		off += used;
 		scan->good = off;
 		scan->next_seq++;

@@ -27,7 +27,7 @@ int segment_create(int dirfd, uint64_t first, const uint8_t prev[32], struct err
 struct segment_scan {
 	uint64_t first;    /* from the header */
 	uint64_t next_seq; /* one past the last whole record */
-	uint8_t head[32];  /* chain head after it */
+	uint8_t head[32];  /* chain head after it (when asked for) */
 	uint64_t good;     /* bytes up to the end of the last whole record */
 	uint64_t size;     /* bytes of the file */
 	int torn;          /* the bytes after good are a frame's prefix cut short */
@@ -36,9 +36,10 @@ struct segment_scan {
 };
 /* Called per whole record with its frame; nonzero stops the scan. */
 typedef int (*segment_rec_fn)(void *arg, const struct audit_rec *r, const uint8_t *frame, size_t n);
-/* Read segment `first` of dirfd: header, every frame, chain. Returns 0
- * (see scan->torn / ->damaged) or -errno (cannot open, bad header). */
-int segment_scan(int dirfd, uint64_t first, struct segment_scan *scan, segment_rec_fn fn, void *arg,
+/* Read segment `first` of dirfd: header, every frame, and with `chain`
+ * the chain head (a BLAKE3 a record: readers that only filter skip it).
+ * Returns 0 (see scan->torn / ->damaged) or -errno (cannot open, bad header). */
+int segment_scan(int dirfd, uint64_t first, int chain, struct segment_scan *scan, segment_rec_fn fn, void *arg,
                  struct err *err);
 
 #endif

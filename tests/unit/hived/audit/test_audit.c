@@ -66,7 +66,7 @@ static uint64_t walk_all(const char *d, struct walk *w, uint8_t head[32], int *s
 		struct segment_scan s;
 		struct err e = { 0 };
 		uint8_t hdr[32];
-		if (segment_scan(fd, firsts[i], &s, walk_rec, w, &e) < 0 || s.torn || s.damaged)
+		if (segment_scan(fd, firsts[i], 1, &s, walk_rec, w, &e) < 0 || s.torn || s.damaged)
 			w->bad++;
 		/* The header's head is the chain before the segment. */
 		char name[AUDIT_SEG_NAME_LEN + 1];
@@ -369,7 +369,7 @@ static void ckpts_of(const char *d)
 	for (int i = 0; i < n; i++) {
 		struct segment_scan s;
 		struct err e = { 0 };
-		segment_scan(fd, firsts[i], &s, ckpt_rec, NULL, &e);
+		segment_scan(fd, firsts[i], 1, &s, ckpt_rec, NULL, &e);
 	}
 	close(fd);
 }

@@ -43,7 +43,7 @@ static void tally(struct tally *t)
 	for (int i = 0; i < n; i++) {
 		struct segment_scan s;
 		struct err e = { 0 };
-		segment_scan(fd, firsts[i], &s, tally_rec, t, &e);
+		segment_scan(fd, firsts[i], 0, &s, tally_rec, t, &e);
 	}
 	close(fd);
 }
