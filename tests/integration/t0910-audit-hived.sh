@@ -60,14 +60,16 @@ check_eq "deny records == /proc/pressure's deny counters" "$D" "$R"
 check_eq "no record was refused" 0 "$(status audit_refused)"
 check_match "/audit/head: size and chain head" '^size=[0-9]+
 head=[0-9a-f]{64}' "$(hive_cli cat /audit/head)"
-check_eq "/proc/status: every queued record durable" "$(status audit_records)" "$(status audit_durable)"
+r1=$(status audit_records)
+settle
+check "/proc/status: what was queued is durable (each read is an attach record too)" test "$(status audit_durable)" -ge "$r1"
 K0=$(sed -n 's/.*seal key K0.*: //p' "$T_DIR/hived.log" | head -1)
 printf '%s\n' "$K0" >"$T_DIR/k0"
 check_match "hived printed the seal key K0 once" '^[0-9a-f]{64}$' "$K0"
 verify() { "$HIVE" audit verify --state "$HIVE_STATE" --seal-key "$T_DIR/k0" >"$T_DIR/verify" 2>&1; }
 offline_denies() { "$HIVE" audit query --state "$HIVE_STATE" --type deny | wc -l; }
 for i in $(seq 1 60); do hive_cli cat /audit/head | grep -q '^checkpoint=[0-9]' && break; sleep 0.05; done
-check_match "a signed checkpoint within a second" 'checkpoint=[0-9]+ epoch=0' "$(hive_cli cat /audit/head)"
+check_match "a signed checkpoint within a second" 'checkpoint=[0-9]+ epoch=[0-9]+' "$(hive_cli cat /audit/head)"
 check_match "/audit/checkpoints shows its note" '^hive-audit/' "$(hive_cli cat /audit/checkpoints)"
 check "hive audit verify --seal-key K0 accepts the live log" verify
 check_eq "hive audit query --type deny counts the same" "$D" "$(offline_denies)"
