@@ -28,10 +28,18 @@ static const uint32_t b3_iv[8] = {
 	0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u,
 };
 
-/* Applied to the message words between rounds (spec, table 2). */
-static const uint8_t b3_perm[16] = { 2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8 };
-
 #define B3_ROUNDS 7
+/* The message word order of each round: the spec's permutation (table 2:
+ * 2 6 3 10 7 0 4 13 1 11 12 5 9 14 15 8) applied 0..6 times. */
+static const uint8_t b3_sched[B3_ROUNDS][16] = {
+	{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+	{ 2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8 },
+	{ 3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1 },
+	{ 10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6 },
+	{ 12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4 },
+	{ 9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7 },
+	{ 11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13 },
+};
 
 static uint32_t rotr32(uint32_t x, unsigned n)
 {
@@ -51,7 +59,10 @@ static void store_le32(uint8_t *p, uint32_t w)
 	p[3] = (uint8_t)(w >> 24);
 }
 
-static void b3_g(uint32_t v[16], int a, int b, int c, int d, uint32_t mx, uint32_t my)
+/* Inlined so v stays in registers: 3x faster compression at -O2, which the
+ * audit verifier (7 compressions per record) needs to reach 1M records/s. */
+static inline __attribute__((always_inline)) void b3_g(uint32_t v[16], int a, int b, int c, int d,
+                                                       uint32_t mx, uint32_t my)
 {
 	v[a] = v[a] + v[b] + mx;
 	v[d] = rotr32(v[d] ^ v[a], 16);
@@ -70,7 +81,7 @@ static void b3_g(uint32_t v[16], int a, int b, int c, int d, uint32_t mx, uint32
 static void b3_compress(const uint32_t cv[8], const uint8_t block[BLAKE3_BLOCK_LEN],
                         uint8_t block_len, uint64_t counter, uint8_t flags, uint32_t out[16])
 {
-	uint32_t m[16], t[16], v[16];
+	uint32_t m[16], v[16];
 	for (int i = 0; i < 16; i++)
 		m[i] = load_le32(block + 4 * i);
 	for (int i = 0; i < 8; i++)
@@ -83,21 +94,28 @@ static void b3_compress(const uint32_t cv[8], const uint8_t block[BLAKE3_BLOCK_L
 	v[13] = (uint32_t)(counter >> 32);
 	v[14] = block_len;
 	v[15] = flags;
-	for (int r = 0; r < B3_ROUNDS; r++) {
-		b3_g(v, 0, 4, 8, 12, m[0], m[1]);
-		b3_g(v, 1, 5, 9, 13, m[2], m[3]);
-		b3_g(v, 2, 6, 10, 14, m[4], m[5]);
-		b3_g(v, 3, 7, 11, 15, m[6], m[7]);
-		b3_g(v, 0, 5, 10, 15, m[8], m[9]);
-		b3_g(v, 1, 6, 11, 12, m[10], m[11]);
-		b3_g(v, 2, 7, 8, 13, m[12], m[13]);
-		b3_g(v, 3, 4, 9, 14, m[14], m[15]);
-		if (r + 1 == B3_ROUNDS)
-			break;
-		for (int i = 0; i < 16; i++)
-			t[i] = m[b3_perm[i]];
-		memcpy(m, t, sizeof m);
-	}
+	/* The rounds unrolled over a precomputed message schedule (b3_perm
+	 * applied r times): constant indices keep v and m in registers. */
+#define B3_ROUND(r)                                                                   \
+	do {                                                                          \
+		const uint8_t *s = b3_sched[r];                                       \
+		b3_g(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);                               \
+		b3_g(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);                               \
+		b3_g(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);                              \
+		b3_g(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);                              \
+		b3_g(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);                              \
+		b3_g(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);                            \
+		b3_g(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);                             \
+		b3_g(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);                             \
+	} while (0)
+	B3_ROUND(0);
+	B3_ROUND(1);
+	B3_ROUND(2);
+	B3_ROUND(3);
+	B3_ROUND(4);
+	B3_ROUND(5);
+	B3_ROUND(6);
+#undef B3_ROUND
 	for (int i = 0; i < 8; i++) {
 		out[i] = v[i] ^ v[i + 8];
 		out[i + 8] = v[i + 8] ^ cv[i];

@@ -85,13 +85,40 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
 };
 
-uint32_t audit_crc32c(const void *buf, size_t n)
+static uint32_t crc32c_soft(uint32_t c, const uint8_t *p, size_t n)
 {
-	const uint8_t *p = buf;
-	uint32_t c = 0xffffffffu;
 	for (size_t i = 0; i < n; i++)
 		c = crc32c_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
+	return c;
+}
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+/* SSE4.2's crc32 instruction is this very CRC, 8 bytes a cycle or so: it
+ * takes the verifier's checksum from a fifth of its time to noise. */
+__attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t c, const uint8_t *p, size_t n)
+{
+	uint64_t c64 = c;
+	for (; n >= 8; n -= 8, p += 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		c64 = _mm_crc32_u64(c64, w);
+	}
+	c = (uint32_t)c64;
+	for (; n; n--, p++)
+		c = _mm_crc32_u8(c, *p);
+	return c;
+}
+#endif
+
+uint32_t audit_crc32c(const void *buf, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_hw(c, buf, n) ^ 0xffffffffu;
+#endif
+	return crc32c_soft(c, buf, n) ^ 0xffffffffu;
 }
 
 /* A string byte a record may hold: no NUL, no control byte, no DEL. UTF-8
@@ -154,7 +181,11 @@ int audit_rec_encode(const struct audit_rec *r, uint8_t *buf, size_t cap)
 
 int audit_rec_decode(const uint8_t *buf, size_t n, struct audit_rec *r, size_t *used, struct err *err)
 {
-	memset(r, 0, sizeof *r);
+	/* Not a memset of 4 KiB per frame: that was half of decode's time. */
+	r->seq = r->wall_ns = r->mono_ns = 0;
+	r->type = 0;
+	r->result = 0;
+	r->aid[0] = r->cap[0] = r->object[0] = r->detail[0] = '\0';
 	if (n < 4)
 		return err_set(err, EAGAIN, "audit frame: torn: %zu of 4 length bytes", n);
 	uint64_t len = audit_get_le(buf, 4);
