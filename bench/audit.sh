@@ -4,8 +4,8 @@
 #                   (one write + one fdatasync per batch), on ext4 here
 #   fsync_each_rps  the same with one fdatasync per record
 #   nosync_rps      the same with no fdatasync at all
-#   verify_rps      records/s h6's offline verifier checks (bench/audit_verify
-#                   when built, else `hive audit verify` timed on the log above)
+#   verify_rps      records/s h6's offline verifier checks (bench/audit_verify,
+#                   else `hive audit verify` timed on the log above)
 #   open_overhead   the audit path's share of a mediated openat: the loop's
 #                   cost of one record (audit_append, measured in-process by
 #                   audit_bench) over the latency of one openat an agent makes
@@ -29,7 +29,8 @@ durable=$(val durable_rps) each=$(val fsync_each_rps) nosync=$(val nosync_rps) a
 records=$(val records)
 
 if [ -x "$B/bench/audit_verify" ]; then
-	vline=$("$B/bench/audit_verify" "$work/w/state" 2>/dev/null | tail -1)
+	vline=$("$B/bench/audit_verify" -n "${BENCH_AUDIT_VERIFY_RECORDS:-1000000}" -d "$work" 2>/dev/null | tail -1)
+	echo "$vline"
 	verify=$(printf '%s\n' "$vline" | tr ' ' '\n' | sed -n 's/^verify_rps=//p')
 else
 	t0=$(date +%s%N)
