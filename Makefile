@@ -6,7 +6,7 @@
 #   make check      install deps (as root), build both, run every test
 #   make demo       install deps, build, run the hero flow on a temp state dir
 #   make bench      benchmarks against diod (baseline in the same run);
-#                   BENCH=9p|fuse|lockout|spawn|fairshare runs one section
+#                   BENCH=9p|fuse|lockout|spawn|fairshare|audit runs one section
 #   make fuzz       build the libFuzzer targets (clang) into build-fuzz/
 
 CC      ?= cc
@@ -35,7 +35,7 @@ LDLIBS  += $(PKG_LIBS) -lm
 # through its header; the archives make the link say which parts a binary
 # really needs: `hive` links client, trust, ninep and lib, never a daemon part.
 PARTS        := lib ninep trust client
-HIVED_PARTS  := core net 9p console ns agent broker gpu
+HIVED_PARTS  := core net 9p console ns agent broker gpu audit
 part_srcs     = $(filter-out src/hived/core/main.c,$(wildcard src/$(1)/*.c))
 $(foreach p,$(PARTS),$(eval $(p)_SRCS := $(call part_srcs,$(p))))
 $(foreach p,$(HIVED_PARTS),$(eval hived_$(p)_SRCS := $(call part_srcs,hived/$(p))))
@@ -133,6 +133,11 @@ $(ESCAPE_BIN): $(ESCAPE_SRCS) tests/escape/escape.h
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O2 -g -static \
 		-pthread -o $@ $(ESCAPE_SRCS)
+
+# The audit bench drives the daemon's writer itself.
+$(BUILD)/bench/audit_bench: $(BUILD)/obj/bench/audit_bench.o $(LIBS_HIVED) $(LIBS_BASE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LINK_HIVED) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBS_BASE)
 	@mkdir -p $(@D)

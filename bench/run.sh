@@ -22,8 +22,11 @@
 #            fork+exec, a mediated openat against a bare one (bench/spawn.sh)
 #   fairshare  a quiet tenant's latency while four tenants flood the inference
 #            broker, fair beside FIFO (bench/fairshare.sh)
+#   audit    the audit chain: durable records/s (group commit against one
+#            fdatasync a record and none), verify speed, and the audit path's
+#            share of a mediated openat (bench/audit.sh)
 #
-#   BENCH          one section (9p, fuse, lockout, spawn, fairshare; default: all of them)
+#   BENCH          one section (9p, fuse, lockout, spawn, fairshare, audit; default: all of them)
 #   BENCH_SECONDS  seconds per measurement (default 5)
 #   BENCH_REPEATS  repeats per measurement (default 3)
 #   BENCH_STRACE   0 to skip the syscall count (default 1 if strace works)
@@ -34,8 +37,8 @@ SECS=${BENCH_SECONDS:-5}
 REPEATS=${BENCH_REPEATS:-3}
 BENCH=${BENCH:-all}
 case "$BENCH" in
-all | 9p | fuse | lockout | spawn | fairshare) ;;
-*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout, spawn, fairshare)" >&2; exit 2 ;;
+all | 9p | fuse | lockout | spawn | fairshare | audit) ;;
+*) echo "bench: unknown section BENCH=$BENCH (9p, fuse, lockout, spawn, fairshare, audit)" >&2; exit 2 ;;
 esac
 want() { [ "$BENCH" = all ] || [ "$BENCH" = "$1" ]; }
 work=$(mktemp -d /tmp/hive-bench.XXXXXX)
@@ -168,4 +171,5 @@ want fuse && bench/fuse.sh "$B" "$work"
 want lockout && bench/lockout.sh "$B" "$work"
 want spawn && bench/spawn.sh "$B" "$work"
 want fairshare && bench/fairshare.sh "$B" "$work"
+want audit && bench/audit.sh "$B" "$work"
 exit 0

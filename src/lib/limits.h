@@ -520,4 +520,44 @@
 /* The bridge's default refresh interval (ms), Cohesix's nvidia poll. */
 #define HIVE_GPU_BRIDGE_INTERVAL_MS 1000u
 
+/* --- audit chain: the daemon's writer (src/hived/audit/) ------------------ */
+
+/* The audit chain's writer (src/hived/audit/): records the loop queued and
+ * the writer thread has not yet made durable. Past it an append is refused
+ * and the enforcement point fails closed (denies, quarantines the agent):
+ * ~4.2 KiB a slot, so 2048 slots hold ~8.6 MiB, two full batches. */
+#define HIVE_AUDIT_QUEUE_MAX 2048u
+/* Slots of the queue only a deny record may take: a deny is enforced
+ * whatever the log says, so its record must find room when allows cannot. */
+#define HIVE_AUDIT_DENY_RESERVE 256u
+/* Records one group commit (one write, one fdatasync) carries at most:
+ * 1024 measured at 0.5-1.15 M records/s here (reference/audit.md). */
+#define HIVE_AUDIT_BATCH_MAX 1024u
+/* Bytes of one batch's encoded frames (the writer's one buffer). */
+#define HIVE_AUDIT_BATCH_BYTES (4u * 1024u * 1024u)
+/* How long the writer lingers for more records before committing a short
+ * batch when nobody waits on durability (us): bounds a deny's lag. */
+#define HIVE_AUDIT_LINGER_US 1000u
+/* The longest a grant or spawn blocks the loop waiting for its record to
+ * be durable (ms): a commit is ~0.2 ms here; past this the grant fails. */
+#define HIVE_AUDIT_DURABLE_WAIT_MS 2000u
+/* After a failed write or fdatasync the writer retries this much later (ms). */
+#define HIVE_AUDIT_RETRY_MS 200u
+/* A segment is closed (checkpoint, ROTATE record, new segment) once it
+ * holds this many bytes or is this old; the room left below
+ * HIVE_AUDIT_SEGMENT_MAX takes the batches queued meanwhile. */
+#define HIVE_AUDIT_ROTATE_BYTES (48u * 1024u * 1024u)
+#define HIVE_AUDIT_SEGMENT_AGE_MS (3600u * 1000u)
+/* The latest signed checkpoints /audit/checkpoints shows (all of them are
+ * records: /audit/query type=checkpoint). */
+#define HIVE_AUDIT_CHECKPOINTS_SHOWN 16u
+/* A checkpoint every this many records or every HIVE_AUDIT_CHECKPOINT_MS. */
+#define HIVE_AUDIT_CHECKPOINT_RECORDS 4096u
+#define HIVE_AUDIT_CHECKPOINT_MS 1000u
+/* Records one /audit/query write reads back at most (decoded and
+ * checked on the loop, ~1 us each: ~20 ms); past it the reply ends in
+ * `more from=<seq>` to continue from. The rows themselves are bounded by
+ * HIVE_CTL_REPLY_MAX. */
+#define HIVE_AUDIT_QUERY_SCAN_MAX 20000u
+
 #endif

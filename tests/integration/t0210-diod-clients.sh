@@ -15,7 +15,7 @@ hive_start
 d() { timeout 10 "$@"; }
 
 out=$(d diodls -s "$HIVE_SOCK" -a / / 2>&1)
-check_eq "diodls / lists the top directories" "agent gpu log proc queen" "$(echo $out)"
+check_eq "diodls / lists the top directories" "agent audit gpu log proc queen" "$(echo $out)"
 
 out=$(d diodls -s "$HIVE_SOCK" -a / /proc 2>&1)
 check_match "diodls /proc lists version" '(^|[[:space:]])version($|[[:space:]])' "$out"
@@ -50,10 +50,10 @@ if [ -x "$HIVE" ]; then
 	out=$(d diodcat -s "127.0.0.1:$HIVE_TCP_PORT" -a "$obs" /proc/version 2>&1)
 	check_match "TCP with an observer ticket in aname reads /proc/version" '^hive [0-9]' "$out"
 	out=$(d diodls -s "127.0.0.1:$HIVE_TCP_PORT" -a "$obs" / 2>&1)
-	check_eq "the observer sees the whole top level" "agent gpu log proc queen" "$(echo $out)"
+	check_eq "the observer sees the whole top level" "agent audit gpu log proc queen" "$(echo $out)"
 	wrk=$("$HIVE" --state "$HIVE_STATE" ticket mint --role worker --subject w-7 --ttl 600)
 	out=$(d diodls -s "127.0.0.1:$HIVE_TCP_PORT" -a "$wrk" / 2>&1)
-	check_eq "a worker does not see /queen" "agent gpu log proc" "$(echo $out)"
+	check_eq "a worker does not see /queen" "agent audit gpu log proc" "$(echo $out)"
 	check_fail "a worker cannot read /queen/ctl" d diodcat -s "127.0.0.1:$HIVE_TCP_PORT" -a "$wrk" /queen/ctl
 	bad=${obs%?}0
 	[ "$bad" = "$obs" ] && bad=${obs%?}1

@@ -34,7 +34,7 @@ hive_start
 
 run hive_cli ls /
 check_eq "ls / exits 0" 0 "$RC"
-check_eq "ls / lists the top of the tree" "agent/ gpu/ log/ proc/ queen/" "$(echo $OUT)"
+check_eq "ls / lists the top of the tree" "agent/ audit/ gpu/ log/ proc/ queen/" "$(echo $OUT)"
 run hive_cli ls -l /proc
 check_match "ls -l shows modes and sizes" '^-r--r--r-- +[0-9]+ .* version$' "$OUT"
 run hive_cli --json ls /proc

@@ -77,7 +77,7 @@ QUIT
 EOF
 )
 check_re "handshake: PING and refusals before AUTH, then AUTH and ATTACH" $'^PONG\nOK PING reply=pong\nERR LS reason=policy detail=unauthenticated\nERR ATTACH reason=policy detail=unauthenticated\nOK AUTH\nERR AUTH reason=policy detail=already-authenticated\nOK ATTACH role=queen subject=op\nERR ATTACH reason=policy detail=already-attached\nPONG\nOK PING reply=pong\n' "$out"
-check_re "LS / as queen" $'OK LS path=/ entries=5\nagent\ngpu\nlog\nproc\nqueen\nEND' "$out"
+check_re "LS / as queen" $'OK LS path=/ entries=6\nagent\naudit\ngpu\nlog\nproc\nqueen\nEND' "$out"
 check_re "LS /proc" $'OK LS path=/proc entries=[0-9]+\n(.*\n)*version\nEND' "$out"
 check_re "CAT /proc/version" $'OK CAT path=/proc/version bytes=[0-9]+ lines=[0-9]+\nhive [0-9.]+\n(.*\n)*END' "$out"
 check_match "ECHO appends one line" 'OK ECHO path=/queen/ctl bytes=33$' "$out"
@@ -189,7 +189,7 @@ EOF
 )
 check_match "expired ticket" 'ERR ATTACH reason=policy detail=expired' "$out"
 check_match "worker attaches after the back-off" 'OK ATTACH role=worker subject=a-1' "$out"
-check_re "worker does not see /queen" $'OK LS path=/ entries=4\nagent\ngpu\nlog\nproc\nEND' "$out"
+check_re "worker does not see /queen" $'OK LS path=/ entries=5\nagent\naudit\ngpu\nlog\nproc\nEND' "$out"
 check_match "worker denied ECHO /queen/ctl" 'ERR ECHO reason=policy detail=denied path=/queen/ctl error=permission_denied' "$out"
 check_match "worker reads /proc" 'OK CAT path=/proc/version' "$out"
 log=$(qtail /log/queen.log)

@@ -51,7 +51,7 @@ suite() { # dir dialect port
 	# The tree: every top-level name, every directory recursed into.
 	check "$v: ls -laR" sh -c "ls -laR $d >/tmp/lslr"
 	grep -v ' entry-[0-9]' /tmp/lslr | sed 's/^/# /'
-	eq "$v: top-level names" "agent gpu log proc queen test" "$(ls "$d" | tr '\n' ' ' | sed 's/ $//')"
+	eq "$v: top-level names" "agent audit gpu log proc queen test" "$(ls "$d" | tr '\n' ' ' | sed 's/ $//')"
 	missing=
 	for sub in proc proc/lifecycle log queen queen/lifecycle agent test test/big; do
 		grep -qx "$d/$sub:" /tmp/lslr || missing="$missing /$sub"

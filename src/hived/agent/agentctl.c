@@ -125,12 +125,16 @@ static const struct agent_cap *decide_cover(const struct agent *a, const struct 
 	}
 }
 
+static int agent_freeze(struct agent *a, int frozen, struct err *err);
+
 enum notify_decision agent_decide(void *arg, const struct notify_access *acc)
 {
 	struct agent *a = arg;
 	const char *capname = "-";
 	const struct agent_cap *ac = decide_cover(a, acc, &capname);
 	char object[HIVE_PATH_MAX + 16];
+	struct hive *hive = a->owner->hive;
+	int unlogged = 0;
 
 	/* After the spawn's own exec of its hashed fd, an exec by descriptor is
 	 * refused: the check would name the file the fd held, but the kernel
@@ -141,27 +145,44 @@ enum notify_decision agent_decide(void *arg, const struct notify_access *acc)
 			ac = NULL;
 		a->exec_seen = 1;
 	}
-
-	if (ac && a->state != AGENT_QUARANTINED) {
-		if (a->state == AGENT_CAP_DENIED && loop_now_ms() - a->last_deny_ms >= HIVE_AGENT_DENIED_HOLD_MS)
-			agent_set_state(a, AGENT_ACTIVE, "allowed-again");
-		if (acc->op == NOTIFY_OPEN_READ || acc->op == NOTIFY_OPEN_WRITE)
-			return a->revoked_in_ceiling || !ac->in_ceiling ? NOTIFY_BROKER : NOTIFY_ALLOW;
-		return ac->in_ceiling ? NOTIFY_ALLOW : NOTIFY_DENY;
-	}
 	if (acc->op == NOTIFY_SYSCALL)
 		snprintf(object, sizeof object, "syscall:%s", acc->syscall ? acc->syscall : "-");
 	else if (acc->path)
 		snprintf(object, sizeof object, "%s", acc->path);
 	else
 		snprintf(object, sizeof object, "port:%u", acc->port);
+	if (ac && a->state != AGENT_QUARANTINED) {
+		enum notify_decision d;
+		if (a->state == AGENT_CAP_DENIED && loop_now_ms() - a->last_deny_ms >= HIVE_AGENT_DENIED_HOLD_MS)
+			agent_set_state(a, AGENT_ACTIVE, "allowed-again");
+		if (acc->op == NOTIFY_OPEN_READ || acc->op == NOTIFY_OPEN_WRITE)
+			d = a->revoked_in_ceiling || !ac->in_ceiling ? NOTIFY_BROKER : NOTIFY_ALLOW;
+		else
+			d = ac->in_ceiling ? NOTIFY_ALLOW : NOTIFY_DENY;
+		/* An allow is answered only once its record is queued: a log
+		 * that cannot take it turns it into a deny (fail closed). */
+		if (d == NOTIFY_DENY ||
+		    hive_record(hive, &a->who, AUDIT_ALLOW, AUDIT_R_OK, object, capname, "syscall=%s pid=%d answer=%s",
+		                acc->syscall ? acc->syscall : "-", (int)acc->pid,
+		                d == NOTIFY_BROKER ? "broker" : "continue") >= 0)
+			return d;
+		unlogged = 1;
+	}
 	a->denials++;
 	a->last_deny_ms = loop_now_ms();
-	hive_deny(a->owner->hive, &a->who, HIVE_PRESSURE_POLICY, HIVE_DENY_SYSCALL, object,
-	          a->state == AGENT_QUARANTINED ? "quarantined" : "no-capability", "syscall=%s cap=%s pid=%d",
-	          acc->syscall ? acc->syscall : "-", capname, (int)acc->pid);
+	hive_deny(hive, &a->who, HIVE_PRESSURE_POLICY, HIVE_DENY_SYSCALL, object,
+	          unlogged ? "audit-failing" : a->state == AGENT_QUARANTINED ? "quarantined" : "no-capability",
+	          "syscall=%s cap=%s pid=%d", acc->syscall ? acc->syscall : "-", capname, (int)acc->pid);
 	agent_note(a, "deny", "syscall=%s cap=%s object=%s pid=%d", acc->syscall ? acc->syscall : "-", capname,
 	            object, (int)acc->pid);
+	if (unlogged || hive->audit_last < 0) {
+		/* The log cannot keep up with this agent: it stops until the
+		 * operator resumes it (queen.log and /proc/status say why). */
+		struct err e = { 0 };
+		if (a->state != AGENT_QUARANTINED && agent_freeze(a, 1, &e) == 0)
+			agent_set_state(a, AGENT_QUARANTINED, "audit-failing");
+		return NOTIFY_DENY;
+	}
 	if (a->state == AGENT_ACTIVE || a->state == AGENT_ATTESTED)
 		agent_set_state(a, AGENT_CAP_DENIED, capname);
 	return NOTIFY_DENY;
@@ -337,6 +358,12 @@ int agents_grant(struct hive *hive, const struct principal *who, const char *aid
 		rc = err_set(err, E2BIG, "grant: %s would hold more than %u capabilities", aid, HIVE_AGENT_CAPS_MAX);
 		goto out;
 	}
+	if ((rc = hive_audit_ok(hive)) < 0) {
+		rc = err_set(err, -rc, "grant: the audit log cannot take records (%s); nothing was granted",
+		             strerror(-rc));
+		goto out;
+	}
+	uint32_t before = a->ncaps;
 	for (uint32_t i = 0; i < n; i++) {
 		if (agent_cap_find(a, &caps[i]) >= 0)
 			continue;
@@ -350,6 +377,16 @@ int agents_grant(struct hive *hive, const struct principal *who, const char *aid
 		            who->subject[0] ? who->subject : principal_role_name(who->role),
 		            ac->in_ceiling ? "inside" : "outside-brokered");
 		added++;
+	}
+	/* A grant takes effect only once its records are durable (the agent's
+	 * calls wait on this loop meanwhile); else it is undone. */
+	if (added && (rc = hive_audit_durable(hive, hive->audit_last)) < 0) {
+		while (a->ncaps > before)
+			cap_clear(&a->caps[--a->ncaps].cap);
+		agent_event(a, "grant-undone", "reason=audit-not-durable errno=%d", -rc);
+		rc = err_set(err, -rc, "grant: its record could not be made durable (%s); nothing was granted",
+		             strerror(-rc));
+		goto out;
 	}
 	if (a->node)
 		ns_node_touch(a->node);

@@ -632,6 +632,10 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 	}
 	if ((rc = agents_reserve(t, img->m->agents, err)) < 0)
 		goto out;
+	if ((rc = hive_audit_ok(hive)) < 0) {
+		rc = err_set(err, -rc, "spawn: the audit log cannot take records (%s)", strerror(-rc));
+		goto out;
+	}
 	sc = malloc(sizeof *sc);
 	if (!sc) {
 		rc = err_set(err, ENOMEM, "spawn: out of memory");
@@ -655,6 +659,9 @@ int agents_spawn(struct hive *hive, const struct principal *who, const char *pat
 		}
 		spawn_class_clear(sc);
 	}
+	/* Spawned agents count once their records are durable. */
+	if (rc == 0 && (rc = hive_audit_durable(hive, hive->audit_last)) < 0)
+		rc = err_set(err, -rc, "spawn: its records could not be made durable (%s)", strerror(-rc));
 	if (rc < 0) {
 		/* All or nothing: what this command started goes. */
 		for (struct agent *a = first; a; a = a->next)

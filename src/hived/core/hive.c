@@ -1,7 +1,7 @@
 /*
  * hive.c — the table of live sessions (with the owner's reserve and the
  * pre-auth pool) and hive_event, the one place an event becomes a row of
- * /log/queen.log (and, later, of the audit chain).
+ * /log/queen.log and a record of the audit chain.
  *
  * Row format (docs/namespace.md, "queen.log"), one line, at most
  * HIVE_LOG_LINE_MAX bytes:
@@ -15,6 +15,7 @@
  * one caller's fold key) into a count=N row (struct hive_deny_folds below).
  */
 #include "hive.h"
+#include "hived/audit/audit.h"
 #include "lib/logline.h"
 #include "loop.h"
 
@@ -420,6 +421,125 @@ static int hive_fold(struct hive *hive, const char *key, size_t klen, const char
 	return 0;
 }
 
+/* The value of key= in key=value text into out ("" when absent). */
+static void hive_kv(const char *text, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+
+	out[0] = '\0';
+	for (const char *p = text; p && *p; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+			size_t n = strcspn(p + kl + 1, " ");
+			snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p + kl + 1);
+			return;
+		}
+	}
+}
+
+/* The record type of an event word (and of an agent row's event=). */
+static enum audit_type hive_audit_type(const char *event, const char *detail)
+{
+	static const struct {
+		const char *word;
+		enum audit_type type;
+	} words[] = {
+		{ "attach", AUDIT_ATTACH }, { "refuse", AUDIT_REFUSE }, { "ctl", AUDIT_CTL },
+		{ "lifecycle", AUDIT_LIFECYCLE }, { "start", AUDIT_LIFECYCLE }, { "stop", AUDIT_LIFECYCLE },
+		{ "spawn", AUDIT_SPAWN }, { "attest", AUDIT_ATTEST }, { "grant", AUDIT_GRANT },
+		{ "revoke", AUDIT_REVOKE }, { "allow", AUDIT_ALLOW }, { "deny", AUDIT_DENY },
+		{ "quota", AUDIT_QUOTA }, { "state", AUDIT_STATE }, { "infer", AUDIT_INFER },
+		{ "exit", AUDIT_EXIT }, { "kill", AUDIT_LIFECYCLE },
+	};
+	char word[32];
+
+	if (event && strcmp(event, "agent") == 0) {
+		hive_kv(detail, "event", word, sizeof word);
+		event = word;
+	}
+	for (size_t i = 0; event && i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(event, words[i].word) == 0)
+			return words[i].type;
+	return AUDIT_EVENT;
+}
+
+/* Say once per episode in queen.log that the log refuses records (the
+ * refusal itself is counted by the writer). */
+static void hive_audit_failing(struct hive *hive, int64_t rc)
+{
+	char body[HIVE_LOG_LINE_MAX], detail[128];
+	struct audit_stats st;
+	size_t len;
+	int n;
+
+	if (hive->audit_failing_said)
+		return;
+	hive->audit_failing_said = 1;
+	audit_stats(hive->audit, &st);
+	n = snprintf(detail, sizeof detail, "state=failing reason=%s refused=%llu", audit_reason((int)-rc),
+	             (unsigned long long)st.refused);
+	len = hive_row_body(body, HIVE_LOG_LINE_MAX - LOGLINE_TIME_LEN - 8, NULL, "audit", NULL, detail,
+	                    n > 0 ? (size_t)n : 0);
+	hive_row_write(hive, body, len, 0);
+}
+
+/* Append one record; its seq or -errno lands in hive->audit_last. */
+static int64_t hive_audit_put(struct hive *hive, const struct principal *who, enum audit_type type,
+                              enum audit_result result, const char *object, const char *cap,
+                              const char *detail, size_t dl)
+{
+	struct audit_rec *r;
+	static struct audit_rec rec; /* ~4 KiB: off the stack; loop thread only */
+	static char text[HIVE_AUDIT_DETAIL_MAX + 1];
+	int64_t rc;
+
+	if (!hive->audit)
+		return hive->audit_last = 0;
+	r = &rec;
+	r->aid[0] = '\0';
+	r->type = type;
+	r->result = result;
+	if (who && who->role == HIVE_ROLE_WORKER)
+		snprintf(r->aid, sizeof r->aid, "%.*s", (int)sizeof r->aid - 1, who->subject);
+	/* A peer's text never makes a record fail: control bytes are escaped. */
+	audit_field_set(r->cap, sizeof r->cap, cap ? cap : "");
+	audit_field_set(r->object, sizeof r->object, object ? object : "");
+	snprintf(text, sizeof text, "role=%s session=%llu %.*s", who ? principal_role_name(who->role) : "hive",
+	         who ? (unsigned long long)who->session_id : 0ull, (int)dl, detail);
+	audit_field_set(r->detail, sizeof r->detail, text);
+	rc = audit_append(hive->audit, r);
+	if (rc < 0)
+		hive_audit_failing(hive, rc);
+	return hive->audit_last = rc;
+}
+
+int64_t hive_record(struct hive *hive, const struct principal *who, enum audit_type type,
+                    enum audit_result result, const char *object, const char *cap, const char *fmt, ...)
+{
+	char detail[HIVE_AUDIT_DETAIL_MAX + 1];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	return hive_audit_put(hive, who, type, result, object, cap, detail,
+	                      n > 0 ? hive_detail_len(detail, sizeof detail, (size_t)n) : 0);
+}
+
+int hive_audit_ok(struct hive *hive)
+{
+	return hive->audit ? audit_ok(hive->audit) : 0;
+}
+
+int hive_audit_durable(struct hive *hive, int64_t seq)
+{
+	if (seq < 0 || !hive->audit)
+		return seq < 0 ? (int)seq : 0;
+	return audit_wait_durable(hive->audit, (uint64_t)seq, HIVE_AUDIT_DURABLE_WAIT_MS);
+}
+
 void hive_event(struct hive *hive, const struct principal *who, const char *event, const char *object,
                 const char *fmt, ...)
 {
@@ -435,6 +555,15 @@ void hive_event(struct hive *hive, const struct principal *who, const char *even
 		dl = hive_detail_len(detail, sizeof detail, (size_t)n);
 	/* The row keeps its place after the refusals folded before it. */
 	hive_deny_flush(hive);
+	{
+		char cap[HIVE_ATTEST_CAP_MAX + 1];
+		enum audit_type type = hive_audit_type(event, detail);
+		hive_kv(detail, "cap", cap, sizeof cap);
+		hive_audit_put(hive, who, type, strstr(detail, "outcome=deny") ? AUDIT_R_DENY
+		                                 : strstr(detail, "result=ok") || strstr(detail, "outcome=allow")
+		                                       ? AUDIT_R_OK : AUDIT_R_INFO,
+		               object, cap, detail, dl);
+	}
 	logline_time(when, sizeof when);
 	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1, who, event, object, detail, dl);
 	hive_row_write(hive, body, len, 0);
@@ -489,6 +618,14 @@ static void hive_deny_v(struct hive *hive, const struct principal *who, enum hiv
 		n = m > 0 ? n + m : n - 1;
 	}
 	dl = n > 0 ? hive_detail_len(detail, sizeof detail, (size_t)n) : 0;
+	{
+		/* One record per refusal, before the fold decides about the row. */
+		char cap[HIVE_ATTEST_CAP_MAX + 1], rdetail[HIVE_AUDIT_DETAIL_MAX + 1];
+		int m = snprintf(rdetail, sizeof rdetail, "family=%s %.*s", family, (int)dl, detail);
+		hive_kv(detail, "cap", cap, sizeof cap);
+		hive_audit_put(hive, who, AUDIT_DENY, AUDIT_R_DENY, object, cap, rdetail,
+		               m > 0 ? hive_detail_len(rdetail, sizeof rdetail, (size_t)m) : 0);
+	}
 	logline_time(when, sizeof when);
 	len = hive_row_body(body, HIVE_LOG_LINE_MAX - strlen(when) - 1 - HIVE_ROW_COUNT_ROOM, who, family, object,
 	                    detail, dl);

@@ -16,6 +16,7 @@
 #include "lib/defaults.h"
 #include "kernel.h"
 #include "lifecycle.h"
+#include "trust/auditrec.h"
 #include "hived/net/auth.h"
 #include "hived/ns/ns.h"
 #include "trust/principal.h"
@@ -27,6 +28,7 @@ struct loop;
 struct agents;
 struct broker;
 struct gpu;
+struct audit;
 
 struct hive_config {
 	char state_dir[HIVE_PATH_MAX];
@@ -145,6 +147,14 @@ struct hive {
 	/* A tenant's weight as /broker/ctl set it, 0 when never set (or no
 	 * broker): spawn gives a tenant's new cgroup its CPU share. */
 	uint32_t (*tenant_weight)(struct hive *hive, const char *tenant);
+	/* The audit chain's writer (hived/audit/audit.h); NULL: no log kept
+	 * (unit fixtures), every record door then answers 0. */
+	struct audit *audit;
+	/* The seq of the record the last door call appended, or the -errno
+	 * that refused it: what an enforcement point asks after the door. */
+	int64_t audit_last;
+	int audit_failing_said; /* queen.log said the log fails (once per episode) */
+	int audit_timer;        /* loop timer id of the checkpoint cadence, 0 none */
 };
 
 /*
@@ -172,17 +182,20 @@ struct hive_session *hive_session_find(struct hive *hive, uint64_t id);
 /* Close the stdio fds a session was passed (after a spawn took copies). */
 void hive_session_drop_stdio(struct hive_session *s);
 
-/* Record an event: a line in /log/queen.log now, an audit row later.
+/* Record an event: a line in /log/queen.log and a record of the audit
+ * chain (its seq, or the -errno that refused it, in hive->audit_last).
  * event is one word ("attach", "deny", "lifecycle", "ctl", ...); object is
- * a path or id (may be NULL); detail is free key=value text. */
+ * a path or id (may be NULL); detail is free key=value text. The record's
+ * type comes from the word (and, for "agent", from detail's event=). */
 void hive_event(struct hive *hive, const struct principal *who, const char *event,
                 const char *object, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
  * The one deny door: every refusal of a principal passes here, and only
- * here, so the count, the row and (once the audit chain lands) the record
- * cannot disagree. In that order: count pressure[cls] and denials[op],
- * write the row, append the record. who may be NULL (a peer before it has
+ * here, so the count, the row and the record cannot disagree. In that
+ * order: count pressure[cls] and denials[op], append the record (one per
+ * refusal, folded or not; its seq or -errno in hive->audit_last), write
+ * the row. who may be NULL (a peer before it has
  * a principal); object may be NULL; reason is one word. The row is
  *   <event> role=.. subject=.. session=.. [object=<o>] op=<op> outcome=deny reason=<reason> [<detail>]
  * where <event> is the op's family: "deny" for namespace ops and verbs,
@@ -220,6 +233,20 @@ void hive_deny_with(struct hive *hive, const struct principal *who, enum hive_pr
 void hive_deny_flush(struct hive *hive);
 /* Flush and free the fold table and its timer (at shutdown; safe twice). */
 void hive_deny_close(struct hive *hive);
+
+/* A record with no row (the supervisor's allows): type, result, object
+ * and cap as the record's fields, detail key=value. Returns its seq, or
+ * -errno when the log cannot take it: the caller then fails closed. Also
+ * sets hive->audit_last. */
+int64_t hive_record(struct hive *hive, const struct principal *who, enum audit_type type,
+                    enum audit_result result, const char *object, const char *cap, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* 0 when the log takes records now, else the -errno an append would get. */
+int hive_audit_ok(struct hive *hive);
+/* Wait (on the loop, at most HIVE_AUDIT_DURABLE_WAIT_MS) until record seq
+ * is durable: grants and spawns act only then. seq < 0 (a refused append)
+ * is returned as it is. 0, or -errno: the caller undoes and refuses. */
+int hive_audit_durable(struct hive *hive, int64_t seq);
 
 /* Build the namespace: /proc, /log, /queen, /agent. Returns 0 or -errno. */
 int hive_tree_build(struct hive *hive);

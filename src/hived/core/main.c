@@ -33,6 +33,7 @@
 #include "hived/ns/ns.h"
 #include "hived/9p/srv.h"
 #include "spin.h"
+#include "hived/audit/auditfs.h"
 #include "trust/sigkey.h"
 #include "hived/agent/agent.h"
 #include "hived/broker/broker.h"
@@ -515,6 +516,9 @@ int main(int argc, char **argv)
 	hive.start_wall = (int64_t)time(NULL);
 	hive.next_session_id = 1;
 	lifecycle_init(&hive.lifecycle, hive.start_ms);
+	struct err auerr = { 0 };
+	if (auditfs_open(&hive, &auerr) < 0)
+		die("cannot open the audit log: %s", auerr.msg);
 	rc = hive_tree_build(&hive);
 	if (rc < 0)
 		die("cannot build the namespace: %s", strerror(-rc));
@@ -588,6 +592,7 @@ int main(int argc, char **argv)
 	listen_close(ltcp);
 	listen_close(lunix);
 	srv_free(srv);
+	auditfs_close(&hive);
 	hive_tree_free(&hive);
 	sigkey_wipe(&hive.sigkey);
 	spin_detach(spin);

@@ -8,6 +8,7 @@
  * elapsed since the thing happened, as Cohesix reports it.
  */
 #include "procfs.h"
+#include "hived/audit/auditfs.h"
 #include "hived/core/hive.h"
 #include "lib/logline.h"
 #include "hived/core/loop.h"
@@ -42,6 +43,7 @@ int procfs_render_status(void *arg, const struct principal *who, struct strbuf *
 	              (unsigned long long)hive->sessions_refused, ns_node_count(hive->ns));
 	strbuf_printf(sb, "pid=%ld\nowner_uid=%lu\n", (long)getpid(), (unsigned long)hive->owner_uid);
 	kernel_status(&hive->kernel, sb);
+	auditfs_status(hive, sb);
 	return 0;
 }
 
@@ -110,6 +112,11 @@ static const struct {
 	LIMIT(HIVE_SCHED_TENANTS_MAX), LIMIT(HIVE_SCHED_QUEUE_MAX), LIMIT(HIVE_SCHED_TENANT_QUEUE_MAX),
 	LIMIT(HIVE_SCHED_ENGINE_SLOTS_MAX), LIMIT(HIVE_SCHED_RETRY_AFTER_MS), LIMIT(HIVE_SCHED_REQUEST_TOKENS_MAX),
 	LIMIT(HIVE_SCHED_WEIGHT_DEFAULT), LIMIT(HIVE_SCHED_KEEP_SLOT_MS),
+	LIMIT(HIVE_AUDIT_QUEUE_MAX), LIMIT(HIVE_AUDIT_DENY_RESERVE), LIMIT(HIVE_AUDIT_BATCH_MAX),
+	LIMIT(HIVE_AUDIT_BATCH_BYTES), LIMIT(HIVE_AUDIT_LINGER_US), LIMIT(HIVE_AUDIT_DURABLE_WAIT_MS),
+	LIMIT(HIVE_AUDIT_RETRY_MS), LIMIT(HIVE_AUDIT_SEGMENT_AGE_MS), LIMIT(HIVE_AUDIT_ROTATE_BYTES),
+	LIMIT(HIVE_AUDIT_CHECKPOINTS_SHOWN),
+	LIMIT(HIVE_AUDIT_CHECKPOINT_RECORDS), LIMIT(HIVE_AUDIT_CHECKPOINT_MS), LIMIT(HIVE_AUDIT_QUERY_SCAN_MAX),
 };
 
 int procfs_render_limits(void *arg, const struct principal *who, struct strbuf *sb)

@@ -16,6 +16,7 @@
  * Refusals by the tree (walk, open, write) go through the deny door,
  * hive_deny, so they are counted and land in queen.log with the rest.
  */
+#include "hived/audit/auditfs.h"
 #include "hived/core/hive.h"
 #include "procfs.h"
 #include "queenctl.h"
@@ -150,6 +151,8 @@ int hive_tree_build(struct hive *hive)
 
 	if (!ns_mkdir(hive->ns, root, "agent", &all_dir))
 		goto fail_errno;
+	if ((rc = auditfs_build(hive, root)) < 0)
+		goto fail;
 	if (hive->cfg.test_fixtures && (rc = tree_build_fixtures(hive, root)) < 0)
 		goto fail;
 	return 0;

@@ -85,13 +85,13 @@ TEST(views_of_the_hive_tree)
 		return;
 
 	/* Root listing per role. */
-	const char *qwant[] = { "agent", "log", "proc", "queen" };
-	for (size_t i = 0; i < 4; i++)
+	const char *qwant[] = { "agent", "audit", "log", "proc", "queen" };
+	for (size_t i = 0; i < 5; i++)
 		CHECK_EQ_STR(ns_node_name(ns_dir_child(h->ns, &q, ns_root(h->ns), i)), qwant[i]);
-	const char *wwant[] = { "agent", "log", "proc" };
-	for (size_t i = 0; i < 3; i++)
+	const char *wwant[] = { "agent", "audit", "log", "proc" };
+	for (size_t i = 0; i < 4; i++)
 		CHECK_EQ_STR(ns_node_name(ns_dir_child(h->ns, &w, ns_root(h->ns), i)), wwant[i]);
-	CHECK(ns_dir_child(h->ns, &w, ns_root(h->ns), 3) == NULL);
+	CHECK(ns_dir_child(h->ns, &w, ns_root(h->ns), 4) == NULL);
 
 	/* Worker: /queen is a denial with a row. */
 	CHECK_EQ_INT(ns_fx_walk(h->ns, &w, "/queen/ctl", &n, &err), -EACCES);
