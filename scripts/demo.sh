@@ -3,7 +3,8 @@
 # an operator key and trust it, sign the 31-agent dream-team workload with
 # its homes moved into a test home, spawn it in one command, watch it come
 # up, see the curious agent's read of ~/.ssh/id_ed25519 denied as it happens
-# (a row, and an event of that agent), and stop cleanly — on Ctrl-C when on
+# (a row, an event of that agent and an audit record), verify the whole
+# chain, and stop cleanly — on Ctrl-C when on
 # a terminal, by itself after a few seconds otherwise (CI runs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,6 +74,11 @@ run hive cat "/agent/$curious/events"
 run hive cat "/agent/$curious/caps"
 step "hive attest $curious"
 hive attest "$curious"
+# Records are signed by a checkpoint every second: wait for the next one.
+sleep 1.2
+step "hive audit query --aid $curious     # its records in the tamper-evident chain"
+hive audit query --aid "$curious"
+run hive audit verify
 
 if [ -t 1 ]; then
 	printf '\nThe swarm runs. Try: %s --socket %s ps | top | tail -f /log/queen.log\nCtrl-C stops it.\n' \
