@@ -399,6 +399,9 @@
  * far above any distribution's users and below the 2^31 container ranges. */
 #define HIVE_AGENT_UID_BASE 600000u
 #define HIVE_AGENT_UID_COUNT 65536u
+/* Names of refused system calls the supervisor keeps for rows: the filter
+ * refuses ~35, each name resolved once. */
+#define HIVE_NOTIFY_SYSCALL_NAMES 64u
 /* The supervisor (notify.c): a path read from an agent's memory, and a
  * canonical one, may be as long as the kernel accepts (PATH_MAX), so a
  * long path is checked whole, never truncated into a different one. */

@@ -25,8 +25,6 @@
 
 #include <seccomp.h>
 
-/* Refused calls whose names are kept: the filter refuses ~35. */
-#define NOTIFY_SYSCALL_NAMES 64u
 
 #include <errno.h>
 #include <fcntl.h>
@@ -333,14 +331,14 @@ static const char *syscall_name(int nr)
 	static struct {
 		int nr;
 		char name[32];
-	} seen[NOTIFY_SYSCALL_NAMES];
+	} seen[HIVE_NOTIFY_SYSCALL_NAMES];
 	static unsigned nseen;
 
 	for (unsigned i = 0; i < nseen; i++)
 		if (seen[i].nr == nr)
 			return seen[i].name;
 	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-	if (!name || nseen >= NOTIFY_SYSCALL_NAMES) {
+	if (!name || nseen >= HIVE_NOTIFY_SYSCALL_NAMES) {
 		free(name);
 		return "unknown";
 	}
