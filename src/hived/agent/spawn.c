@@ -570,16 +570,10 @@ static int agent_start(struct agent *a, const struct spawn_class *sc, const stru
 	goto out;
 
 fail_kill:
+	/* a->pidfd and a->report_fd hold the child's: release_child below
+	 * takes them off the loop and closes them. */
 	syscall(SYS_pidfd_send_signal, child.pidfd, SIGKILL, NULL, 0);
 	waitid(P_PIDFD, (id_t)child.pidfd, &(siginfo_t){ 0 }, WEXITED);
-	if (a->pidfd < 0)
-		close(child.pidfd);
-	if (a->report_fd < 0 && child.report_fd >= 0)
-		close(child.report_fd);
-	loop_del_fd(hive->loop, child.pidfd);
-	if (child.report_fd >= 0)
-		loop_del_fd(hive->loop, child.report_fd);
-	a->pidfd = a->report_fd = -1;
 fail:
 	snprintf(a->reason, sizeof a->reason, "spawn-failed");
 	agent_release_child(a);
