@@ -18,63 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char R[256]; /* the fake root */
-
-static void put(const char *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(const char *text, const char *fmt, ...)
-{
-	char rel[512], path[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof rel, fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof path, "%s/%s", R, rel);
-	for (char *p = path + strlen(R) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	FILE *fp = fopen(path, "w");
-	CHECK(fp != NULL);
-	if (fp) {
-		fputs(text, fp);
-		fclose(fp);
-	}
-}
-
-static const char *get(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *get(const char *fmt, ...)
-{
-	static char buf[256];
-	char rel[512], path[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(rel, sizeof rel, fmt, ap);
-	va_end(ap);
-	snprintf(path, sizeof path, "%s/%s", R, rel);
-	buf[0] = '\0';
-	FILE *fp = fopen(path, "r");
-	if (fp) {
-		if (!fgets(buf, sizeof buf, fp))
-			buf[0] = '\0';
-		fclose(fp);
-	}
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
-}
-
-static void fake_root(void)
-{
-	snprintf(R, sizeof R, "/tmp/hive-cgt-XXXXXX");
-	CHECK(mkdtemp(R) != NULL);
-}
-
-static void rm_root(void)
-{
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", R);
-	CHECK_EQ_INT(system(cmd), 0);
-}
+#include "cgroup_fixture.h"
 
 /* The hive's subtree below the fake root, from the describe line. */
 static void subtree(struct cgroup_mgr *m, char *out, size_t cap)
